@@ -1,0 +1,38 @@
+/*
+ * Status codes and small helpers shared by every module.
+ *
+ * Every function that can fail returns a pl_status (PL_OK == 0); callers check it.
+ * The codes map one-to-one onto the contract's snake_case error codes
+ * (pl_status_code()), so a failure deep in the store reaches the client unchanged.
+ */
+#ifndef PARLEY_COMMON_H
+#define PARLEY_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    PL_OK = 0,
+    PL_ERR_BAD_REQUEST,     /* malformed or invalid input */
+    PL_ERR_NOT_FOUND,       /* no such thing, or not yours: never tell them apart */
+    PL_ERR_FORBIDDEN,       /* authenticated but not allowed */
+    PL_ERR_UNAUTHORIZED,    /* not authenticated */
+    PL_ERR_CONFLICT,        /* unique constraint (e.g. e-mail taken, already rated) */
+    PL_ERR_ALREADY_CLAIMED, /* claim lost the race */
+    PL_ERR_CLOSED,          /* conversation is closed */
+    PL_ERR_STORE,           /* the database failed (I/O, full disk...): retryable */
+    PL_ERR_NOMEM,
+} pl_status;
+
+/* The contract's error code for a status ("bad_request", "not_found", ...). */
+const char *pl_status_code(pl_status s);
+
+/* Wall-clock milliseconds since the epoch. */
+int64_t pl_now_ms(void);
+
+/* Monotonic milliseconds, for timers and durations. */
+int64_t pl_mono_ms(void);
+
+#define PL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
