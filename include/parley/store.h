@@ -1,0 +1,250 @@
+/*
+ * The store: everything Parley keeps, behind one interface.
+ *
+ * Reads are synchronous and run on the caller's thread (the event loop) against a
+ * read connection: WAL readers never wait for the writer and every read is indexed.
+ * Every write is asynchronous: it is queued to one writer thread that commits many
+ * operations per transaction (group commit) and only then reports each result, on
+ * the loop thread, through loop_post(). So an ack built from a result is an ack of
+ * something durable.
+ *
+ * Sequence numbers are allocated inside the write transaction (a counter on the
+ * conversation row), never in memory, so a second node on a shared database could
+ * not break the gapless guarantee. Idempotency is a unique index on
+ * (conversation, author role, author id, client id).
+ *
+ * Only store_sqlite.c contains SQL. Ownership: every struct a read fills is owned by
+ * the caller and released with its *_free function; strings passed in are copied.
+ */
+#ifndef PARLEY_STORE_H
+#define PARLEY_STORE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "parley/common.h"
+
+struct store;
+
+enum store_durability { STORE_DURABILITY_FULL, STORE_DURABILITY_NORMAL };
+
+/* Opens (creating and migrating) the database and starts the writer thread. */
+pl_status store_open(const char *path, enum store_durability d, struct store **out);
+/* Drains the write queue (every queued op is committed and its callback posted),
+ * stops the writer and closes the database. NULL is fine. */
+void store_close(struct store *st);
+/* Blocks until every op queued before the call is committed (or failed) and
+ * its callback posted. For shutdown: drain the loop, flush, repeat. */
+void store_flush(struct store *st);
+/* 1 when the last commit succeeded and the database answers, else 0. */
+int store_healthy(struct store *st);
+
+/* ---- rows ---- */
+
+enum conv_state { CONV_BOT = 0, CONV_QUEUED, CONV_ASSIGNED, CONV_CLOSED };
+const char *conv_state_name(enum conv_state s);
+int conv_state_parse(const char *s, enum conv_state *out); /* 0 ok, -1 unknown */
+
+struct store_visitor {
+    char *id, *name, *email, *locale, *page;
+    int64_t created_at, last_seen;
+};
+void store_visitor_free(struct store_visitor *v);
+
+struct store_conversation {
+    char *id, *visitor_id;
+    enum conv_state state;
+    int64_t agent_id;         /* 0: none */
+    int64_t last_seq, last_note_seq;
+    int bot_misses;
+    int64_t created_at, queued_at, assigned_at, closed_at; /* 0: not yet */
+    /* Joined from the visitor row, for lists and the dashboard. */
+    char *visitor_name, *visitor_email, *locale, *page;
+    char *agent_name;         /* NULL when unassigned */
+    int rated;                /* a rating exists */
+};
+void store_conversation_free(struct store_conversation *c);
+
+struct store_message {
+    char *conversation;
+    int64_t seq;              /* 0 for a note */
+    int64_t note_seq;         /* 0 for a visible message */
+    int64_t after_seq;        /* notes: last visible seq when written */
+    char *role;               /* "visitor" | "bot" | "agent" | "system" */
+    char *author_id;          /* visitor id or agent id as text; NULL for bot/system */
+    char *author_name;        /* may be NULL */
+    char *client_id;          /* may be NULL */
+    char *text;
+    char *faq_id;             /* bot answers only, else NULL */
+    double faq_score;
+    char *meta_json;          /* bot: JSON object (matched keywords, choices...), or NULL */
+    int helpful;              /* -1 unknown, 0 no, 1 yes (bot answers) */
+    int64_t ts;
+};
+void store_message_free(struct store_message *m);
+
+struct store_message_list { struct store_message *v; size_t n; };
+void store_message_list_free(struct store_message_list *l);
+
+struct store_conversation_list { struct store_conversation *v; size_t n; };
+void store_conversation_list_free(struct store_conversation_list *l);
+
+struct store_agent {
+    int64_t id;
+    char *email, *name, *role;  /* role: "admin" | "agent" */
+    char *password_hash;        /* filled only by store_agent_by_email */
+    int active;
+    int64_t created_at;
+};
+void store_agent_free(struct store_agent *a);
+struct store_agent_list { struct store_agent *v; size_t n; };
+void store_agent_list_free(struct store_agent_list *l);
+
+struct store_faq_row { char *id; char *json; };
+struct store_faq_list { struct store_faq_row *v; size_t n; };
+void store_faq_list_free(struct store_faq_list *l);
+
+/* ---- synchronous reads (loop thread) ----
+ * Return PL_OK and fill *out, PL_ERR_NOT_FOUND, or PL_ERR_STORE. */
+
+/* token_hash: 32 bytes (see auth_hash_token). */
+pl_status store_visitor_by_token(struct store *st, const uint8_t token_hash[32],
+                                 struct store_visitor *out);
+pl_status store_visitor_by_id(struct store *st, const char *id, struct store_visitor *out);
+/* The visitor's most recently created conversation, open or closed. */
+pl_status store_latest_conversation(struct store *st, const char *visitor_id,
+                                    struct store_conversation *out);
+pl_status store_get_conversation(struct store *st, const char *conv_id,
+                                 struct store_conversation *out);
+/* Visible messages with seq > after_seq in seq order, at most `limit` (0: all).
+ * With include_notes, the conversation's notes are merged in by
+ * (after_seq, note_seq) so each sits right after the message it followed. */
+pl_status store_messages_after(struct store *st, const char *conv_id, int64_t after_seq,
+                               int include_notes, size_t limit,
+                               struct store_message_list *out);
+/* Conversations in `state` (or any when state < 0), newest activity first;
+ * agent_id > 0 keeps only those assigned to that agent. */
+pl_status store_list_conversations(struct store *st, int state, int64_t agent_id,
+                                   size_t limit, struct store_conversation_list *out);
+pl_status store_agent_by_email(struct store *st, const char *email, struct store_agent *out);
+pl_status store_agent_by_id(struct store *st, int64_t id, struct store_agent *out);
+pl_status store_list_agents(struct store *st, struct store_agent_list *out);
+pl_status store_agent_count(struct store *st, int64_t *out);
+/* The agent of an unexpired session. */
+pl_status store_session_agent(struct store *st, const uint8_t token_hash[32], int64_t now_ms,
+                              struct store_agent *out);
+pl_status store_faq_list(struct store *st, struct store_faq_list *out);
+
+/* ---- synchronous writes, for start-up only (before the loop runs) ---- */
+pl_status store_create_agent_now(struct store *st, const char *email, const char *name,
+                                 const char *role, const char *password_hash, int64_t *id_out);
+/* Replaces the whole FAQ table with these rows, in one transaction. */
+pl_status store_faq_replace_all(struct store *st, const struct store_faq_row *rows, size_t n);
+
+/* ---- asynchronous writes ----
+ * Each returns PL_OK when queued (the callback will run exactly once, on the loop
+ * thread, after the commit or its failure) or an error (the callback never runs).
+ * `ctx` is the caller's; the store never touches it. */
+
+struct store_result {
+    pl_status status;
+    /* append: */
+    int64_t seq, note_seq, after_seq, ts;
+    int duplicate;               /* same client id seen before: nothing stored */
+    /* create: */
+    char visitor_id[40], conversation_id[40];
+    int64_t id;                  /* agent id for store_create_agent */
+    /* state changes: the conversation as it is after the op (state, agent_id...) */
+    enum conv_state state;
+    int64_t agent_id;
+    int64_t prev_agent_id;
+    int64_t sys_seq;             /* seq of the system message written with it, 0 if none */
+    int64_t sys_ts;
+};
+typedef void (*store_cb)(void *ctx, const struct store_result *r);
+
+struct store_new_visitor {
+    uint8_t token_hash[32];
+    const char *name, *email, *locale, *page;   /* may be NULL */
+};
+/* Creates a visitor and their first conversation (state bot). Result:
+ * visitor_id, conversation_id, ts. */
+pl_status store_create_visitor(struct store *st, const struct store_new_visitor *in,
+                               store_cb cb, void *ctx);
+/* Updates the given non-NULL profile fields and last_seen. */
+pl_status store_touch_visitor(struct store *st, const char *visitor_id,
+                              const char *name, const char *email, const char *locale,
+                              const char *page, store_cb cb, void *ctx);
+/* Opens a new conversation (state bot) for an existing visitor: conversation_id. */
+pl_status store_start_conversation(struct store *st, const char *visitor_id,
+                                   store_cb cb, void *ctx);
+
+struct store_append {
+    const char *conversation;
+    const char *role;            /* "visitor" | "bot" | "agent" | "system" */
+    const char *author_id;       /* may be NULL */
+    const char *author_name;     /* may be NULL */
+    const char *client_id;       /* may be NULL: then no idempotency */
+    const char *text;
+    int note;                    /* private note: note_seq instead of seq */
+    const char *faq_id;          /* may be NULL */
+    double faq_score;
+    const char *meta_json;       /* may be NULL */
+    int64_t must_be_agent;       /* > 0: refuse (PL_ERR_FORBIDDEN) unless assigned to it */
+    int count_miss;              /* bot "don't know": bot_misses += 1 */
+};
+/* Appends a message. Idempotent by (conversation, role, author_id, client_id):
+ * a repeat reports the first one's seq/note_seq with duplicate = 1. Refused with
+ * PL_ERR_CLOSED on a closed conversation, PL_ERR_NOT_FOUND on an unknown one. */
+pl_status store_append(struct store *st, const struct store_append *in, store_cb cb, void *ctx);
+
+enum store_transition {
+    STORE_TO_QUEUE,     /* bot -> queued (or assigned -> queued when transferred to nobody) */
+    STORE_CLAIM,        /* queued -> assigned to agent; PL_ERR_ALREADY_CLAIMED if taken */
+    STORE_TRANSFER,     /* assigned(by) -> assigned(to), or -> queued when to == 0 */
+    STORE_CLOSE,        /* any open state -> closed; PL_ERR_CLOSED if already closed */
+};
+struct store_state_change {
+    const char *conversation;
+    enum store_transition op;
+    int64_t agent_id;            /* CLAIM: claimant; TRANSFER: target (0 = queue) */
+    int64_t by_agent;            /* TRANSFER/CLOSE by an agent: must be the assignee
+                                    unless by_admin; 0 when the visitor acts */
+    int by_admin;
+    const char *closed_by;       /* CLOSE: "visitor" | "agent" | "system" */
+    const char *sys_text;        /* a system message appended in the same
+                                    transaction, or NULL */
+};
+/* STORE_TO_QUEUE from queued/assigned is a no-op success (state reported). */
+pl_status store_change_state(struct store *st, const struct store_state_change *in,
+                             store_cb cb, void *ctx);
+
+/* Records a visitor's feedback on bot message `seq` (PL_ERR_NOT_FOUND if that seq
+ * is not a bot message of the conversation). */
+pl_status store_feedback(struct store *st, const char *conv_id, int64_t seq, int helpful,
+                         store_cb cb, void *ctx);
+/* One rating per closed conversation: PL_ERR_CONFLICT for a second,
+ * PL_ERR_BAD_REQUEST when the conversation is not closed. */
+pl_status store_rate(struct store *st, const char *conv_id, int score, const char *comment,
+                     store_cb cb, void *ctx);
+
+/* Result id = the new agent's id; PL_ERR_CONFLICT if the e-mail is taken. */
+pl_status store_create_agent(struct store *st, const char *email, const char *name,
+                             const char *role, const char *password_hash,
+                             store_cb cb, void *ctx);
+pl_status store_create_session(struct store *st, const uint8_t token_hash[32], int64_t agent_id,
+                               int64_t expires_at, store_cb cb, void *ctx);
+pl_status store_delete_session(struct store *st, const uint8_t token_hash[32],
+                               store_cb cb, void *ctx);
+/* Insert or replace by id (create = 1 refuses an existing id with PL_ERR_CONFLICT). */
+pl_status store_faq_put(struct store *st, const char *id, const char *json, int create,
+                        store_cb cb, void *ctx);
+pl_status store_faq_delete(struct store *st, const char *id, store_cb cb, void *ctx);
+
+/* For /metrics. */
+struct store_stats {
+    uint64_t commits, ops, commit_failures;
+    uint64_t queue_depth;
+};
+void store_get_stats(struct store *st, struct store_stats *out);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * Internals shared by the store's files (store_schema.c, store_read.c,
+ * store_writer.c, store_ops.c). Nothing outside server/store_*.c includes this.
+ *
+ * Two connections: `rdb` is used only by the loop thread (synchronous reads),
+ * `wdb` only by the writer thread (every write, including the start-up
+ * "synchronous" ones, which simply wait for the writer). Each connection has its
+ * own statements, prepared once at open. A write op is a self-contained struct
+ * that owns copies of its inputs, so the caller's strings may go away as soon as
+ * the enqueue function returns.
+ */
+#ifndef PARLEY_STORE_INTERNAL_H
+#define PARLEY_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include "parley/store.h"
+
+#define STORE_MAX_BATCH 1000
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/* Read-connection statements (store_schema.c holds the SQL). */
+enum rstmt {
+    R_VISITOR_BY_TOKEN, R_VISITOR_BY_ID, R_LATEST_CONV, R_GET_CONV,
+    R_LIST_ANY, R_LIST_STATE, R_LIST_AGENT, R_LIST_STATE_AGENT,
+    R_MSGS, R_MSGS_NOTES, R_AGENT_BY_EMAIL, R_AGENT_BY_ID, R_AGENTS, R_AGENT_COUNT,
+    R_SESSION_AGENT, R_FAQ_LIST, R__COUNT
+};
+
+/* Write-connection statements. */
+enum wstmt {
+    W_BEGIN, W_COMMIT, W_ROLLBACK, W_SAVEPOINT, W_RELEASE, W_ROLLBACK_TO,
+    W_DUP_LOOKUP, W_BUMP, W_INSERT_MSG, W_CONV_ROW, W_AGENT_ACTIVE,
+    W_INSERT_VISITOR, W_INSERT_CONV, W_EVENT, W_TOUCH_VISITOR,
+    W_TO_QUEUE, W_CLAIM, W_TRANSFER_TO, W_TRANSFER_QUEUE, W_CLOSE,
+    W_FEEDBACK, W_RATE, W_INSERT_AGENT, W_INSERT_SESSION, W_DELETE_SESSION,
+    W_PURGE_SESSIONS, W_FAQ_INSERT, W_FAQ_UPSERT, W_FAQ_DELETE, W_FAQ_CLEAR,
+    W__COUNT
+};
+
+enum op_kind {
+    OP_CREATE_VISITOR, OP_TOUCH_VISITOR, OP_START_CONV, OP_APPEND, OP_STATE,
+    OP_FEEDBACK, OP_RATE, OP_CREATE_AGENT, OP_CREATE_SESSION, OP_DELETE_SESSION,
+    OP_FAQ_PUT, OP_FAQ_DELETE, OP_FAQ_REPLACE, OP_FLUSH
+};
+
+/* A start-up caller waiting for its op (store_create_agent_now...). */
+struct sync_wait { int done; struct store_result res; };
+
+#define OP_MAX_STRINGS 10
+struct op {
+    enum op_kind kind;
+    store_cb cb;
+    void *ctx;
+    struct sync_wait *sync;          /* instead of cb, for start-up writes */
+    struct store_result res;
+    struct op *next;
+    /* Inputs. The string pointers inside point into `owned`. */
+    union {
+        struct store_new_visitor vis;
+        struct store_append ap;
+        struct store_state_change sc;
+        struct { const char *id, *name, *email, *locale, *page; } touch;
+        struct { const char *conv, *comment; int64_t seq; int num; } fb; /* feedback, rate */
+        struct { const char *email, *name, *role, *hash; } agent;
+        struct { uint8_t hash[32]; int64_t agent_id, expires_at; } sess;
+        struct { const char *id, *json; int create; } faq;
+        struct { struct store_faq_row *rows; size_t n; } faqs;  /* rows owned */
+    } u;
+    char *owned[OP_MAX_STRINGS];
+    int n_owned, oom;
+};
+
+struct store {
+    sqlite3 *rdb, *wdb;
+    sqlite3_stmt *r[R__COUNT];
+    sqlite3_stmt *w[W__COUNT];
+
+    pthread_t writer;
+    int writer_started;
+    pthread_mutex_t mu;              /* guards everything below */
+    pthread_cond_t work_cv;          /* writer: the queue has ops or we stop */
+    pthread_cond_t sync_cv;          /* start-up callers: a sync op finished */
+    struct op *head, *tail;
+    int accepting, stopping, healthy;
+    struct store_stats stats;
+};
+
+/* store_schema.c */
+extern const char *const store_migrations[];
+extern const int store_migration_count;
+/* Maps a failed sqlite3 result code to a status. Constraint failures are an
+ * answer (conflict, not found, bad request); anything else is logged once here
+ * with sqlite3_errmsg and becomes PL_ERR_STORE. */
+pl_status store_db_status(sqlite3 *db, int rc, const char *what);
+/* Fills buf with prefix + 20 random lowercase hex digits. */
+void store_new_id(char *buf, size_t len, const char *prefix);
+
+/* store_writer.c */
+struct op *store_op_new(enum op_kind kind, store_cb cb, void *ctx);
+/* Copies s into the op (NULL stays NULL); sets op->oom on failure. */
+const char *store_op_dup(struct op *o, const char *s);
+void store_op_free(struct op *o);
+/* Queues the op (taking ownership, also on failure). */
+pl_status store_enqueue(struct store *st, struct op *o);
+/* Queues the op and waits for its result (start-up writes only). */
+pl_status store_run_sync(struct store *st, struct op *o, struct store_result *res);
+void *store_writer_main(void *arg);
+
+/* store_ops.c: runs one op on the write connection, inside its savepoint. */
+pl_status store_op_exec(struct store *st, struct op *o);
+
+/* Sequential binding: the first failure sticks and b_step() reports it. */
+struct binder { sqlite3_stmt *s; int i, rc; };
+static inline struct binder b_start(sqlite3_stmt *s) { struct binder b = { s, 0, SQLITE_OK }; return b; }
+static inline void b_text(struct binder *b, const char *v)
+{
+    b->i++;
+    if (b->rc != SQLITE_OK) return;
+    b->rc = v ? sqlite3_bind_text(b->s, b->i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(b->s, b->i);
+}
+static inline void b_int(struct binder *b, int64_t v)
+{
+    b->i++;
+    if (b->rc == SQLITE_OK) b->rc = sqlite3_bind_int64(b->s, b->i, v);
+}
+/* 0 binds NULL: used for optional ids (agent_id) and timestamps. */
+static inline void b_int_or_null(struct binder *b, int64_t v)
+{
+    b->i++;
+    if (b->rc == SQLITE_OK) b->rc = v ? sqlite3_bind_int64(b->s, b->i, v) : sqlite3_bind_null(b->s, b->i);
+}
+static inline void b_double(struct binder *b, double v)
+{
+    b->i++;
+    if (b->rc == SQLITE_OK) b->rc = sqlite3_bind_double(b->s, b->i, v);
+}
+static inline void b_blob(struct binder *b, const void *v, int n)
+{
+    b->i++;
+    if (b->rc == SQLITE_OK) b->rc = sqlite3_bind_blob(b->s, b->i, v, n, SQLITE_STATIC);
+}
+static inline int b_step(struct binder *b)
+{
+    return b->rc != SQLITE_OK ? b->rc : sqlite3_step(b->s);
+}
+
+#endif

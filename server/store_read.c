@@ -1,0 +1,366 @@
+/*
+ * Store: synchronous reads on the loop thread's own connection, and the *_free
+ * functions of the rows they return.
+ *
+ * In WAL mode these never wait for the writer; each statement is reset right
+ * after use so no read transaction stays open (an open one would pin an old
+ * snapshot and keep the WAL from being checkpointed). Every row is deep-copied
+ * into caller-owned memory; on any failure *out is left zeroed, so the caller may
+ * always call the *_free function.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "store_internal.h"
+
+typedef pl_status (*fill_fn)(sqlite3_stmt *s, void *out);
+
+/* ---- freeing ---- */
+
+void store_visitor_free(struct store_visitor *v)
+{
+    if (!v) return;
+    free(v->id); free(v->name); free(v->email); free(v->locale); free(v->page);
+    memset(v, 0, sizeof(*v));
+}
+
+void store_conversation_free(struct store_conversation *c)
+{
+    if (!c) return;
+    free(c->id); free(c->visitor_id); free(c->visitor_name); free(c->visitor_email);
+    free(c->locale); free(c->page); free(c->agent_name);
+    memset(c, 0, sizeof(*c));
+}
+
+void store_message_free(struct store_message *m)
+{
+    if (!m) return;
+    free(m->conversation); free(m->role); free(m->author_id); free(m->author_name);
+    free(m->client_id); free(m->text); free(m->faq_id); free(m->meta_json);
+    memset(m, 0, sizeof(*m));
+}
+
+void store_agent_free(struct store_agent *a)
+{
+    if (!a) return;
+    free(a->email); free(a->name); free(a->role); free(a->password_hash);
+    memset(a, 0, sizeof(*a));
+}
+
+static void faq_row_free(struct store_faq_row *r)
+{
+    free(r->id); free(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+void store_message_list_free(struct store_message_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) store_message_free(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+void store_conversation_list_free(struct store_conversation_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) store_conversation_free(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+void store_agent_list_free(struct store_agent_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) store_agent_free(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+void store_faq_list_free(struct store_faq_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) faq_row_free(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+/* ---- row decoding ---- */
+
+/* A copy of a text column (NULL stays NULL); *oom = 1 when the copy fails. */
+static char *col_dup(sqlite3_stmt *s, int i, int *oom)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    if (!t) {
+        if (sqlite3_column_type(s, i) != SQLITE_NULL) *oom = 1;
+        return NULL;
+    }
+    char *c = strdup((const char *)t);
+    if (!c) *oom = 1;
+    return c;
+}
+
+static pl_status fill_visitor(sqlite3_stmt *s, void *out)
+{
+    struct store_visitor *v = out;
+    int oom = 0;
+    v->id = col_dup(s, 0, &oom);
+    v->name = col_dup(s, 1, &oom);
+    v->email = col_dup(s, 2, &oom);
+    v->locale = col_dup(s, 3, &oom);
+    v->page = col_dup(s, 4, &oom);
+    v->created_at = sqlite3_column_int64(s, 5);
+    v->last_seen = sqlite3_column_int64(s, 6);
+    if (!oom) return PL_OK;
+    store_visitor_free(v);
+    return PL_ERR_NOMEM;
+}
+
+static pl_status fill_conversation(sqlite3_stmt *s, void *out)
+{
+    struct store_conversation *c = out;
+    int oom = 0;
+    c->id = col_dup(s, 0, &oom);
+    c->visitor_id = col_dup(s, 1, &oom);
+    int bad_state = conv_state_parse((const char *)sqlite3_column_text(s, 2), &c->state);
+    c->agent_id = sqlite3_column_int64(s, 3);
+    c->last_seq = sqlite3_column_int64(s, 4);
+    c->last_note_seq = sqlite3_column_int64(s, 5);
+    c->bot_misses = sqlite3_column_int(s, 6);
+    c->created_at = sqlite3_column_int64(s, 7);
+    c->queued_at = sqlite3_column_int64(s, 8);
+    c->assigned_at = sqlite3_column_int64(s, 9);
+    c->closed_at = sqlite3_column_int64(s, 10);
+    c->visitor_name = col_dup(s, 11, &oom);
+    c->visitor_email = col_dup(s, 12, &oom);
+    c->locale = col_dup(s, 13, &oom);
+    c->page = col_dup(s, 14, &oom);
+    c->agent_name = col_dup(s, 15, &oom);
+    c->rated = sqlite3_column_int(s, 16);
+    if (!oom && !bad_state) return PL_OK;
+    store_conversation_free(c);
+    return oom ? PL_ERR_NOMEM : PL_ERR_STORE;
+}
+
+static pl_status fill_message(sqlite3_stmt *s, void *out)
+{
+    struct store_message *m = out;
+    int oom = 0;
+    m->conversation = col_dup(s, 0, &oom);
+    m->seq = sqlite3_column_int64(s, 1);
+    m->note_seq = sqlite3_column_int64(s, 2);
+    m->after_seq = sqlite3_column_int64(s, 3);
+    m->role = col_dup(s, 4, &oom);
+    m->author_id = col_dup(s, 5, &oom);
+    m->author_name = col_dup(s, 6, &oom);
+    m->client_id = col_dup(s, 7, &oom);
+    m->text = col_dup(s, 8, &oom);
+    m->faq_id = col_dup(s, 9, &oom);
+    m->faq_score = sqlite3_column_double(s, 10);
+    m->meta_json = col_dup(s, 11, &oom);
+    m->helpful = sqlite3_column_int(s, 12);
+    m->ts = sqlite3_column_int64(s, 13);
+    if (!oom) return PL_OK;
+    store_message_free(m);
+    return PL_ERR_NOMEM;
+}
+
+static pl_status fill_agent(sqlite3_stmt *s, void *out)
+{
+    struct store_agent *a = out;
+    int oom = 0;
+    a->id = sqlite3_column_int64(s, 0);
+    a->email = col_dup(s, 1, &oom);
+    a->name = col_dup(s, 2, &oom);
+    a->role = col_dup(s, 3, &oom);
+    a->active = sqlite3_column_int(s, 4);
+    a->created_at = sqlite3_column_int64(s, 5);
+    a->password_hash = col_dup(s, 6, &oom);
+    if (!oom) return PL_OK;
+    store_agent_free(a);
+    return PL_ERR_NOMEM;
+}
+
+static pl_status fill_faq_row(sqlite3_stmt *s, void *out)
+{
+    struct store_faq_row *r = out;
+    int oom = 0;
+    r->id = col_dup(s, 0, &oom);
+    r->json = col_dup(s, 1, &oom);
+    if (!oom) return PL_OK;
+    faq_row_free(r);
+    return PL_ERR_NOMEM;
+}
+
+/* ---- generic runners ---- */
+
+/* One row into *out (zeroed first, `size` bytes), or PL_ERR_NOT_FOUND. */
+static pl_status read_one(struct store *st, struct binder *b, fill_fn fill, void *out,
+                          size_t size, const char *what)
+{
+    memset(out, 0, size);
+    int rc = b_step(b);
+    pl_status s;
+    if (rc == SQLITE_ROW) s = fill(b->s, out);
+    else if (rc == SQLITE_DONE) s = PL_ERR_NOT_FOUND;
+    else s = store_db_status(st->rdb, rc, what);
+    sqlite3_reset(b->s);
+    return s;
+}
+
+struct growing { char *v; size_t n, cap, elem; };
+
+/* Every row into a growing array; on failure the filled rows are freed by the
+ * caller's list free (the array is always consistent: n rows filled). */
+static pl_status read_rows(struct store *st, struct binder *b, fill_fn fill,
+                           struct growing *g, const char *what)
+{
+    pl_status s = PL_OK;
+    int rc = SQLITE_DONE;
+    while (s == PL_OK && (rc = b_step(b)) == SQLITE_ROW) {
+        if (g->n == g->cap) {
+            size_t cap = g->cap ? g->cap * 2 : 16;
+            char *v = realloc(g->v, cap * g->elem);
+            if (!v) { s = PL_ERR_NOMEM; break; }
+            g->v = v;
+            g->cap = cap;
+        }
+        char *row = g->v + g->n * g->elem;
+        memset(row, 0, g->elem);
+        if ((s = fill(b->s, row)) == PL_OK) g->n++;
+    }
+    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, what);
+    sqlite3_reset(b->s);
+    return s;
+}
+
+static int64_t sql_limit(size_t limit)
+{
+    return limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit;
+}
+
+/* ---- the reads ---- */
+
+pl_status store_visitor_by_token(struct store *st, const uint8_t token_hash[32],
+                                 struct store_visitor *out)
+{
+    struct binder b = b_start(st->r[R_VISITOR_BY_TOKEN]);
+    b_blob(&b, token_hash, 32);
+    return read_one(st, &b, fill_visitor, out, sizeof(*out), "visitor by token");
+}
+
+pl_status store_visitor_by_id(struct store *st, const char *id, struct store_visitor *out)
+{
+    struct binder b = b_start(st->r[R_VISITOR_BY_ID]);
+    b_text(&b, id);
+    return read_one(st, &b, fill_visitor, out, sizeof(*out), "visitor by id");
+}
+
+pl_status store_latest_conversation(struct store *st, const char *visitor_id,
+                                    struct store_conversation *out)
+{
+    struct binder b = b_start(st->r[R_LATEST_CONV]);
+    b_text(&b, visitor_id);
+    return read_one(st, &b, fill_conversation, out, sizeof(*out), "latest conversation");
+}
+
+pl_status store_get_conversation(struct store *st, const char *conv_id,
+                                 struct store_conversation *out)
+{
+    struct binder b = b_start(st->r[R_GET_CONV]);
+    b_text(&b, conv_id);
+    return read_one(st, &b, fill_conversation, out, sizeof(*out), "conversation");
+}
+
+pl_status store_messages_after(struct store *st, const char *conv_id, int64_t after_seq,
+                               int include_notes, size_t limit,
+                               struct store_message_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct binder b = b_start(st->r[include_notes ? R_MSGS_NOTES : R_MSGS]);
+    b_text(&b, conv_id);
+    b_int(&b, after_seq);
+    b_int(&b, sql_limit(limit));
+    struct growing g = { NULL, 0, 0, sizeof(struct store_message) };
+    pl_status s = read_rows(st, &b, fill_message, &g, "messages");
+    out->v = (struct store_message *)(void *)g.v;
+    out->n = g.n;
+    if (s != PL_OK) store_message_list_free(out);
+    return s;
+}
+
+pl_status store_list_conversations(struct store *st, int state, int64_t agent_id,
+                                   size_t limit, struct store_conversation_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    int by_state = state >= 0, by_agent = agent_id > 0;
+    if (by_state && state > CONV_CLOSED) return PL_ERR_BAD_REQUEST;
+    enum rstmt which = by_state ? (by_agent ? R_LIST_STATE_AGENT : R_LIST_STATE)
+                                : (by_agent ? R_LIST_AGENT : R_LIST_ANY);
+    struct binder b = b_start(st->r[which]);
+    if (by_state) b_text(&b, conv_state_name((enum conv_state)state));
+    if (by_agent) b_int(&b, agent_id);
+    b_int(&b, sql_limit(limit));
+    struct growing g = { NULL, 0, 0, sizeof(struct store_conversation) };
+    pl_status s = read_rows(st, &b, fill_conversation, &g, "list conversations");
+    out->v = (struct store_conversation *)(void *)g.v;
+    out->n = g.n;
+    if (s != PL_OK) store_conversation_list_free(out);
+    return s;
+}
+
+pl_status store_agent_by_email(struct store *st, const char *email, struct store_agent *out)
+{
+    struct binder b = b_start(st->r[R_AGENT_BY_EMAIL]);
+    b_text(&b, email);
+    return read_one(st, &b, fill_agent, out, sizeof(*out), "agent by email");
+}
+
+pl_status store_agent_by_id(struct store *st, int64_t id, struct store_agent *out)
+{
+    struct binder b = b_start(st->r[R_AGENT_BY_ID]);
+    b_int(&b, id);
+    return read_one(st, &b, fill_agent, out, sizeof(*out), "agent by id");
+}
+
+pl_status store_list_agents(struct store *st, struct store_agent_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct binder b = b_start(st->r[R_AGENTS]);
+    struct growing g = { NULL, 0, 0, sizeof(struct store_agent) };
+    pl_status s = read_rows(st, &b, fill_agent, &g, "list agents");
+    out->v = (struct store_agent *)(void *)g.v;
+    out->n = g.n;
+    if (s != PL_OK) store_agent_list_free(out);
+    return s;
+}
+
+pl_status store_agent_count(struct store *st, int64_t *out)
+{
+    *out = 0;
+    sqlite3_stmt *s = st->r[R_AGENT_COUNT];
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? PL_OK : store_db_status(st->rdb, rc, "agent count");
+}
+
+pl_status store_session_agent(struct store *st, const uint8_t token_hash[32], int64_t now_ms,
+                              struct store_agent *out)
+{
+    struct binder b = b_start(st->r[R_SESSION_AGENT]);
+    b_blob(&b, token_hash, 32);
+    b_int(&b, now_ms);
+    return read_one(st, &b, fill_agent, out, sizeof(*out), "session agent");
+}
+
+pl_status store_faq_list(struct store *st, struct store_faq_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct binder b = b_start(st->r[R_FAQ_LIST]);
+    struct growing g = { NULL, 0, 0, sizeof(struct store_faq_row) };
+    pl_status s = read_rows(st, &b, fill_faq_row, &g, "faq list");
+    out->v = (struct store_faq_row *)(void *)g.v;
+    out->n = g.n;
+    if (s != PL_OK) store_faq_list_free(out);
+    return s;
+}

@@ -1,0 +1,455 @@
+/*
+ * Store: opening, schema migrations, every SQL statement, closing.
+ *
+ * All SQL lives in this file's tables (plus the migration scripts), so a reader
+ * sees the whole data model and every query in one place, and every statement is
+ * prepared once at open: a typo fails store_open, not some rare code path later.
+ *
+ * The schema is versioned with PRAGMA user_version: store_migrations[i] upgrades
+ * version i to i+1, each in its own IMMEDIATE transaction, so an old database
+ * upgrades itself on open and a crash mid-upgrade leaves a consistent version.
+ * A database newer than this binary is refused rather than misread.
+ *
+ * WAL mode lets the loop thread's read connection run concurrently with the
+ * writer thread's transactions. synchronous=FULL makes each commit durable on
+ * power loss (NORMAL: durable on process crash, which is enough for tests).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "store_internal.h"
+
+const char *const store_migrations[] = {
+    /* 1: the data model. Strings are TEXT, stored verbatim (always bound). */
+    "CREATE TABLE visitors("
+    " id TEXT PRIMARY KEY,"
+    " token_hash BLOB NOT NULL UNIQUE CHECK(length(token_hash) = 32),"
+    " name TEXT, email TEXT, locale TEXT, page TEXT,"
+    " created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);"
+    "CREATE TABLE agents("
+    " id INTEGER PRIMARY KEY,"
+    " email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " name TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK(role IN ('admin', 'agent')),"
+    " password_hash TEXT NOT NULL,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE sessions("
+    " token_hash BLOB PRIMARY KEY CHECK(length(token_hash) = 32),"
+    " agent_id INTEGER NOT NULL REFERENCES agents(id),"
+    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+    "CREATE INDEX sessions_expiry ON sessions(expires_at);"
+    "CREATE TABLE conversations("
+    " id TEXT PRIMARY KEY,"
+    " visitor_id TEXT NOT NULL REFERENCES visitors(id),"
+    " state TEXT NOT NULL CHECK(state IN ('bot', 'queued', 'assigned', 'closed')),"
+    " agent_id INTEGER REFERENCES agents(id),"
+    " last_seq INTEGER NOT NULL DEFAULT 0,"
+    " last_note_seq INTEGER NOT NULL DEFAULT 0,"
+    " bot_misses INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL, queued_at INTEGER, assigned_at INTEGER,"
+    " closed_at INTEGER,"
+    " closed_by TEXT CHECK(closed_by IN ('visitor', 'agent', 'system')),"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX conv_visitor ON conversations(visitor_id, created_at);"
+    "CREATE INDEX conv_updated ON conversations(updated_at);"
+    "CREATE INDEX conv_state_updated ON conversations(state, updated_at);"
+    "CREATE INDEX conv_agent_updated ON conversations(agent_id, updated_at);"
+    /* One table for messages and notes: a row has exactly one of seq, note_seq. */
+    "CREATE TABLE messages("
+    " id INTEGER PRIMARY KEY,"
+    " conversation_id TEXT NOT NULL REFERENCES conversations(id),"
+    " seq INTEGER, note_seq INTEGER,"
+    " after_seq INTEGER NOT NULL,"
+    " role TEXT NOT NULL CHECK(role IN ('visitor', 'bot', 'agent', 'system')),"
+    " author_id TEXT, author_name TEXT, client_id TEXT,"
+    " text TEXT NOT NULL,"
+    " faq_id TEXT, faq_score REAL, meta_json TEXT,"
+    " helpful INTEGER NOT NULL DEFAULT -1,"
+    " ts INTEGER NOT NULL,"
+    " CHECK((seq IS NULL) != (note_seq IS NULL)));"
+    "CREATE UNIQUE INDEX msg_seq ON messages(conversation_id, seq) WHERE seq IS NOT NULL;"
+    "CREATE UNIQUE INDEX msg_note_seq ON messages(conversation_id, note_seq)"
+    " WHERE note_seq IS NOT NULL;"
+    "CREATE INDEX msg_note_after ON messages(conversation_id, after_seq, note_seq)"
+    " WHERE note_seq IS NOT NULL;"
+    /* COALESCE: NULL author ids (bot, system) must still collide. */
+    "CREATE UNIQUE INDEX msg_client ON messages(conversation_id, role,"
+    " COALESCE(author_id, ''), client_id) WHERE client_id IS NOT NULL;"
+    "CREATE TABLE ratings("
+    " conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),"
+    " score INTEGER NOT NULL, comment TEXT, created_at INTEGER NOT NULL);"
+    "CREATE TABLE faq("
+    " id TEXT PRIMARY KEY, json TEXT NOT NULL,"
+    " position INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE INDEX faq_position ON faq(position);",
+
+    /* 2: lifecycle events for KPI reports (queue wait, first response,
+     * resolution), backfilled from what the conversation rows remember. */
+    "CREATE TABLE events("
+    " id INTEGER PRIMARY KEY,"
+    " conversation_id TEXT NOT NULL REFERENCES conversations(id),"
+    " type TEXT NOT NULL"
+    "  CHECK(type IN ('created', 'queued', 'assigned', 'transferred', 'closed', 'rated')),"
+    " agent_id INTEGER,"
+    " ts INTEGER NOT NULL);"
+    "CREATE INDEX events_conv ON events(conversation_id, ts);"
+    "CREATE INDEX events_type_ts ON events(type, ts);"
+    "CREATE INDEX msg_role_ts ON messages(conversation_id, role, ts);"
+    "INSERT INTO events(conversation_id, type, agent_id, ts)"
+    " SELECT id, 'created', NULL, created_at FROM conversations;"
+    "INSERT INTO events(conversation_id, type, agent_id, ts)"
+    " SELECT id, 'queued', NULL, queued_at FROM conversations WHERE queued_at IS NOT NULL;"
+    "INSERT INTO events(conversation_id, type, agent_id, ts)"
+    " SELECT id, 'assigned', agent_id, assigned_at FROM conversations"
+    " WHERE assigned_at IS NOT NULL;"
+    "INSERT INTO events(conversation_id, type, agent_id, ts)"
+    " SELECT id, 'closed', NULL, closed_at FROM conversations WHERE closed_at IS NOT NULL;"
+    "INSERT INTO events(conversation_id, type, agent_id, ts)"
+    " SELECT conversation_id, 'rated', NULL, created_at FROM ratings;",
+};
+const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);
+
+#define CONV_SELECT \
+    "SELECT c.id, c.visitor_id, c.state, c.agent_id, c.last_seq, c.last_note_seq," \
+    " c.bot_misses, c.created_at, c.queued_at, c.assigned_at, c.closed_at," \
+    " v.name, v.email, v.locale, v.page, a.name," \
+    " EXISTS(SELECT 1 FROM ratings r WHERE r.conversation_id = c.id)" \
+    " FROM conversations c JOIN visitors v ON v.id = c.visitor_id" \
+    " LEFT JOIN agents a ON a.id = c.agent_id "
+#define CONV_RECENT " ORDER BY c.updated_at DESC, c.rowid DESC LIMIT "
+/* after_seq is reported for notes only (a visible row stores seq - 1). */
+#define MSG_COLS \
+    "conversation_id, seq, note_seq," \
+    " CASE WHEN note_seq IS NULL THEN 0 ELSE after_seq END," \
+    " role, author_id, author_name, client_id, text, faq_id, faq_score, meta_json," \
+    " helpful, ts"
+#define AGENT_COLS "a.id, a.email, a.name, a.role, a.active, a.created_at"
+
+static const char *const read_sql[R__COUNT] = {
+    [R_VISITOR_BY_TOKEN] = "SELECT id, name, email, locale, page, created_at, last_seen"
+                           " FROM visitors WHERE token_hash = ?1",
+    [R_VISITOR_BY_ID] = "SELECT id, name, email, locale, page, created_at, last_seen"
+                        " FROM visitors WHERE id = ?1",
+    [R_LATEST_CONV] = CONV_SELECT "WHERE c.visitor_id = ?1"
+                      " ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1",
+    [R_GET_CONV] = CONV_SELECT "WHERE c.id = ?1",
+    [R_LIST_ANY] = CONV_SELECT CONV_RECENT "?1",
+    [R_LIST_STATE] = CONV_SELECT "WHERE c.state = ?1" CONV_RECENT "?2",
+    [R_LIST_AGENT] = CONV_SELECT "WHERE c.agent_id = ?1" CONV_RECENT "?2",
+    [R_LIST_STATE_AGENT] = CONV_SELECT "WHERE c.state = ?1 AND c.agent_id = ?2"
+                           CONV_RECENT "?3",
+    [R_MSGS] = "SELECT " MSG_COLS " FROM messages"
+               " WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    /* A note sorts right after the visible message it followed: (after_seq, note_seq)
+     * against (seq, 0). Notes written after message N count as "after N". */
+    [R_MSGS_NOTES] = "SELECT " MSG_COLS ", seq AS k1, 0 AS k2 FROM messages"
+                     " WHERE conversation_id = ?1 AND seq > ?2"
+                     " UNION ALL SELECT " MSG_COLS ", after_seq AS k1, note_seq AS k2"
+                     " FROM messages WHERE conversation_id = ?1 AND note_seq IS NOT NULL"
+                     " AND after_seq >= ?2 ORDER BY k1, k2 LIMIT ?3",
+    [R_AGENT_BY_EMAIL] = "SELECT " AGENT_COLS ", a.password_hash FROM agents a"
+                         " WHERE a.email = ?1",
+    [R_AGENT_BY_ID] = "SELECT " AGENT_COLS ", NULL FROM agents a WHERE a.id = ?1",
+    [R_AGENTS] = "SELECT " AGENT_COLS ", NULL FROM agents a ORDER BY a.id",
+    [R_AGENT_COUNT] = "SELECT count(*) FROM agents",
+    [R_SESSION_AGENT] = "SELECT " AGENT_COLS ", NULL FROM sessions s"
+                        " JOIN agents a ON a.id = s.agent_id"
+                        " WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.active = 1",
+    [R_FAQ_LIST] = "SELECT id, json FROM faq ORDER BY position, id",
+};
+
+static const char *const write_sql[W__COUNT] = {
+    [W_BEGIN] = "BEGIN IMMEDIATE",
+    [W_COMMIT] = "COMMIT",
+    [W_ROLLBACK] = "ROLLBACK",
+    [W_SAVEPOINT] = "SAVEPOINT op",
+    [W_RELEASE] = "RELEASE op",
+    [W_ROLLBACK_TO] = "ROLLBACK TO op",
+    [W_DUP_LOOKUP] = "SELECT seq, note_seq, CASE WHEN note_seq IS NULL THEN 0 ELSE after_seq END,"
+                     " ts FROM messages WHERE conversation_id = ?1 AND role = ?2"
+                     " AND COALESCE(author_id, '') = COALESCE(?3, '') AND client_id = ?4",
+    /* The sequence counters: ?1 = 1 for a note. The conditions make the counter
+     * the authority: a closed or foreign conversation gets no number. */
+    [W_BUMP] = "UPDATE conversations SET last_seq = last_seq + (?1 = 0),"
+               " last_note_seq = last_note_seq + (?1 != 0),"
+               " bot_misses = bot_misses + ?2, updated_at = ?3"
+               " WHERE id = ?4 AND state != 'closed' AND (?5 <= 0 OR agent_id = ?5)"
+               " RETURNING last_seq, last_note_seq, state, COALESCE(agent_id, 0)",
+    [W_INSERT_MSG] = "INSERT INTO messages(conversation_id, seq, note_seq, after_seq, role,"
+                     " author_id, author_name, client_id, text, faq_id, faq_score, meta_json, ts)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [W_CONV_ROW] = "SELECT state, COALESCE(agent_id, 0) FROM conversations WHERE id = ?1",
+    [W_AGENT_ACTIVE] = "SELECT 1 FROM agents WHERE id = ?1 AND active = 1",
+    [W_INSERT_VISITOR] = "INSERT INTO visitors(id, token_hash, name, email, locale, page,"
+                         " created_at, last_seen) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+    [W_INSERT_CONV] = "INSERT INTO conversations(id, visitor_id, state, created_at, updated_at)"
+                      " VALUES(?1, ?2, 'bot', ?3, ?3)",
+    [W_EVENT] = "INSERT INTO events(conversation_id, type, agent_id, ts) VALUES(?1, ?2, ?3, ?4)",
+    [W_TOUCH_VISITOR] = "UPDATE visitors SET name = COALESCE(?1, name),"
+                        " email = COALESCE(?2, email), locale = COALESCE(?3, locale),"
+                        " page = COALESCE(?4, page), last_seen = ?5 WHERE id = ?6",
+    /* State changes: each is decided by its WHERE clause (first one wins). */
+    [W_TO_QUEUE] = "UPDATE conversations SET state = 'queued', queued_at = ?1, updated_at = ?1"
+                   " WHERE id = ?2 AND state = 'bot'",
+    [W_CLAIM] = "UPDATE conversations SET state = 'assigned', agent_id = ?1, assigned_at = ?2,"
+                " updated_at = ?2 WHERE id = ?3 AND state = 'queued'",
+    [W_TRANSFER_TO] = "UPDATE conversations SET agent_id = ?1, assigned_at = ?2, updated_at = ?2"
+                      " WHERE id = ?3 AND state = 'assigned' AND agent_id = ?4",
+    [W_TRANSFER_QUEUE] = "UPDATE conversations SET state = 'queued', agent_id = NULL,"
+                         " queued_at = ?1, updated_at = ?1"
+                         " WHERE id = ?2 AND state = 'assigned' AND agent_id = ?3",
+    [W_CLOSE] = "UPDATE conversations SET state = 'closed', closed_at = ?1, closed_by = ?2,"
+                " updated_at = ?1 WHERE id = ?3 AND state != 'closed'",
+    [W_FEEDBACK] = "UPDATE messages SET helpful = ?1"
+                   " WHERE conversation_id = ?2 AND seq = ?3 AND role = 'bot'",
+    [W_RATE] = "INSERT INTO ratings(conversation_id, score, comment, created_at)"
+               " VALUES(?1, ?2, ?3, ?4)",
+    [W_INSERT_AGENT] = "INSERT INTO agents(email, name, role, password_hash, active, created_at)"
+                       " VALUES(?1, ?2, ?3, ?4, 1, ?5) RETURNING id",
+    [W_INSERT_SESSION] = "INSERT INTO sessions(token_hash, agent_id, created_at, expires_at)"
+                         " VALUES(?1, ?2, ?3, ?4)",
+    [W_DELETE_SESSION] = "DELETE FROM sessions WHERE token_hash = ?1",
+    [W_PURGE_SESSIONS] = "DELETE FROM sessions WHERE expires_at <= ?1",
+    [W_FAQ_INSERT] = "INSERT INTO faq(id, json, position, updated_at)"
+                     " VALUES(?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM faq), ?3)",
+    [W_FAQ_UPSERT] = "INSERT INTO faq(id, json, position, updated_at)"
+                     " VALUES(?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM faq), ?3)"
+                     " ON CONFLICT(id) DO UPDATE SET json = excluded.json,"
+                     " updated_at = excluded.updated_at",
+    [W_FAQ_DELETE] = "DELETE FROM faq WHERE id = ?1",
+    [W_FAQ_CLEAR] = "DELETE FROM faq",
+};
+
+pl_status store_db_status(sqlite3 *db, int rc, const char *what)
+{
+    switch (rc) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY: return PL_ERR_CONFLICT;
+    case SQLITE_CONSTRAINT_FOREIGNKEY: return PL_ERR_NOT_FOUND;
+    case SQLITE_CONSTRAINT_CHECK:
+    case SQLITE_CONSTRAINT_NOTNULL: return PL_ERR_BAD_REQUEST;
+    case SQLITE_NOMEM: return PL_ERR_NOMEM;
+    default:
+        fprintf(stderr, "store: %s: %s (%d)\n", what, sqlite3_errmsg(db), rc);
+        return PL_ERR_STORE;
+    }
+}
+
+void store_new_id(char *buf, size_t len, const char *prefix)
+{
+    unsigned char raw[10];
+    char hex[2 * sizeof(raw) + 1];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+    snprintf(buf, len, "%s%s", prefix, hex);
+}
+
+const char *conv_state_name(enum conv_state s)
+{
+    switch (s) {
+    case CONV_BOT: return "bot";
+    case CONV_QUEUED: return "queued";
+    case CONV_ASSIGNED: return "assigned";
+    case CONV_CLOSED: return "closed";
+    }
+    return "bot";
+}
+
+int conv_state_parse(const char *s, enum conv_state *out)
+{
+    static const enum conv_state all[] = { CONV_BOT, CONV_QUEUED, CONV_ASSIGNED, CONV_CLOSED };
+    for (size_t i = 0; s && i < PL_ARRAY_LEN(all); i++) {
+        if (strcmp(s, conv_state_name(all[i])) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Runs a statement that returns one text row (PRAGMA journal_mode) into buf. */
+static int query_text(sqlite3 *db, const char *sql, char *buf, size_t len)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s, 0);
+        snprintf(buf, len, "%s", t ? (const char *)t : "");
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int64_t user_version(sqlite3 *db)
+{
+    char buf[32];
+    if (query_text(db, "PRAGMA user_version", buf, sizeof(buf)) != SQLITE_OK) return -1;
+    return strtoll(buf, NULL, 10);
+}
+
+static pl_status exec(sqlite3 *db, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK) return PL_OK;
+    fprintf(stderr, "store: %s: %s\n", what, msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return PL_ERR_STORE;
+}
+
+static pl_status migrate_one(sqlite3 *db, int to)
+{
+    char version[48];
+    snprintf(version, sizeof(version), "PRAGMA user_version = %d", to);
+    if (exec(db, "BEGIN IMMEDIATE", "migration begin") != PL_OK) return PL_ERR_STORE;
+    if (exec(db, store_migrations[to - 1], "migration") != PL_OK ||
+        exec(db, version, "migration version") != PL_OK ||
+        exec(db, "COMMIT", "migration commit") != PL_OK) {
+        fprintf(stderr, "store: migration to version %d failed\n", to);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return PL_ERR_STORE;
+    }
+    return PL_OK;
+}
+
+static pl_status migrate(sqlite3 *db)
+{
+    int64_t v = user_version(db);
+    if (v < 0 || v > store_migration_count) {
+        fprintf(stderr, "store: unsupported schema version %lld (this build knows %d)\n",
+                (long long)v, store_migration_count);
+        return PL_ERR_STORE;
+    }
+    for (int to = (int)v + 1; to <= store_migration_count; to++)
+        if (migrate_one(db, to) != PL_OK) return PL_ERR_STORE;
+    return PL_OK;
+}
+
+static pl_status open_conn(const char *path, int flags, sqlite3 **out)
+{
+    int rc = sqlite3_open_v2(path, out, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "store: open %s: %s\n", path,
+                *out ? sqlite3_errmsg(*out) : sqlite3_errstr(rc));
+        return PL_ERR_STORE;
+    }
+    sqlite3_extended_result_codes(*out, 1);
+    sqlite3_busy_timeout(*out, STORE_BUSY_TIMEOUT_MS);
+    return PL_OK;
+}
+
+static pl_status configure_writer(sqlite3 *db, enum store_durability d)
+{
+    char mode[16];
+    if (query_text(db, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) != SQLITE_OK ||
+        strcmp(mode, "wal") != 0) {
+        fprintf(stderr, "store: cannot enable WAL mode (%s)\n", sqlite3_errmsg(db));
+        return PL_ERR_STORE;
+    }
+    const char *sync = d == STORE_DURABILITY_FULL ? "PRAGMA synchronous = FULL"
+                                                   : "PRAGMA synchronous = NORMAL";
+    if (exec(db, sync, "synchronous") != PL_OK ||
+        exec(db, "PRAGMA foreign_keys = ON", "foreign_keys") != PL_OK)
+        return PL_ERR_STORE;
+    return PL_OK;
+}
+
+static pl_status prepare_all(sqlite3 *db, const char *const *sql, sqlite3_stmt **out, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &out[i], NULL)
+            != SQLITE_OK) {
+            fprintf(stderr, "store: prepare #%d: %s\n  %s\n", i, sqlite3_errmsg(db), sql[i]);
+            return PL_ERR_STORE;
+        }
+    }
+    return PL_OK;
+}
+
+/* Frees everything; the writer thread must not be running. */
+static void teardown(struct store *st)
+{
+    for (int i = 0; i < R__COUNT; i++) sqlite3_finalize(st->r[i]);
+    for (int i = 0; i < W__COUNT; i++) sqlite3_finalize(st->w[i]);
+    if (sqlite3_close(st->rdb) != SQLITE_OK)
+        fprintf(stderr, "store: close (read): %s\n", sqlite3_errmsg(st->rdb));
+    if (sqlite3_close(st->wdb) != SQLITE_OK)
+        fprintf(stderr, "store: close (write): %s\n", sqlite3_errmsg(st->wdb));
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->work_cv);
+    pthread_cond_destroy(&st->sync_cv);
+    free(st);
+}
+
+static pl_status open_connections(struct store *st, const char *path, enum store_durability d)
+{
+    if (open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st->wdb) != PL_OK ||
+        configure_writer(st->wdb, d) != PL_OK || migrate(st->wdb) != PL_OK ||
+        prepare_all(st->wdb, write_sql, st->w, W__COUNT) != PL_OK)
+        return PL_ERR_STORE;
+    /* query_only: the read connection can never write by mistake. */
+    if (open_conn(path, SQLITE_OPEN_READWRITE, &st->rdb) != PL_OK ||
+        exec(st->rdb, "PRAGMA query_only = ON", "query_only") != PL_OK ||
+        prepare_all(st->rdb, read_sql, st->r, R__COUNT) != PL_OK)
+        return PL_ERR_STORE;
+    return PL_OK;
+}
+
+pl_status store_open(const char *path, enum store_durability d, struct store **out)
+{
+    if (!path || !out) return PL_ERR_BAD_REQUEST;
+    *out = NULL;
+    if (sodium_init() < 0) return PL_ERR_STORE;
+    struct store *st = calloc(1, sizeof(*st));
+    if (!st) return PL_ERR_NOMEM;
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->work_cv, NULL);
+    pthread_cond_init(&st->sync_cv, NULL);
+    if (open_connections(st, path, d) != PL_OK) goto fail;
+    st->accepting = 1;
+    st->healthy = 1;
+    if (pthread_create(&st->writer, NULL, store_writer_main, st) != 0) {
+        fprintf(stderr, "store: cannot start the writer thread\n");
+        goto fail;
+    }
+    st->writer_started = 1;
+    *out = st;
+    return PL_OK;
+fail:
+    teardown(st);
+    return PL_ERR_STORE;
+}
+
+void store_close(struct store *st)
+{
+    if (!st) return;
+    pthread_mutex_lock(&st->mu);
+    st->accepting = 0;
+    st->stopping = 1;
+    pthread_cond_broadcast(&st->work_cv);
+    pthread_mutex_unlock(&st->mu);
+    if (st->writer_started) pthread_join(st->writer, NULL);
+    teardown(st);
+}
+
+int store_healthy(struct store *st)
+{
+    if (!st) return 0;
+    pthread_mutex_lock(&st->mu);
+    int h = st->healthy;
+    pthread_mutex_unlock(&st->mu);
+    return h;
+}
+
+void store_get_stats(struct store *st, struct store_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!st) return;
+    pthread_mutex_lock(&st->mu);
+    *out = st->stats;
+    pthread_mutex_unlock(&st->mu);
+}

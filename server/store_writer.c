@@ -1,0 +1,217 @@
+/*
+ * Store: the write queue and the writer thread (group commit).
+ *
+ * Every write is an op in one FIFO (mutex + condvar). The single writer thread
+ * takes everything queued (up to STORE_MAX_BATCH ops) and runs it as ONE
+ * transaction, each op inside its own SAVEPOINT: an op that fails (a constraint,
+ * a lost claim) rolls back only itself, and the batch costs one fsync instead of
+ * one per op. Results are posted to the loop thread, in queue order, only after
+ * COMMIT returned: an ack is never sent for something that could still vanish.
+ * If the transaction fails (BEGIN, a broken savepoint, COMMIT), every op of the
+ * batch reports PL_ERR_STORE, so nothing is half-acknowledged.
+ *
+ * Start-up writes (store_create_agent_now...) use the same queue and wait on a
+ * condvar instead of a callback, so the write connection has exactly one user.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "parley/loop.h"
+#include "store_internal.h"
+
+struct op *store_op_new(enum op_kind kind, store_cb cb, void *ctx)
+{
+    struct op *o = calloc(1, sizeof(*o));
+    if (!o) return NULL;
+    o->kind = kind;
+    o->cb = cb;
+    o->ctx = ctx;
+    return o;
+}
+
+const char *store_op_dup(struct op *o, const char *s)
+{
+    if (!s) return NULL;
+    char *c = o->n_owned < OP_MAX_STRINGS ? strdup(s) : NULL;
+    if (!c) {
+        o->oom = 1;
+        return NULL;
+    }
+    o->owned[o->n_owned++] = c;
+    return c;
+}
+
+void store_op_free(struct op *o)
+{
+    if (!o) return;
+    for (int i = 0; i < o->n_owned; i++) free(o->owned[i]);
+    if (o->kind == OP_FAQ_REPLACE) {
+        struct store_faq_list l = { o->u.faqs.rows, o->u.faqs.n };
+        store_faq_list_free(&l);
+    }
+    free(o);
+}
+
+pl_status store_enqueue(struct store *st, struct op *o)
+{
+    if (!o) return PL_ERR_NOMEM;
+    if (o->oom) {
+        store_op_free(o);
+        return PL_ERR_NOMEM;
+    }
+    pthread_mutex_lock(&st->mu);
+    if (!st->accepting) {
+        pthread_mutex_unlock(&st->mu);
+        store_op_free(o);
+        return PL_ERR_STORE;
+    }
+    if (st->tail) st->tail->next = o; else st->head = o;
+    st->tail = o;
+    st->stats.queue_depth++;
+    pthread_cond_signal(&st->work_cv);
+    pthread_mutex_unlock(&st->mu);
+    return PL_OK;
+}
+
+pl_status store_run_sync(struct store *st, struct op *o, struct store_result *res)
+{
+    struct sync_wait w;
+    memset(&w, 0, sizeof(w));
+    if (o) o->sync = &w;
+    pl_status s = store_enqueue(st, o);
+    if (s != PL_OK) return s;
+    pthread_mutex_lock(&st->mu);
+    while (!w.done) pthread_cond_wait(&st->sync_cv, &st->mu);
+    pthread_mutex_unlock(&st->mu);
+    if (res) *res = w.res;
+    return w.res.status;
+}
+
+void store_flush(struct store *st)
+{
+    if (st)
+        store_run_sync(st, store_op_new(OP_FLUSH, NULL, NULL), NULL);
+}
+
+/* Steps a statement that returns no row (BEGIN, SAVEPOINT...); 1 on success. */
+static int step_plain(struct store *st, enum wstmt which, const char *what)
+{
+    sqlite3_stmt *s = st->w[which];
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return 1;
+    store_db_status(st->wdb, rc, what);
+    return 0;
+}
+
+/* Runs one op in its savepoint. Returns 0 when the transaction itself is lost. */
+static int run_op(struct store *st, struct op *o)
+{
+    memset(&o->res, 0, sizeof(o->res));
+    if (!step_plain(st, W_SAVEPOINT, "savepoint")) return 0;
+    o->res.status = store_op_exec(st, o);
+    if (o->res.status == PL_OK) return step_plain(st, W_RELEASE, "release");
+    /* Some errors (I/O, full disk) make SQLite roll back the whole transaction. */
+    if (sqlite3_get_autocommit(st->wdb)) return 0;
+    return step_plain(st, W_ROLLBACK_TO, "rollback to") && step_plain(st, W_RELEASE, "release");
+}
+
+static void deliver_cb(void *arg)
+{
+    struct op *o = arg;
+    o->cb(o->ctx, &o->res);
+    store_op_free(o);
+}
+
+/* Hands the result to its owner; the op is consumed. */
+static void deliver(struct store *st, struct op *o)
+{
+    if (o->sync) {
+        pthread_mutex_lock(&st->mu);
+        o->sync->res = o->res;
+        o->sync->done = 1;
+        pthread_cond_broadcast(&st->sync_cv);
+        pthread_mutex_unlock(&st->mu);
+        store_op_free(o);
+        return;
+    }
+    if (!o->cb) {
+        store_op_free(o);
+        return;
+    }
+    /* loop_post fails only when out of memory: wait a little for memory. */
+    for (int tries = 0; loop_post(deliver_cb, o) != 0; tries++) {
+        if (tries == 500) {
+            fprintf(stderr, "store: cannot post a result (out of memory); dropped\n");
+            store_op_free(o);
+            return;
+        }
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int run_batch_txn(struct store *st, struct op *batch)
+{
+    if (!step_plain(st, W_BEGIN, "begin")) return 0;
+    for (struct op *o = batch; o; o = o->next)
+        if (!run_op(st, o)) goto fail;
+    if (step_plain(st, W_COMMIT, "commit")) return 1;
+fail:
+    if (!sqlite3_get_autocommit(st->wdb)) step_plain(st, W_ROLLBACK, "rollback");
+    return 0;
+}
+
+static void run_batch(struct store *st, struct op *batch, uint64_t n)
+{
+    int ok = run_batch_txn(st, batch);
+    if (!ok) {
+        for (struct op *o = batch; o; o = o->next) {
+            memset(&o->res, 0, sizeof(o->res));
+            o->res.status = PL_ERR_STORE;
+        }
+    }
+    pthread_mutex_lock(&st->mu);
+    st->healthy = ok;
+    st->stats.ops += n;
+    if (ok) st->stats.commits++; else st->stats.commit_failures++;
+    pthread_mutex_unlock(&st->mu);
+    for (struct op *o = batch, *next; o; o = next) {
+        next = o->next;
+        deliver(st, o);
+    }
+}
+
+/* Detaches up to STORE_MAX_BATCH ops from the queue (mutex held). */
+static struct op *take_batch(struct store *st, uint64_t *n)
+{
+    struct op *first = st->head, *last = first;
+    *n = 1;
+    while (last->next && *n < STORE_MAX_BATCH) {
+        last = last->next;
+        (*n)++;
+    }
+    st->head = last->next;
+    if (!st->head) st->tail = NULL;
+    last->next = NULL;
+    st->stats.queue_depth -= *n;
+    return first;
+}
+
+void *store_writer_main(void *arg)
+{
+    struct store *st = arg;
+    for (;;) {
+        pthread_mutex_lock(&st->mu);
+        while (!st->head && !st->stopping) pthread_cond_wait(&st->work_cv, &st->mu);
+        if (!st->head) {       /* stopping and drained */
+            pthread_mutex_unlock(&st->mu);
+            return NULL;
+        }
+        uint64_t n;
+        struct op *batch = take_batch(st, &n);
+        pthread_mutex_unlock(&st->mu);
+        run_batch(st, batch, n);
+    }
+}
