@@ -1,0 +1,74 @@
+/*
+ * The FAQ auto-responder's matcher.
+ *
+ * An entry (contract: id, locale, question, answer, keywords, patterns) is compiled
+ * once into PCRE2 programs (UTF + UCP, JIT where available): keywords become
+ * case-insensitive, word-bounded alternatives in any script, a trailing '*' any
+ * ending. A faq_set is immutable once built; the conversation layer swaps in a new
+ * one when the admin edits the FAQ, so matching never sees a half-edited set.
+ * JSON decoding of entries lives in proto_faq.c, not here.
+ */
+#ifndef PARLEY_FAQ_H
+#define PARLEY_FAQ_H
+
+#include <stddef.h>
+#include "parley/common.h"
+
+struct faq_entry {
+    char *id, *locale, *question, *answer;   /* locale may be NULL (any language) */
+    char **keywords; size_t n_keywords;
+    char **patterns; size_t n_patterns;
+    double weight;                           /* optional "weight", default 1.0 */
+};
+void faq_entry_free(struct faq_entry *e);      /* frees the members, not e itself */
+/* Deep copy; PL_ERR_NOMEM on failure (dst is then empty). */
+pl_status faq_entry_copy(struct faq_entry *dst, const struct faq_entry *src);
+
+/* Checks one entry without building a set: on failure fills `field` with the
+ * offending field ("id", "answer", "keywords[2]", "patterns[0]") and `msg` with
+ * a human sentence (a pattern's PCRE2 error and offset), and returns
+ * PL_ERR_BAD_REQUEST. */
+pl_status faq_validate(const struct faq_entry *e, char *field, size_t field_len,
+                       char *msg, size_t msg_len);
+
+struct faq_set;
+/* Compiles copies of the entries. Fails like faq_validate, naming the entry id
+ * in msg; *out is untouched on failure. */
+pl_status faq_build(const struct faq_entry *entries, size_t n, struct faq_set **out,
+                    char *field, size_t field_len, char *msg, size_t msg_len);
+void faq_free(struct faq_set *s);
+size_t faq_count(const struct faq_set *s);
+const struct faq_entry *faq_at(const struct faq_set *s, size_t i);
+const struct faq_entry *faq_find(const struct faq_set *s, const char *id);
+
+#define FAQ_MAX_MATCHED 8
+#define FAQ_MAX_CHOICES 3
+struct faq_match {
+    const struct faq_entry *entry;       /* the answer, or NULL */
+    double score;
+    const char *matched[FAQ_MAX_MATCHED];/* the keywords/patterns that hit (entry's strings) */
+    size_t n_matched;
+    /* When the best two (or three) are too close to call: entry == NULL and these
+     * are the candidates, best first. */
+    const struct faq_entry *choices[FAQ_MAX_CHOICES];
+    size_t n_choices;
+};
+/* Finds the best entry for a visitor's text. Entries of the visitor's locale
+ * (primary subtag, "en-GB" ~ "en") are preferred; entries without a locale match
+ * for everyone. Returns 1 with out->entry set when an entry scores at or above the
+ * threshold with a clear margin, 2 when out->choices are offered, 0 otherwise. */
+int faq_match(const struct faq_set *s, const char *text, const char *locale,
+              struct faq_match *out);
+
+/* 1 when the text asks for a human ("human", "agent", "talk to a person",
+ * "людина", "оператор", "person go iawn", "tao", "хүн"...), else 0. */
+int faq_is_human_request(const char *text);
+
+/* 1 when the whole message is a greeting ("hello there", "привіт", "shwmae",
+ * "kumusta", "сайн байна уу"): the bot greets back instead of counting a miss. */
+int faq_is_greeting(const char *text);
+
+/* Scoring knobs (defaults: threshold 1.0, margin 0.2 as a share of the best). */
+void faq_set_thresholds(struct faq_set *s, double threshold, double margin);
+
+#endif

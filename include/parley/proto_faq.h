@@ -1,0 +1,24 @@
+/*
+ * JSON codec of FAQ entries (the contract's "FAQ entry" object and files that are
+ * a JSON array of them). Part of the protocol codec: only proto*.c touch Jansson.
+ */
+#ifndef PARLEY_PROTO_FAQ_H
+#define PARLEY_PROTO_FAQ_H
+
+#include <stddef.h>
+#include "parley/common.h"
+#include "parley/faq.h"
+
+/* Decodes one entry object from JSON text. On failure returns PL_ERR_BAD_REQUEST
+ * and names the field ("keywords[1]", "id", or "" for the whole body) and why. */
+pl_status proto_faq_decode(const char *json, size_t len, struct faq_entry *out,
+                           char *field, size_t field_len, char *msg, size_t msg_len);
+/* Decodes a JSON array of entries (a --faq file). *out is a malloc'd array the
+ * caller frees with proto_faq_free_array. Errors name "[3].keywords[0]". */
+pl_status proto_faq_decode_array(const char *json, size_t len, struct faq_entry **out,
+                                 size_t *n, char *field, size_t field_len,
+                                 char *msg, size_t msg_len);
+void proto_faq_free_array(struct faq_entry *v, size_t n);
+/* Compact JSON of one entry; caller frees. NULL on out-of-memory. */
+char *proto_faq_encode(const struct faq_entry *e);
+#endif
