@@ -1,0 +1,32 @@
+/*
+ * Command-line options and their environment twins (contract: "Commands").
+ * An option on the command line wins over its PARLEY_* variable.
+ */
+#ifndef PARLEY_CONFIG_H
+#define PARLEY_CONFIG_H
+
+#include "parley/store.h"
+
+struct config {
+    int port;
+    char *db;                 /* SQLite path */
+    char *store;              /* "sqlite:PATH" or NULL (from db) */
+    char *bus;                /* "local" */
+    char *faq;                /* FAQ file loaded at start, or NULL */
+    char *allowed_origins;    /* comma list; NULL or "" = any */
+    char *web_root;           /* where widget.js, demo.html, dashboard/ live */
+    char *admin_email, *admin_password;
+    int rate_limit;           /* frames/s per connection; 0 = off */
+    int bot_misses;           /* "I don't know"s before the bot hands off */
+    enum store_durability durability;
+    int session_hours;        /* agent session lifetime */
+};
+
+/* Returns 0 to run, 1 when --help/--version was printed (exit 0), -1 on a bad
+ * option (message printed; exit 2). argv0_dir helps find the web root. */
+int config_parse(int argc, char **argv, struct config *out);
+void config_free(struct config *c);
+/* The SQLite path the store should open (from --store sqlite:PATH or --db). */
+const char *config_sqlite_path(const struct config *c);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * A client connection (HTTP or WebSocket), its identity and its send queue.
+ *
+ * lws allocates one struct conn per wsi (per_session_data). Every connection gets
+ * a 64-bit id on first use; work that completes later (a commit, a password
+ * check) finds its connection again with conn_find(id), which returns NULL once
+ * the peer has gone, so nothing ever writes to a freed wsi.
+ *
+ * Frames are only written from the WRITEABLE callback, one per callback, from a
+ * bounded queue. A client too slow to drain it is closed with
+ * CONN_CLOSE_SLOW_CONSUMER rather than letting memory grow; it resumes with
+ * last_seq and misses nothing.
+ */
+#ifndef PARLEY_CONN_H
+#define PARLEY_CONN_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "parley/frame.h"
+
+#define CONN_QUEUE_MAX 1024                /* frames waiting for one connection */
+#define CONN_QUEUE_BYTES (8u << 20)        /* bytes waiting for one connection */
+#define CONN_CLOSE_SLOW_CONSUMER 4008
+#define CONN_CLOSE_UNAUTHORIZED 4001
+#define CONN_CLOSE_TIMEOUT 4002
+
+enum conn_kind { CONN_NEW = 0, CONN_HTTP, CONN_VISITOR, CONN_AGENT };
+
+struct lws;
+struct http_req;
+
+struct conn {
+    uint64_t id;
+    struct lws *wsi;
+    enum conn_kind kind;
+    /* send queue (ring) */
+    struct frame **q;
+    unsigned q_head, q_len, q_cap;
+    size_t q_bytes;
+    int close_pending;                   /* close once the queue is written */
+    int close_code;
+    /* receive: a message being assembled from fragments */
+    char *rx;
+    size_t rx_len;
+    int rx_dropping;                     /* oversized: skip to the final fragment */
+    /* rate limit: token bucket */
+    double tokens;
+    int64_t refill_ms;
+    /* identity */
+    int ready;                           /* welcome / ready sent */
+    int busy;                            /* hello or auth under way */
+    char visitor_id[40], conv_id[40];
+    char *locale, *name;                 /* visitor's, or agent's name */
+    char *token;                         /* visitor: their secret, for welcomes */
+    int64_t agent_id;
+    int is_admin, away;
+    /* topics this connection follows (so closing it unsubscribes them all) */
+    char **topics;
+    size_t n_topics;
+    struct http_req *http;               /* HTTP only */
+};
+
+int conn_registry_init(void);
+void conn_registry_free(void);
+int conn_register(struct conn *c, struct lws *wsi, enum conn_kind kind);   /* 0 ok */
+/* Unsubscribes, drops queued frames and frees what the connection owns. */
+void conn_release(struct conn *c);
+struct conn *conn_find(uint64_t id);
+size_t conn_count(enum conn_kind kind);
+void conn_each(void (*fn)(struct conn *c, void *arg), void *arg);
+
+/* Queues a frame (takes a new reference; the caller keeps theirs). A full queue
+ * marks the connection for a slow-consumer close and returns -1. */
+int conn_send(struct conn *c, struct frame *f);
+/* Same, then consumes the caller's reference (for freshly encoded frames). */
+int conn_send_take(struct conn *c, struct frame *f);
+/* Writes what is queued, then closes with code. */
+void conn_close_after_flush(struct conn *c, int code);
+/* WRITEABLE: writes one frame. Returns -1 when the connection should close. */
+int conn_on_writeable(struct conn *c);
+
+int conn_follow(struct conn *c, const char *topic);       /* subscribe + remember */
+void conn_unfollow(struct conn *c, const char *topic);
+int conn_follows(const struct conn *c, const char *topic);
+
+/* Token bucket: 1 if a frame may pass now, 0 if over the limit. rate 0 = off. */
+int conn_rate_ok(struct conn *c, int rate, int64_t now_ms);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * JSON bodies of the REST API (requests decoded, answers encoded). Part of the
+ * codec: only proto*.c use Jansson. Encoders return malloc'd text or NULL (OOM).
+ */
+#ifndef PARLEY_PROTO_REST_H
+#define PARLEY_PROTO_REST_H
+
+#include "parley/common.h"
+#include "parley/store.h"
+
+struct rest_login { char *email, *password; };
+struct rest_new_agent { char *email, *name, *password, *role; };
+
+/* On failure: PL_ERR_BAD_REQUEST, field names the bad field, msg says why. */
+pl_status proto_rest_login(const char *body, size_t len, struct rest_login *out,
+                           char *field, size_t flen, char *msg, size_t mlen);
+void proto_rest_login_free(struct rest_login *l);
+pl_status proto_rest_new_agent(const char *body, size_t len, struct rest_new_agent *out,
+                               char *field, size_t flen, char *msg, size_t mlen);
+void proto_rest_new_agent_free(struct rest_new_agent *a);
+
+char *proto_rest_error(const char *code, const char *msg, const char *field);
+char *proto_rest_login_ok(const char *token, const struct store_agent *a);
+char *proto_rest_agent(const struct store_agent *a);
+char *proto_rest_agents(const struct store_agent_list *l);
+char *proto_rest_conversations(const struct store_conversation_list *l);
+char *proto_rest_transcript(const struct store_conversation *c, const struct store_message_list *m);
+char *proto_rest_transcript_text(const struct store_conversation *c,
+                                 const struct store_message_list *m);
+/* Stored entries are JSON already: joined into one array. */
+char *proto_rest_faq_list(const struct store_faq_list *l);
+char *proto_rest_health(int store_ok);
+
+#endif

@@ -1,0 +1,42 @@
+/* Internal to conv*.c: the handlers of each side and shared helpers. */
+#ifndef PARLEY_CONV_INTERNAL_H
+#define PARLEY_CONV_INTERNAL_H
+
+#include <stdint.h>
+#include "parley/bus.h"
+#include "parley/conv.h"
+#include "parley/proto.h"
+
+void conv_visitor_frame(struct conn *c, const struct proto_cmd *cmd);
+void conv_agent_frame(struct conn *c, const struct proto_cmd *cmd);
+
+/* Published when a commit is reported: the message to its conversation. */
+void conv_publish_message(const struct store_message *m, uint64_t origin);
+/* A state change: the visitor sees it on the conversation topic, agents on the
+ * site topic (with the transcript when it entered the queue). target_frame goes
+ * only to the new assignee. */
+void conv_publish_state(const char *conv_id, struct frame *target_frame);
+/* Publishes a system message written with a state change (seq from the result). */
+void conv_publish_system(const char *conv_id, const char *text, const struct store_result *r);
+
+/* The bot's turn after a visitor message was stored (conversation in state bot). */
+void conv_bot_reply(const char *conv_id, const char *text, const char *locale,
+                    const char *client_id);
+void conv_bot_choose(struct conn *c, const struct proto_cmd *cmd);
+/* Puts a bot conversation in the queue with a localised system message. */
+void conv_handoff(const char *conv_id, const char *locale, uint64_t reply_conn,
+                  const char *reply_id);
+
+/* Localised bot and system texts ("dont_know", "handoff", ...). */
+const char *conv_text(const char *locale, const char *key);
+/* The same with its one "%s" replaced by arg (a name), into out. */
+void conv_text_fill(const char *locale, const char *key, const char *arg, char *out, size_t len);
+
+/* An ack or error for request `id` on connection conn_id, if it is still there. */
+void conv_reply_status(uint64_t conn_id, const char *id, pl_status s, int64_t seq,
+                       int64_t note_seq, const char *conversation);
+
+/* A malloc'd copy for async contexts (NULL stays NULL). */
+char *conv_strdup(const char *s);
+
+#endif

@@ -1,0 +1,364 @@
+/*
+ * What a visitor may do: hello/resume, send, ask for a person, close, rate,
+ * start over, and the ephemeral typing/read signals.
+ *
+ * Every write goes to the store first; the ack and the broadcast happen in the
+ * store's callback, after the commit. Contexts passed to the store carry the
+ * connection's id, never its pointer: the visitor may be gone by then, and the
+ * message is stored and delivered to everyone else regardless.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "conv_internal.h"
+#include <libwebsockets.h>
+#include "parley/auth.h"
+
+struct hello_ctx {
+    uint64_t conn;
+    int64_t last_seq;
+    char token[AUTH_TOKEN_LEN + 1];
+    char *id;
+};
+
+struct msg_ctx {
+    uint64_t conn;
+    char *id, *conv, *text, *author_id, *name, *locale;
+};
+
+static void msg_ctx_free(struct msg_ctx *m)
+{
+    free(m->id);
+    free(m->conv);
+    free(m->text);
+    free(m->author_id);
+    free(m->name);
+    free(m->locale);
+    free(m);
+}
+
+/* Sends the welcome for the connection's current conversation. */
+static void send_welcome(struct conn *c, const char *token, int64_t last_seq)
+{
+    struct store *st = conv_store();
+    struct store_conversation conv = {0};
+    struct store_message_list msgs = {0};
+    pl_status s = store_get_conversation(st, c->conv_id, &conv);
+    if (s == PL_OK)
+        s = store_messages_after(st, c->conv_id, last_seq, 0, 0, &msgs);
+    if (s != PL_OK) {
+        conv_send_error(c, NULL, pl_status_code(PL_ERR_STORE), "could not load the conversation");
+    } else if (conn_follow(c, c->conv_id) == 0 &&
+               conn_send_take(c, proto_welcome(token, &conv, &msgs)) == 0) {
+        c->ready = 1;
+        if (!c->token)
+            c->token = strdup(token);
+        lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+    }
+    store_message_list_free(&msgs);
+    store_conversation_free(&conv);
+}
+
+static void created(void *arg, const struct store_result *r)
+{
+    struct hello_ctx *h = arg;
+    struct conn *c = conn_find(h->conn);
+    if (c) {
+        c->busy = 0;
+        if (r->status != PL_OK) {
+            conv_send_error(c, h->id, pl_status_code(r->status), "could not start a conversation");
+        } else {
+            memcpy(c->visitor_id, r->visitor_id, sizeof(c->visitor_id));
+            memcpy(c->conv_id, r->conversation_id, sizeof(c->conv_id));
+            send_welcome(c, h->token, 0);
+        }
+    }
+    free(h->id);
+    free(h);
+}
+
+static void ignore_result(void *arg, const struct store_result *r) { (void)arg; (void)r; }
+
+static void remember_profile(struct conn *c, const struct proto_cmd *cmd)
+{
+    if (cmd->locale) {
+        free(c->locale);
+        c->locale = strdup(cmd->locale);
+    }
+    if (cmd->name) {
+        free(c->name);
+        c->name = strdup(cmd->name);
+    }
+}
+
+static void hello_new(struct conn *c, const struct proto_cmd *cmd)
+{
+    struct hello_ctx *h = calloc(1, sizeof(*h));
+    if (!h || auth_new_token(h->token)) {
+        free(h);
+        conv_send_error(c, cmd->id, "internal_error", "out of memory");
+        return;
+    }
+    h->conn = c->id;
+    h->id = conv_strdup(cmd->id);
+    struct store_new_visitor nv = {.name = cmd->name, .email = cmd->email,
+                                   .locale = cmd->locale, .page = cmd->page};
+    auth_hash_token(h->token, nv.token_hash);
+    c->busy = 1;
+    if (store_create_visitor(conv_store(), &nv, created, h) != PL_OK) {
+        c->busy = 0;
+        free(h->id);
+        free(h);
+        conv_send_error(c, cmd->id, pl_status_code(PL_ERR_STORE), "could not start a conversation");
+    }
+}
+
+static void hello_resume(struct conn *c, const struct proto_cmd *cmd)
+{
+    struct store *st = conv_store();
+    uint8_t hash[32];
+    struct store_visitor v = {0};
+    struct store_conversation conv = {0};
+    auth_hash_token(cmd->token, hash);
+    pl_status s = store_visitor_by_token(st, hash, &v);
+    if (s == PL_OK)
+        s = store_latest_conversation(st, v.id, &conv);
+    if (s == PL_ERR_NOT_FOUND) {
+        conv_send_error(c, cmd->id, "invalid_token", "unknown visitor token; start with token null");
+    } else if (s != PL_OK) {
+        conv_send_error(c, cmd->id, pl_status_code(s), "could not load the conversation");
+    } else {
+        snprintf(c->visitor_id, sizeof(c->visitor_id), "%s", v.id);
+        snprintf(c->conv_id, sizeof(c->conv_id), "%s", conv.id);
+        /* A last_seq of an older conversation means nothing in this one. */
+        int64_t last = cmd->conversation && strcmp(cmd->conversation, conv.id) ? 0 : cmd->last_seq;
+        store_touch_visitor(st, v.id, cmd->name, cmd->email, cmd->locale, cmd->page,
+                            ignore_result, NULL);
+        if (!cmd->locale && v.locale && !c->locale)
+            c->locale = strdup(v.locale);
+        send_welcome(c, cmd->token, last);
+    }
+    store_conversation_free(&conv);
+    store_visitor_free(&v);
+}
+
+static void hello(struct conn *c, const struct proto_cmd *cmd)
+{
+    if (c->ready || c->busy) {
+        conv_send_error(c, cmd->id, "bad_request", "hello was already sent on this connection");
+        return;
+    }
+    remember_profile(c, cmd);
+    if (cmd->token)
+        hello_resume(c, cmd);
+    else
+        hello_new(c, cmd);
+}
+
+static void message_stored(void *arg, const struct store_result *r)
+{
+    struct msg_ctx *m = arg;
+    conv_reply_status(m->conn, m->id, r->status, r->seq, 0, NULL);
+    if (r->status == PL_OK && !r->duplicate) {
+        struct store_message ev = {.conversation = m->conv, .seq = r->seq, .role = "visitor",
+                                   .author_id = m->author_id, .author_name = m->name,
+                                   .client_id = m->id, .text = m->text, .ts = r->ts,
+                                   .helpful = -1};
+        conv_publish_message(&ev, m->conn);
+        if (r->state == CONV_BOT)
+            conv_bot_reply(m->conv, m->text, m->locale, m->id);
+    }
+    msg_ctx_free(m);
+}
+
+static void send_message(struct conn *c, const struct proto_cmd *cmd)
+{
+    struct msg_ctx *m = calloc(1, sizeof(*m));
+    if (!m || !(m->conv = strdup(c->conv_id)) || !(m->text = strdup(cmd->text)) ||
+        !(m->author_id = strdup(c->visitor_id)) || (cmd->id && !(m->id = strdup(cmd->id)))) {
+        if (m)
+            msg_ctx_free(m);
+        conv_send_error(c, cmd->id, "internal_error", "out of memory");
+        return;
+    }
+    m->conn = c->id;
+    m->name = conv_strdup(c->name);
+    m->locale = conv_strdup(c->locale);
+    struct store_append a = {.conversation = c->conv_id, .role = "visitor",
+                             .author_id = c->visitor_id, .author_name = c->name,
+                             .client_id = cmd->id, .text = cmd->text};
+    if (store_append(conv_store(), &a, message_stored, m) != PL_OK) {
+        conv_send_error(c, cmd->id, pl_status_code(PL_ERR_STORE), "could not store the message; retry");
+        msg_ctx_free(m);
+    }
+}
+
+/* Callbacks that only answer the request and, on success, publish the state. */
+struct state_ctx { uint64_t conn; char *id, *conv, *sys; };
+
+static void state_done(void *arg, const struct store_result *r)
+{
+    struct state_ctx *s = arg;
+    conv_reply_status(s->conn, s->id, r->status, 0, 0, s->conv);
+    if (r->status == PL_OK) {
+        conv_publish_system(s->conv, s->sys, r);
+        conv_publish_state(s->conv, NULL);
+    }
+    free(s->id);
+    free(s->conv);
+    free(s->sys);
+    free(s);
+}
+
+static void close_conversation(struct conn *c, const struct proto_cmd *cmd)
+{
+    struct state_ctx *s = calloc(1, sizeof(*s));
+    const char *sys = conv_text(c->locale, "visitor_closed");
+    if (!s || !(s->conv = strdup(c->conv_id)) || !(s->sys = strdup(sys))) {
+        if (s)
+            free(s->conv);
+        free(s);
+        conv_send_error(c, cmd->id, "internal_error", "out of memory");
+        return;
+    }
+    s->conn = c->id;
+    s->id = conv_strdup(cmd->id);
+    struct store_state_change ch = {.conversation = c->conv_id, .op = STORE_CLOSE,
+                                    .closed_by = "visitor", .sys_text = sys};
+    if (store_change_state(conv_store(), &ch, state_done, s) != PL_OK) {
+        conv_reply_status(c->id, cmd->id, PL_ERR_STORE, 0, 0, NULL);
+        free(s->id);
+        free(s->conv);
+        free(s->sys);
+        free(s);
+    }
+}
+
+struct simple_ctx { uint64_t conn; char *id; };
+
+static void simple_done(void *arg, const struct store_result *r)
+{
+    struct simple_ctx *s = arg;
+    conv_reply_status(s->conn, s->id, r->status, 0, 0, NULL);
+    free(s->id);
+    free(s);
+}
+
+static struct simple_ctx *simple_ctx(struct conn *c, const struct proto_cmd *cmd)
+{
+    struct simple_ctx *s = calloc(1, sizeof(*s));
+    if (s) {
+        s->conn = c->id;
+        s->id = conv_strdup(cmd->id);
+    }
+    return s;
+}
+
+static void rate(struct conn *c, const struct proto_cmd *cmd)
+{
+    struct simple_ctx *s = simple_ctx(c, cmd);
+    if (!s || store_rate(conv_store(), c->conv_id, cmd->score, cmd->comment, simple_done, s)) {
+        conv_reply_status(c->id, cmd->id, s ? PL_ERR_STORE : PL_ERR_NOMEM, 0, 0, NULL);
+        if (s)
+            free(s->id);
+        free(s);
+    }
+}
+
+static void feedback(struct conn *c, const struct proto_cmd *cmd)
+{
+    struct simple_ctx *s = simple_ctx(c, cmd);
+    if (!s || store_feedback(conv_store(), c->conv_id, cmd->seq, cmd->helpful, simple_done, s)) {
+        conv_reply_status(c->id, cmd->id, s ? PL_ERR_STORE : PL_ERR_NOMEM, 0, 0, NULL);
+        if (s)
+            free(s->id);
+        free(s);
+    }
+}
+
+static void started(void *arg, const struct store_result *r)
+{
+    struct hello_ctx *h = arg;
+    struct conn *c = conn_find(h->conn);
+    if (c) {
+        c->busy = 0;
+        if (r->status != PL_OK) {
+            conv_send_error(c, h->id, pl_status_code(r->status), "could not start a conversation");
+        } else {
+            conn_unfollow(c, c->conv_id);
+            memcpy(c->conv_id, r->conversation_id, sizeof(c->conv_id));
+            c->ready = 0;
+            send_welcome(c, h->token, 0);
+        }
+    }
+    free(h->id);
+    free(h);
+}
+
+static void start(struct conn *c, const struct proto_cmd *cmd)
+{
+    const char *token = c->token ? c->token : "";
+    struct store_conversation conv = {0};
+    if (store_get_conversation(conv_store(), c->conv_id, &conv) == PL_OK &&
+        conv.state != CONV_CLOSED) {
+        /* Still open: starting again is answered with the conversation itself. */
+        conn_unfollow(c, c->conv_id);
+        send_welcome(c, token, 0);
+        store_conversation_free(&conv);
+        return;
+    }
+    store_conversation_free(&conv);
+    struct hello_ctx *h = calloc(1, sizeof(*h));
+    if (!h) {
+        conv_send_error(c, cmd->id, "internal_error", "out of memory");
+        return;
+    }
+    h->conn = c->id;
+    h->id = conv_strdup(cmd->id);
+    snprintf(h->token, sizeof(h->token), "%s", token);
+    c->busy = 1;
+    if (store_start_conversation(conv_store(), c->visitor_id, started, h) != PL_OK) {
+        c->busy = 0;
+        free(h->id);
+        free(h);
+        conv_reply_status(c->id, cmd->id, PL_ERR_STORE, 0, 0, NULL);
+    }
+}
+
+static void ephemeral(struct conn *c, const struct proto_cmd *cmd)
+{
+    struct bus_event ev = {.topic = c->conv_id, .conversation = c->conv_id, .origin = c->id};
+    if (cmd->type == P_TYPING) {
+        ev.kind = BUS_TYPING;
+        ev.agent_frame = proto_typing(c->conv_id, "visitor", c->name, cmd->on);
+    } else {
+        ev.kind = BUS_READ;
+        ev.agent_frame = proto_read(c->conv_id, "visitor", cmd->seq);
+    }
+    bus_publish(&ev);
+    frame_unref(ev.agent_frame);
+}
+
+void conv_visitor_frame(struct conn *c, const struct proto_cmd *cmd)
+{
+    if (cmd->type == P_HELLO) {
+        hello(c, cmd);
+        return;
+    }
+    if (!c->ready) {
+        conv_send_error(c, cmd->id, "unauthorized", "send hello first");
+        return;
+    }
+    switch (cmd->type) {
+    case P_MESSAGE: send_message(c, cmd); break;
+    case P_CHOOSE: conv_bot_choose(c, cmd); break;
+    case P_FEEDBACK: feedback(c, cmd); break;
+    case P_HANDOFF: conv_handoff(c->conv_id, c->locale, c->id, cmd->id); break;
+    case P_TYPING:
+    case P_READ: ephemeral(c, cmd); break;
+    case P_CLOSE: close_conversation(c, cmd); break;
+    case P_RATING: rate(c, cmd); break;
+    case P_START: start(c, cmd); break;
+    case P_PING: conn_send_take(c, proto_ack(cmd->id, 0, 0, NULL)); break;
+    default: conv_send_error(c, cmd->id, "bad_request", "not a visitor command"); break;
+    }
+}

@@ -1,0 +1,187 @@
+/*
+ * The router and the read-only endpoints: /healthz, /metrics, conversations
+ * and transcripts. Writes that need slow work live in http_admin.c.
+ *
+ * What an agent may read: the queue, and conversations assigned to them; an
+ * admin reads everything. Anything else is answered exactly like a conversation
+ * that does not exist, so ids can't be probed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "http_internal.h"
+#include "http_routes.h"
+#include "parley/auth.h"
+#include "parley/conv.h"
+#include "parley/metrics.h"
+#include "parley/proto_rest.h"
+
+int http_query(const struct http_req *r, const char *name, char *out, size_t len)
+{
+    size_t n = strlen(name);
+    for (const char *p = r->query; *p;) {
+        const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p);
+        if ((size_t)(end - p) > n && !strncmp(p, name, n) && p[n] == '=') {
+            snprintf(out, len, "%.*s", (int)(end - p - (long)n - 1), p + n + 1);
+            return 1;
+        }
+        p = amp ? amp + 1 : end;
+    }
+    return 0;
+}
+
+void http_respond_error(uint64_t conn_id, int status, const char *code, const char *msg,
+                        const char *field)
+{
+    metrics_count_error(code);
+    http_respond(conn_id, status, "application/json", proto_rest_error(code, msg, field), NULL);
+}
+
+void http_json(const struct http_req *r, int status, char *body)
+{
+    if (!body) {
+        http_respond_error(r->conn_id, 500, "internal_error", "out of memory", NULL);
+        return;
+    }
+    http_respond(r->conn_id, status, "application/json", body, "Cache-Control: no-store\r\n");
+}
+
+int http_require_agent(const struct http_req *r, int admin, struct store_agent *out)
+{
+    memset(out, 0, sizeof(*out));
+    uint8_t hash[32];
+    if (r->token[0]) {
+        auth_hash_token(r->token, hash);
+        pl_status s = store_session_agent(conv_store(), hash, pl_now_ms(), out);
+        if (s == PL_OK) {
+            if (!admin || (out->role && !strcmp(out->role, "admin")))
+                return 0;
+            store_agent_free(out);
+            http_respond_error(r->conn_id, 403, "forbidden", "admins only", NULL);
+            return -1;
+        }
+        if (s != PL_ERR_NOT_FOUND) {
+            http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
+            return -1;
+        }
+    }
+    http_respond_error(r->conn_id, 401, "unauthorized", "sign in first (Bearer token or session cookie)",
+                       NULL);
+    return -1;
+}
+
+static void health(const struct http_req *r)
+{
+    int ok = store_healthy(conv_store());
+    http_json(r, ok ? 200 : 503, proto_rest_health(ok));
+}
+
+static void metrics(const struct http_req *r)
+{
+    char *page = metrics_render();
+    if (!page)
+        http_respond_error(r->conn_id, 500, "internal_error", "out of memory", NULL);
+    else
+        http_respond(r->conn_id, 200, "text/plain; version=0.0.4; charset=utf-8", page, NULL);
+}
+
+static void list_conversations(const struct http_req *r)
+{
+    struct store_agent a;
+    if (http_require_agent(r, 0, &a))
+        return;
+    char state[16] = "";
+    enum conv_state st = CONV_BOT;
+    int want = -1;
+    if (http_query(r, "state", state, sizeof(state))) {
+        if (conv_state_parse(state, &st)) {
+            store_agent_free(&a);
+            http_respond_error(r->conn_id, 400, "bad_request",
+                               "state must be bot, queued, assigned or closed", "state");
+            return;
+        }
+        want = (int)st;
+    }
+    int is_admin = a.role && !strcmp(a.role, "admin");
+    /* Agents see the queue, and only their own of the rest. */
+    int64_t only = is_admin || want == CONV_QUEUED ? 0 : a.id;
+    struct store_conversation_list l = {0};
+    if (store_list_conversations(conv_store(), want, only, 500, &l) != PL_OK)
+        http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
+    else
+        http_json(r, 200, proto_rest_conversations(&l));
+    store_conversation_list_free(&l);
+    store_agent_free(&a);
+}
+
+static int may_read(const struct store_agent *a, const struct store_conversation *c)
+{
+    return (a->role && !strcmp(a->role, "admin")) || c->state == CONV_QUEUED ||
+           (c->agent_id && c->agent_id == a->id);
+}
+
+static void transcript(const struct http_req *r, const char *conv_id)
+{
+    struct store_agent a;
+    if (http_require_agent(r, 0, &a))
+        return;
+    struct store_conversation c = {0};
+    struct store_message_list m = {0};
+    pl_status s = store_get_conversation(conv_store(), conv_id, &c);
+    if (s == PL_OK && !may_read(&a, &c))
+        s = PL_ERR_NOT_FOUND;
+    if (s == PL_OK)
+        s = store_messages_after(conv_store(), conv_id, 0, 1, 0, &m);
+    char fmt[16] = "json";
+    http_query(r, "format", fmt, sizeof(fmt));
+    if (s == PL_ERR_NOT_FOUND)
+        http_respond_error(r->conn_id, 404, "not_found", "no such conversation", NULL);
+    else if (s != PL_OK)
+        http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
+    else if (!strcmp(fmt, "text"))
+        http_respond(r->conn_id, 200, "text/plain; charset=utf-8", proto_rest_transcript_text(&c, &m),
+                     "Cache-Control: no-store\r\n");
+    else
+        http_json(r, 200, proto_rest_transcript(&c, &m));
+    store_message_list_free(&m);
+    store_conversation_free(&c);
+    store_agent_free(&a);
+}
+
+/* "/api/conversations/{id}/transcript" -> id, or NULL. */
+static int path_param(const char *path, const char *prefix, const char *suffix, char *out,
+                      size_t len)
+{
+    size_t p = strlen(prefix), s = strlen(suffix), n = strlen(path);
+    if (n <= p + s || strncmp(path, prefix, p) || strcmp(path + n - s, suffix))
+        return 0;
+    size_t idlen = n - p - s;
+    if (idlen >= len || memchr(path + p, '/', idlen))
+        return 0;
+    memcpy(out, path + p, idlen);
+    out[idlen] = '\0';
+    return 1;
+}
+
+void http_route(struct http_req *r)
+{
+    char id[128];
+    const char *p = r->path;
+    int get = r->method == HTTP_GET || r->method == HTTP_HEAD;
+    if (http_static_serve(r))
+        return;
+    if (!strcmp(p, "/agent")) {
+        http_respond(r->conn_id, 301, "text/plain", strdup("/agent/"), "Location: /agent/\r\n");
+        return;
+    }
+    if (get && !strcmp(p, "/healthz"))
+        health(r);
+    else if (get && !strcmp(p, "/metrics"))
+        metrics(r);
+    else if (get && !strcmp(p, "/api/conversations"))
+        list_conversations(r);
+    else if (get && path_param(p, "/api/conversations/", "/transcript", id, sizeof(id)))
+        transcript(r, id);
+    else if (!http_admin_route(r))
+        http_respond_error(r->conn_id, 404, "not_found", "no such resource", NULL);
+}

@@ -1,0 +1,16 @@
+/* Internal to http_api.c / http_admin.c: shared route helpers. */
+#ifndef PARLEY_HTTP_ROUTES_H
+#define PARLEY_HTTP_ROUTES_H
+
+#include "http_internal.h"
+#include "parley/store.h"
+
+/* Responds with body (taken) as JSON, or 500 when body is NULL. */
+void http_json(const struct http_req *r, int status, char *body);
+/* 0 and fills *out when the request is signed in (and an admin, if asked);
+ * otherwise answers 401/403 and returns -1. */
+int http_require_agent(const struct http_req *r, int admin, struct store_agent *out);
+/* Login, agents and FAQ endpoints; 1 when the path was one of them. */
+int http_admin_route(struct http_req *r);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * Prometheus counters. A fixed set of labels (roles, error codes, status classes)
+ * keeps cardinality bounded whatever clients send.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "parley/bus.h"
+#include "parley/conn.h"
+#include "parley/conv.h"
+#include "parley/metrics.h"
+
+static unsigned long long frames_in;
+static const char *roles[] = {"visitor", "bot", "agent", "system"};
+static unsigned long long messages[4];
+static const char *codes[] = {"bad_json", "bad_request", "too_large", "unauthorized", "forbidden",
+                              "not_found", "invalid_token", "already_claimed", "rate_limited",
+                              "conversation_closed", "store_unavailable", "other"};
+static unsigned long long errors[PL_ARRAY_LEN(codes)];
+static unsigned long long http_status[6];
+
+void metrics_count_frame_in(void) { frames_in++; }
+
+void metrics_count_message(const char *role)
+{
+    for (size_t i = 0; i < PL_ARRAY_LEN(roles); i++)
+        if (!strcmp(role, roles[i]))
+            messages[i]++;
+}
+
+void metrics_count_error(const char *code)
+{
+    size_t i;
+    for (i = 0; i < PL_ARRAY_LEN(codes) - 1 && strcmp(code, codes[i]); i++) {}
+    errors[i]++;
+}
+
+void metrics_count_http(int status)
+{
+    int cls = status / 100;
+    if (cls >= 1 && cls <= 5)
+        http_status[cls]++;
+}
+
+struct buf { char *p; size_t len, cap; int oom; };
+
+static void add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct buf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = 1;
+            return;
+        }
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        char *p = realloc(b->p, b->cap * 2 + (size_t)n);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = b->cap * 2 + (size_t)n;
+    }
+}
+
+char *metrics_render(void)
+{
+    struct buf b = {malloc(4096), 0, 4096, 0};
+    if (!b.p)
+        return NULL;
+    b.p[0] = '\0';
+    add(&b, "# HELP parley_connections Open connections by kind.\n# TYPE parley_connections gauge\n");
+    add(&b, "parley_connections{kind=\"visitor\"} %zu\n", conn_count(CONN_VISITOR));
+    add(&b, "parley_connections{kind=\"agent\"} %zu\n", conn_count(CONN_AGENT));
+    add(&b, "parley_connections{kind=\"http\"} %zu\n", conn_count(CONN_HTTP));
+    add(&b, "# HELP parley_frames_received_total WebSocket frames received.\n"
+            "# TYPE parley_frames_received_total counter\nparley_frames_received_total %llu\n",
+        frames_in);
+    add(&b, "# HELP parley_messages_total Stored messages delivered, by author role.\n"
+            "# TYPE parley_messages_total counter\n");
+    for (size_t i = 0; i < PL_ARRAY_LEN(roles); i++)
+        add(&b, "parley_messages_total{role=\"%s\"} %llu\n", roles[i], messages[i]);
+    add(&b, "# HELP parley_errors_total Error frames sent, by code.\n# TYPE parley_errors_total counter\n");
+    for (size_t i = 0; i < PL_ARRAY_LEN(codes); i++)
+        add(&b, "parley_errors_total{code=\"%s\"} %llu\n", codes[i], errors[i]);
+    add(&b, "# HELP parley_http_responses_total HTTP responses by status class.\n"
+            "# TYPE parley_http_responses_total counter\n");
+    for (int i = 1; i <= 5; i++)
+        add(&b, "parley_http_responses_total{class=\"%dxx\"} %llu\n", i, http_status[i]);
+    struct store_stats s = {0};
+    store_get_stats(conv_store(), &s);
+    add(&b, "# HELP parley_store_commits_total Write transactions committed.\n"
+            "# TYPE parley_store_commits_total counter\nparley_store_commits_total %llu\n",
+        (unsigned long long)s.commits);
+    add(&b, "# HELP parley_store_ops_total Write operations committed.\n"
+            "# TYPE parley_store_ops_total counter\nparley_store_ops_total %llu\n",
+        (unsigned long long)s.ops);
+    add(&b, "# HELP parley_store_commit_failures_total Failed commits.\n"
+            "# TYPE parley_store_commit_failures_total counter\nparley_store_commit_failures_total %llu\n",
+        (unsigned long long)s.commit_failures);
+    add(&b, "# HELP parley_store_queue_depth Writes waiting for the writer thread.\n"
+            "# TYPE parley_store_queue_depth gauge\nparley_store_queue_depth %llu\n",
+        (unsigned long long)s.queue_depth);
+    add(&b, "# HELP parley_store_up 1 when the last commit succeeded.\n"
+            "# TYPE parley_store_up gauge\nparley_store_up %d\n", store_healthy(conv_store()));
+    add(&b, "# HELP parley_bus_topics Topics with subscribers.\n# TYPE parley_bus_topics gauge\n"
+            "parley_bus_topics %zu\n", bus_topic_count());
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}

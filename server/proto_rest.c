@@ -1,0 +1,238 @@
+/*
+ * REST bodies (see proto_rest.h). Requests are parsed as strictly as frames:
+ * duplicate keys are refused and every error names its field.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "parley/proto_rest.h"
+#include "proto_util.h"
+
+static pl_status bad(char *field, size_t flen, const char *f, char *msg, size_t mlen,
+                     const char *m)
+{
+    snprintf(field, flen, "%s", f);
+    snprintf(msg, mlen, "%s", m);
+    return PL_ERR_BAD_REQUEST;
+}
+
+static json_t *load_object(const char *body, size_t len, char *field, size_t flen, char *msg,
+                           size_t mlen)
+{
+    json_error_t e;
+    json_t *o = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &e) : NULL;
+    if (!json_is_object(o)) {
+        json_decref(o);
+        bad(field, flen, "", msg, mlen, "the body must be a JSON object");
+        return NULL;
+    }
+    return o;
+}
+
+/* A required string field, copied. */
+static pl_status take_str(json_t *o, const char *key, size_t max, char **out, char *field,
+                          size_t flen, char *msg, size_t mlen)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return bad(field, flen, key, msg, mlen, "required: a non-empty string");
+    if (json_string_length(v) > max)
+        return bad(field, flen, key, msg, mlen, "too long");
+    *out = strdup(json_string_value(v));
+    return *out ? PL_OK : PL_ERR_NOMEM;
+}
+
+pl_status proto_rest_login(const char *body, size_t len, struct rest_login *out, char *field,
+                           size_t flen, char *msg, size_t mlen)
+{
+    memset(out, 0, sizeof(*out));
+    json_t *o = load_object(body, len, field, flen, msg, mlen);
+    if (!o)
+        return PL_ERR_BAD_REQUEST;
+    pl_status s = take_str(o, "email", 254, &out->email, field, flen, msg, mlen);
+    if (!s)
+        s = take_str(o, "password", 1024, &out->password, field, flen, msg, mlen);
+    json_decref(o);
+    if (s)
+        proto_rest_login_free(out);
+    return s;
+}
+
+void proto_rest_login_free(struct rest_login *l)
+{
+    free(l->email);
+    if (l->password)
+        memset(l->password, 0, strlen(l->password));
+    free(l->password);
+    memset(l, 0, sizeof(*l));
+}
+
+pl_status proto_rest_new_agent(const char *body, size_t len, struct rest_new_agent *out,
+                               char *field, size_t flen, char *msg, size_t mlen)
+{
+    memset(out, 0, sizeof(*out));
+    json_t *o = load_object(body, len, field, flen, msg, mlen);
+    if (!o)
+        return PL_ERR_BAD_REQUEST;
+    pl_status s = take_str(o, "email", 254, &out->email, field, flen, msg, mlen);
+    if (!s && !strchr(out->email, '@'))
+        s = bad(field, flen, "email", msg, mlen, "not an e-mail address");
+    if (!s)
+        s = take_str(o, "name", 100, &out->name, field, flen, msg, mlen);
+    if (!s)
+        s = take_str(o, "password", 1024, &out->password, field, flen, msg, mlen);
+    if (!s && strlen(out->password) < 10)
+        s = bad(field, flen, "password", msg, mlen, "at least 10 characters");
+    json_t *role = json_object_get(o, "role");
+    if (!s && role && !json_is_string(role))
+        s = bad(field, flen, "role", msg, mlen, "must be \"agent\" or \"admin\"");
+    if (!s) {
+        const char *r = role ? json_string_value(role) : "agent";
+        if (strcmp(r, "agent") && strcmp(r, "admin"))
+            s = bad(field, flen, "role", msg, mlen, "must be \"agent\" or \"admin\"");
+        else if (!(out->role = strdup(r)))
+            s = PL_ERR_NOMEM;
+    }
+    json_decref(o);
+    if (s)
+        proto_rest_new_agent_free(out);
+    return s;
+}
+
+void proto_rest_new_agent_free(struct rest_new_agent *a)
+{
+    free(a->email);
+    free(a->name);
+    if (a->password)
+        memset(a->password, 0, strlen(a->password));
+    free(a->password);
+    free(a->role);
+    memset(a, 0, sizeof(*a));
+}
+
+char *proto_rest_error(const char *code, const char *msg, const char *field)
+{
+    json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+    if (e && field && *field)
+        json_object_set_new(e, "field", json_string(field));
+    return proto_dump_take(json_pack("{s:o}", "error", e));
+}
+
+char *proto_rest_login_ok(const char *token, const struct store_agent *a)
+{
+    return proto_dump_take(json_pack("{s:s, s:o}", "token", token, "agent", proto_agent_json(a)));
+}
+
+char *proto_rest_agent(const struct store_agent *a) { return proto_dump_take(proto_agent_json(a)); }
+
+char *proto_rest_agents(const struct store_agent_list *l)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < l->n; i++)
+        json_array_append_new(arr, proto_agent_json(&l->v[i]));
+    return proto_dump_take(json_pack("{s:o}", "agents", arr));
+}
+
+char *proto_rest_conversations(const struct store_conversation_list *l)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < l->n; i++)
+        json_array_append_new(arr, proto_conversation_json(&l->v[i], VIEW_AGENT));
+    return proto_dump_take(json_pack("{s:o}", "conversations", arr));
+}
+
+char *proto_rest_transcript(const struct store_conversation *c, const struct store_message_list *m)
+{
+    return proto_dump_take(json_pack("{s:o, s:o}", "conversation",
+                                     proto_conversation_json(c, VIEW_AGENT), "messages",
+                                     proto_messages_json(m, VIEW_AGENT)));
+}
+
+struct text { char *p; size_t len, cap; int oom; };
+
+static void put(struct text *t, const char *s)
+{
+    size_t n = strlen(s);
+    if (t->oom)
+        return;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = (t->cap + n + 1) * 2;
+        char *p = realloc(t->p, cap);
+        if (!p) {
+            t->oom = 1;
+            return;
+        }
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->len, s, n + 1);
+    t->len += n;
+}
+
+static void put_time(struct text *t, int64_t ms)
+{
+    char buf[32];
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    put(t, buf);
+}
+
+char *proto_rest_transcript_text(const struct store_conversation *c,
+                                 const struct store_message_list *m)
+{
+    struct text t = {0};
+    put(&t, "Conversation ");
+    put(&t, c->id);
+    if (c->visitor_name) {
+        put(&t, " with ");
+        put(&t, c->visitor_name);
+    }
+    put(&t, "\nStarted ");
+    put_time(&t, c->created_at);
+    put(&t, "\n\n");
+    for (size_t i = 0; i < m->n; i++) {
+        const struct store_message *x = &m->v[i];
+        put(&t, "[");
+        put_time(&t, x->ts);
+        put(&t, "] ");
+        put(&t, x->note_seq ? "(private note) " : "");
+        put(&t, x->author_name ? x->author_name : x->role);
+        put(&t, " (");
+        put(&t, x->role);
+        put(&t, "): ");
+        put(&t, x->text);
+        put(&t, "\n");
+    }
+    if (t.oom) {
+        free(t.p);
+        return NULL;
+    }
+    return t.p ? t.p : strdup("");
+}
+
+char *proto_rest_faq_list(const struct store_faq_list *l)
+{
+    struct text t = {0};
+    put(&t, "[");
+    for (size_t i = 0; i < l->n; i++) {
+        if (i)
+            put(&t, ",");
+        put(&t, l->v[i].json);
+    }
+    put(&t, "]");
+    if (t.oom) {
+        free(t.p);
+        return NULL;
+    }
+    return t.p;
+}
+
+char *proto_rest_health(int store_ok)
+{
+    if (store_ok)
+        return proto_dump_take(json_pack("{s:s}", "status", "ok"));
+    return proto_dump_take(json_pack("{s:s, s:s}", "status", "degraded", "store", "down"));
+}

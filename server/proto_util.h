@@ -1,0 +1,19 @@
+/* Internal to the codec (proto*.c): JSON builders shared by frames and REST. */
+#ifndef PARLEY_PROTO_UTIL_H
+#define PARLEY_PROTO_UTIL_H
+
+#include <jansson.h>
+#include "parley/proto.h"
+
+size_t proto_utf8_chars(const char *s, size_t len);
+int proto_has_visible(const char *s);                 /* not only whitespace */
+/* Encodes compactly and frees o (NULL in, NULL out). */
+struct frame *proto_frame_take(json_t *o);
+char *proto_dump_take(json_t *o);                     /* same, as a malloc'd string */
+
+json_t *proto_message_json(const struct store_message *m, enum proto_view view);
+json_t *proto_messages_json(const struct store_message_list *l, enum proto_view view);
+json_t *proto_conversation_json(const struct store_conversation *c, enum proto_view view);
+json_t *proto_agent_json(const struct store_agent *a);
+
+#endif

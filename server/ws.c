@@ -1,0 +1,239 @@
+/*
+ * The lws protocol callback: the handshake gate, frame assembly and writes.
+ *
+ * The gate runs before any WebSocket exists. CONFIRM_UPGRADE re-reads the
+ * Upgrade header itself (lws 4.1.6 hands over a pointer that can be stale after
+ * an invalid Upgrade, CVE-2025-11677) and lets only "websocket" through, so h2c
+ * is off too. FILTER_PROTOCOL_CONNECTION checks the path and the Origin
+ * allow-list by exact match. A message is assembled from its fragments up to
+ * PROTO_MAX_FRAME; past that the rest is skipped and the client gets too_large,
+ * so a huge declared length never grows memory.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <libwebsockets.h>
+#include "parley/conv.h"
+#include "parley/http.h"
+#include "parley/loop.h"
+#include "parley/proto.h"
+#include "parley/ws.h"
+
+#define VISITOR_HELLO_SECS 10
+#define AGENT_AUTH_SECS 5
+
+static char **origins;
+static size_t n_origins;
+
+int ws_init(const char *allowed)
+{
+    if (!allowed || !*allowed)
+        return 0;
+    char *copy = strdup(allowed), *save = NULL;
+    if (!copy)
+        return -1;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        size_t len = strlen(tok);
+        while (len && tok[len - 1] == ' ')
+            tok[--len] = '\0';
+        if (!len)
+            continue;
+        char **o = realloc(origins, (n_origins + 1) * sizeof(*o));
+        if (!o || !(o[n_origins] = strdup(tok))) {
+            if (o)
+                origins = o;
+            free(copy);
+            return -1;
+        }
+        origins = o;
+        n_origins++;
+    }
+    free(copy);
+    return 0;
+}
+
+void ws_free(void)
+{
+    for (size_t i = 0; i < n_origins; i++)
+        free(origins[i]);
+    free(origins);
+    origins = NULL;
+    n_origins = 0;
+}
+
+static int origin_allowed(struct lws *wsi)
+{
+    if (!n_origins)
+        return 1;
+    char o[256];
+    int n = lws_hdr_copy(wsi, o, sizeof(o), WSI_TOKEN_ORIGIN);
+    if (n <= 0)
+        return 0;
+    for (size_t i = 0; i < n_origins; i++)
+        if (!strcmp(o, origins[i]))
+            return 1;
+    return 0;
+}
+
+static enum conn_kind endpoint(struct lws *wsi)
+{
+    char uri[64];
+    if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
+        return CONN_NEW;
+    if (!strcmp(uri, "/ws/visitor"))
+        return CONN_VISITOR;
+    if (!strcmp(uri, "/ws/agent"))
+        return CONN_AGENT;
+    return CONN_NEW;
+}
+
+/* RFC 6455 version 13 only, with a key: anything else is not a client we know. */
+static int handshake_ok(struct lws *wsi)
+{
+    char v[8], key[64];
+    return lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_VERSION) > 0 && !strcmp(v, "13") &&
+           lws_hdr_copy(wsi, key, sizeof(key), WSI_TOKEN_KEY) > 0;
+}
+
+static int confirm_upgrade(struct lws *wsi)
+{
+    char up[32];
+    int n = lws_hdr_copy(wsi, up, sizeof(up), WSI_TOKEN_UPGRADE);
+    if (n <= 0 || strcasecmp(up, "websocket"))
+        return -1;                      /* hang up: no h2c, no unknown upgrades */
+    return 0;
+}
+
+/* The agent's session cookie, if the browser sent one. */
+static int session_cookie(struct lws *wsi, char *out, size_t len)
+{
+    char cookies[1024];
+    if (lws_hdr_copy(wsi, cookies, sizeof(cookies), WSI_TOKEN_HTTP_COOKIE) <= 0)
+        return 0;
+    for (char *p = cookies; (p = strstr(p, "parley_session=")); p++) {
+        if (p != cookies && p[-1] != ' ' && p[-1] != ';')
+            continue;
+        p += strlen("parley_session=");
+        size_t n = strcspn(p, "; ");
+        if (!n || n >= len)
+            return 0;
+        memcpy(out, p, n);
+        out[n] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+static int established(struct conn *c, struct lws *wsi)
+{
+    enum conn_kind kind = endpoint(wsi);
+    if (kind == CONN_NEW)
+        return -1;
+    http_release(c);
+    if (conn_register(c, wsi, kind))
+        return -1;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK,
+                    kind == CONN_VISITOR ? VISITOR_HELLO_SECS : AGENT_AUTH_SECS);
+    char token[128];
+    if (kind == CONN_AGENT && session_cookie(wsi, token, sizeof(token)))
+        conv_agent_cookie(c, token);
+    return 0;
+}
+
+/* Returns -1 when the connection must close (protocol error, oversized frame). */
+static int receive(struct conn *c, struct lws *wsi, const char *in, size_t len)
+{
+    int final = lws_is_final_fragment(wsi);
+    if (lws_get_reserved_bits(wsi)) {
+        /* No extension is negotiated, so any RSV bit is a protocol error. */
+        static const char why[] = "reserved bits set";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)why, sizeof(why) - 1);
+        return -1;
+    }
+    if (!c->rx_dropping) {
+        if (c->rx_len + len > PROTO_MAX_FRAME) {
+            c->rx_dropping = 1;
+            free(c->rx);
+            c->rx = NULL;
+            c->rx_len = 0;
+        } else if (len) {
+            char *p = realloc(c->rx, c->rx_len + len);
+            if (!p) {
+                c->rx_dropping = 1;
+            } else {
+                memcpy(p + c->rx_len, in, len);
+                c->rx = p;
+                c->rx_len += len;
+            }
+        }
+    }
+    if (!final)
+        return 0;
+    if (c->rx_dropping) {
+        /* Its request id is somewhere in what was skipped: say why, then close
+         * with 1009 as RFC 6455 asks, so the client can't wait forever. */
+        conv_send_error(c, NULL, "too_large", "frames are limited to 64 KiB");
+        conn_close_after_flush(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+    } else if (lws_frame_is_binary(wsi))
+        conv_send_error(c, NULL, "bad_request", "frames must be text (UTF-8 JSON)");
+    else
+        conv_on_frame(c, c->rx ? c->rx : "", c->rx_len);
+    free(c->rx);
+    c->rx = NULL;
+    c->rx_len = 0;
+    c->rx_dropping = 0;
+    return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    struct conn *c = user;
+    switch (reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        loop_drain();
+        return 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return confirm_upgrade(wsi);
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return endpoint(wsi) != CONN_NEW && handshake_ok(wsi) && origin_allowed(wsi) ? 0 : -1;
+    case LWS_CALLBACK_ESTABLISHED:
+        return established(c, wsi);
+    case LWS_CALLBACK_RECEIVE:
+        return c->id ? receive(c, wsi, in, len) : -1;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return c->id ? conn_on_writeable(c) : 0;
+    case LWS_CALLBACK_CLOSED:
+        c->wsi = NULL;                 /* nothing may be queued for it any more */
+        return 0;
+    case LWS_CALLBACK_HTTP:
+        return http_on_request(c, wsi, in);
+    case LWS_CALLBACK_HTTP_BODY:
+        return http_on_body(c, in, len);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return http_on_body_complete(c);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return http_on_writeable(c);
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (c)
+            http_release(c);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (c) {
+            http_release(c);
+            conn_release(c);
+        }
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"parley", callback, sizeof(struct conn), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+const struct lws_protocols *ws_protocols(void) { return protocols; }

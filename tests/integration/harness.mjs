@@ -1,0 +1,160 @@
+// Integration-test harness: starts the real build/parley (or $PARLEY_BIN) on a free
+// port with a fresh database, and talks to it as the widget and dashboard do.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import WebSocket from 'ws';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = resolve(ROOT, process.env.PARLEY_BIN || 'build/parley');
+export const ADMIN = { email: 'admin@example.test', password: 'integration secret 1' };
+export const delay = ms => new Promise(r => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+    s.on('error', rej);
+  });
+}
+
+export async function start({ faq, dir, args = [], env = {} } = {}) {
+  dir = dir || mkdtempSync(join(tmpdir(), 'parley-it-'));
+  const port = await freePort();
+  const argv = ['--port', String(port), '--db', join(dir, 'parley.db'), ...args];
+  if (faq) {
+    const file = typeof faq === 'string' ? resolve(ROOT, faq) : join(dir, 'faq.json');
+    if (typeof faq !== 'string') writeFileSync(file, JSON.stringify(faq));
+    argv.push('--faq', file);
+  }
+  const child = spawn(BIN, argv, {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN.email, PARLEY_ADMIN_PASSWORD: ADMIN.password,
+      ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', ...env },
+  });
+  let log = '';
+  child.stdout.on('data', d => { log += d; });
+  child.stderr.on('data', d => { log += d; });
+  const exited = new Promise(res => child.on('exit', (code, sig) => res({ code, sig })));
+  const base = `http://127.0.0.1:${port}`;
+  for (let t0 = Date.now(); ;) {
+    if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}:\n${log}`);
+    try { if ((await fetch(base + '/healthz')).ok) break; } catch { /* not up yet */ }
+    if (Date.now() - t0 > 20000) { child.kill('SIGKILL'); throw new Error(`no /healthz:\n${log}`); }
+    await delay(50);
+  }
+  const srv = {
+    port, base, dir, child, exited, log: () => log,
+    async stop(sig = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+      let timer;
+      const r = await Promise.race([exited, new Promise(res => { timer = setTimeout(() => res({ code: 'timeout' }), 10000); })]);
+      clearTimeout(timer);
+      if (sig === 'SIGTERM' && r.code !== 0) throw new Error(`exit ${JSON.stringify(r)} after SIGTERM:\n${log}`);
+      return r;
+    },
+    url: path => `ws://127.0.0.1:${port}${path}`,
+    async visitor(hello = {}) {
+      const c = await Peer.open(srv.url('/ws/visitor'));
+      c.send({ type: 'hello', token: null, last_seq: 0, ...hello });
+      c.welcome = await c.next('welcome');
+      c.token = c.welcome.token; c.conv = c.welcome.conversation.id;
+      return c;
+    },
+    async login(who = ADMIN) {
+      const r = await api(srv, 'POST', '/api/login', null, who);
+      if (r.status !== 200) throw new Error(`login ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.token;
+    },
+    async agent(token) {
+      const c = await Peer.open(srv.url('/ws/agent'));
+      c.send({ type: 'auth', token });
+      c.ready = await c.next('ready');
+      return c;
+    },
+    async makeAgent(email, name, role = 'agent') {
+      const admin = await srv.login();
+      const password = 'agent password 12345';
+      const r = await api(srv, 'POST', '/api/agents', admin, { email, name, password, role });
+      if (r.status !== 201) throw new Error(`create agent ${r.status} ${JSON.stringify(r.body)}`);
+      const token = await srv.login({ email, password });
+      return { id: r.body.id, token, ws: await srv.agent(token) };
+    },
+  };
+  return srv;
+}
+
+export async function api(srv, method, path, token, body, raw = false) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined && body !== null) headers['content-type'] = 'application/json';
+  const r = await fetch(srv.base + path, { method, headers,
+    body: body === undefined || body === null ? undefined : (raw ? body : JSON.stringify(body)) });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.status, body: json, text, headers: r.headers };
+}
+
+// A WebSocket peer that keeps every frame and can wait for the next one matching.
+export class Peer {
+  static open(url, opts) {
+    return new Promise((res, rej) => {
+      const p = new Peer(url, opts);
+      p.ws.once('open', () => res(p));
+      p.ws.once('error', rej);
+      p.ws.once('unexpected-response', (_, resp) => rej(new Error(`HTTP ${resp.statusCode}`)));
+    });
+  }
+  constructor(url, opts) {
+    this.frames = []; this.waiters = []; this.closed = null;
+    this.ws = new WebSocket(url, opts);
+    this.ws.on('message', data => {
+      const f = JSON.parse(data.toString());
+      this.frames.push(f);
+      for (const w of [...this.waiters]) if (w.match(f)) { this.waiters.splice(this.waiters.indexOf(w), 1); clearTimeout(w.timer); w.res(f); }
+    });
+    this.ws.on('close', code => {
+      this.closed = { code };
+      for (const w of this.waiters) { clearTimeout(w.timer); w.rej(new Error(`closed (${code}) waiting for ${w.what}`)); }
+      this.waiters = [];
+    });
+    this.ws.on('error', () => {});
+  }
+  send(obj) { this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj)); }
+  // Resolves with the first frame after index `from` that matches (a type or a predicate).
+  next(match, { from = 0, ms = 5000 } = {}) {
+    const fn = typeof match === 'string' ? f => f.type === match : match;
+    const hit = this.frames.slice(from).find(fn);
+    if (hit) return Promise.resolve(hit);
+    if (this.closed) return Promise.reject(new Error(`closed before ${match}`));
+    return new Promise((res, rej) => {
+      const w = { match: fn, res, rej, what: String(match) };
+      this.waiters.push(w);
+      w.timer = setTimeout(() => {
+        const i = this.waiters.indexOf(w);
+        if (i >= 0) { this.waiters.splice(i, 1); rej(new Error(`timeout waiting for ${match}; last: ${JSON.stringify(this.frames.slice(-3))}`)); }
+      }, ms);
+    });
+  }
+  mark() { return this.frames.length; }
+  // Sends a request and resolves with its ack or error.
+  ask(obj, ms = 5000) {
+    const id = obj.id || `q${Math.random().toString(36).slice(2)}`;
+    const from = this.frames.length;
+    this.send({ ...obj, id });
+    return this.next(f => f.id === id && (f.type === 'ack' || f.type === 'error'), { from, ms });
+  }
+  messages(from = 0) { return this.frames.slice(from).filter(f => f.type === 'message'); }
+  waitClosed(ms = 5000) {
+    if (this.closed) return Promise.resolve(this.closed);
+    return new Promise((res, rej) => {
+      const t = setTimeout(() => rej(new Error('still open')), ms);
+      this.ws.once('close', code => { clearTimeout(t); res({ code }); });
+    });
+  }
+  close() { this.ws.close(); }
+}
