@@ -1,0 +1,576 @@
+/*
+ * Parley chat widget: one script tag, no dependencies.
+ *
+ *   <script src="https://chat.example.com/widget.js" async
+ *           data-locale="cy" data-title="Help" data-color="#0a7" data-position="left"></script>
+ *
+ * Design:
+ * - Everything lives in an open shadow root, so the host page's CSS cannot break it,
+ *   and all text is rendered with textContent (never innerHTML with data).
+ * - `Conn` is the only thing that touches the WebSocket. It keeps the visitor token
+ *   (localStorage), the highest seq seen and an outbox of unsent messages (also in
+ *   localStorage). After a reconnect it sends hello{token,last_seq}, appends only the
+ *   missed messages (dedupe by seq) and re-sends the outbox with the SAME client ids,
+ *   so the server's idempotency turns a retry into the same ack, never a duplicate.
+ */
+(function () {
+  'use strict';
+  var script = document.currentScript ||
+    document.querySelector('script[src$="/widget.js"],script[src*="/widget.js?"]');
+  if (!script || window.__parleyWidget) return;
+  window.__parleyWidget = true;
+
+  var ORIGIN = new URL(script.src, location.href).origin;
+  var WS_URL = ORIGIN.replace(/^http/, 'ws') + '/ws/visitor';
+  var ds = script.dataset || {};
+  var CFG = {
+    locale: ds.locale || navigator.language || 'en',
+    title: ds.title || 'Chat with us',
+    color: (ds.color && window.CSS && CSS.supports('color', ds.color)) ? ds.color : '#2457d6',
+    left: ds.position === 'left',
+    name: ds.name || null,
+    email: ds.email || null
+  };
+  var K = {
+    token: 'parley.token.' + ORIGIN,
+    outbox: 'parley.outbox.' + ORIGIN,
+    rated: 'parley.rated.' + ORIGIN,
+    open: 'parley.open.' + ORIGIN
+  };
+
+  function load(k, fallback) {
+    try { var v = localStorage.getItem(k); return v == null ? fallback : JSON.parse(v); }
+    catch (e) { return fallback; }
+  }
+  function save(k, v) {
+    try { if (v == null) localStorage.removeItem(k); else localStorage.setItem(k, JSON.stringify(v)); }
+    catch (e) { /* private mode: work from memory */ }
+  }
+  function uid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return 'c' + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+  }
+
+  /* ---------------- the connection: socket, resume, outbox ---------------- */
+  var Conn = {
+    ws: null, ready: false, attempt: 0, timer: null, wanted: false, ackTimer: null,
+    token: load(K.token, null),
+    lastSeq: 0,             /* highest seq shown in this page (0 after a reload: fetch all) */
+    convId: null,
+    outbox: load(K.outbox, []),   /* [{id, text}] not yet acked, in order */
+    handlers: {},
+
+    start: function () { this.wanted = true; if (!this.ws) this.connect(); },
+    connect: function () {
+      var self = this;
+      clearTimeout(this.timer); this.timer = null;
+      if (this.ws || !this.wanted) return;
+      var ws;
+      try { ws = new WebSocket(WS_URL); } catch (e) { this.retry(); return; }
+      this.ws = ws; this.ready = false;
+      ws.onopen = function () {
+        self.helloSeq = self.token ? self.lastSeq : 0;
+        ws.send(JSON.stringify(self.hello()));
+      };
+      ws.onmessage = function (ev) {
+        var f; try { f = JSON.parse(ev.data); } catch (e) { return; }
+        if (f && typeof f.type === 'string') self.receive(f);
+      };
+      ws.onclose = function () { if (self.ws === ws) self.drop(); };
+      ws.onerror = function () { /* onclose follows */ };
+    },
+    hello: function () {
+      /* Within the server's field limits, so a long URL can never make hello fail. */
+      var f = { type: 'hello', token: this.token || null, last_seq: this.token ? this.lastSeq : 0,
+        locale: String(CFG.locale).slice(0, 35), page: location.href.slice(0, 2048) };
+      if (this.token && this.convId) f.conversation = this.convId;
+      if (CFG.name) f.name = String(CFG.name).slice(0, 100);
+      if (CFG.email) f.email = String(CFG.email).slice(0, 254);
+      return f;
+    },
+    retry: function () {
+      if (!this.wanted || this.timer) return;
+      var base = Math.min(30000, 500 * Math.pow(2, this.attempt++));
+      var delay = base / 2 + Math.random() * base / 2;   /* jitter: 50..100 % */
+      var self = this;
+      this.timer = setTimeout(function () { self.timer = null; self.connect(); }, delay);
+    },
+    /* A network change or the tab coming back: try now instead of waiting out the backoff. */
+    nudge: function () {
+      if (!this.wanted || this.ws) return;
+      this.attempt = 0; this.connect();
+    },
+    /* Forgets the socket at once (a dead link may take minutes to report its close). */
+    drop: function () {
+      var ws = this.ws;
+      if (!ws) return;
+      this.ws = null; this.ready = false;
+      clearTimeout(this.ackTimer); clearTimeout(this.pingTimer); clearInterval(this.beat);
+      try { ws.close(); } catch (e) { /* already gone */ }
+      this.emit('down');
+      this.retry();
+    },
+    /* A ping every 25 s; no ack within 10 s means the link is dead: reconnect. */
+    heartbeat: function () {
+      var self = this;
+      clearInterval(this.beat);
+      this.beat = setInterval(function () {
+        if (!self.ready || self.pingId) return;
+        self.pingId = 'ping-' + uid();
+        self.send({ type: 'ping', id: self.pingId });
+        self.pingTimer = setTimeout(function () { self.pingId = null; self.drop(); }, 10000);
+      }, 25000);
+    },
+    send: function (f) {
+      if (!this.ready || !this.ws || this.ws.readyState !== 1) return false;
+      this.ws.send(JSON.stringify(f)); return true;
+    },
+    receive: function (f) {
+      if (f.type === 'welcome') {
+        var c = f.conversation || {}, asked = this.helloSeq;
+        this.helloSeq = null;
+        if (c.id !== this.convId) {
+          if (this.convId) this.emit('reset');
+          this.lastSeq = 0;
+          var first = f.messages && f.messages[0];
+          if (asked > 0 && c.last_seq > 0 && !(first && first.seq === 1)) {
+            /* We resumed from a seq of an older conversation (another tab started a new
+             * one): ask again from the start so nothing of the new one is missed. */
+            this.convId = c.id; this.attempt = 0; this.drop(); return;
+          }
+        }
+        this.token = f.token || this.token; save(K.token, this.token);
+        this.convId = c.id; this.ready = true; this.attempt = 0; this.pingId = null;
+        this.heartbeat();
+        this.emit('welcome', f);
+        (f.messages || []).forEach(this.message, this);
+        this.flush();
+        return;
+      }
+      if (f.type === 'error' && f.code === 'invalid_token') {
+        /* The server forgot us (or the token is from another install): start fresh. */
+        this.token = null; save(K.token, null); this.lastSeq = 0; this.convId = null;
+        this.emit('reset');
+        this.helloSeq = 0;
+        if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(this.hello()));
+        return;
+      }
+      if (f.type === 'error' && !this.ready) { this.drop(); return; }   /* hello refused: retry later */
+      if (f.type === 'message') { this.message(f); return; }
+      if (f.type === 'ack' && f.id && f.id === this.pingId) {
+        this.pingId = null; clearTimeout(this.pingTimer); return;
+      }
+      if (f.type === 'ack' && f.id) {
+        var had = this.outbox.some(function (m) { return m.id === f.id; });
+        if (had) { this.forget(f.id); this.emit('acked', f); }
+        else this.emit('ack', f);
+        return;
+      }
+      if (f.type === 'error' && f.id && this.outbox.some(function (m) { return m.id === f.id; })) {
+        if (f.code === 'rate_limited') { var s = this; setTimeout(function () { s.flush(); }, 2000); return; }
+        this.forget(f.id); this.emit('failed', f); return;
+      }
+      this.emit(f.type, f);
+    },
+    message: function (m) {
+      if (typeof m.seq !== 'number' || m.seq <= this.lastSeq) return;   /* seen already */
+      if (m.conversation && this.convId && m.conversation !== this.convId) return;
+      this.lastSeq = m.seq;
+      if (m.id && m.author && m.author.role === 'visitor') this.forget(m.id);
+      this.emit('message', m);
+    },
+    post: function (text) {
+      var item = { id: uid(), text: text };
+      this.outbox.push(item); save(K.outbox, this.outbox);
+      this.emit('pending', item);
+      this.flush();
+    },
+    flush: function () {
+      var self = this;
+      if (!this.ready || !this.outbox.length) return;
+      this.outbox.forEach(function (m) { self.send({ type: 'message', id: m.id, text: m.text }); });
+      /* No ack in time: the link is probably dead although the socket looks open. */
+      clearTimeout(this.ackTimer);
+      this.ackTimer = setTimeout(function () { if (self.outbox.length) self.drop(); }, 15000);
+    },
+    forget: function (id) {
+      var n = this.outbox.length;
+      this.outbox = this.outbox.filter(function (m) { return m.id !== id; });
+      if (this.outbox.length !== n) save(K.outbox, this.outbox);
+      if (!this.outbox.length) clearTimeout(this.ackTimer);
+    },
+    on: function (t, fn) { this.handlers[t] = fn; },
+    emit: function (t, f) { if (this.handlers[t]) this.handlers[t](f); }
+  };
+
+  /* ---------------- DOM helpers ---------------- */
+  function el(tag, attrs, kids) {
+    var n = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) {
+      if (k === 'text') n.textContent = attrs[k];
+      else if (k === 'class') n.className = attrs[k];
+      else if (k === 'hidden') n.hidden = !!attrs[k];
+      else if (k.slice(0, 2) === 'on') n.addEventListener(k.slice(2), attrs[k]);
+      else n.setAttribute(k, attrs[k]);
+    });
+    (kids || []).forEach(function (c) { if (c) n.appendChild(c); });
+    return n;
+  }
+  function timeOf(ts) {
+    try { return new Date(ts || Date.now()).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }); }
+    catch (e) { return ''; }
+  }
+
+  var CSS_TEXT = [
+    ':host{all:initial}',
+    '[hidden]{display:none!important}',
+    '*{box-sizing:border-box;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}',
+    '.launch{position:fixed;bottom:20px;' + (CFG.left ? 'left' : 'right') + ':20px;z-index:2147483000;',
+    'width:56px;height:56px;border-radius:50%;border:0;background:var(--c);color:#fff;cursor:pointer;',
+    'box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}',
+    '.launch svg{width:28px;height:28px;fill:currentColor}',
+    '.badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;',
+    'background:#d32f2f;color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}',
+    '.panel{position:fixed;bottom:88px;' + (CFG.left ? 'left' : 'right') + ':20px;z-index:2147483001;',
+    'width:370px;height:min(600px,calc(100vh - 110px));background:#fff;color:#1d1d1f;border-radius:14px;',
+    'box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden;',
+    'font-size:15px;line-height:1.4;transition:opacity .15s,transform .15s}',
+    '.panel[hidden]{display:none}',
+    'header{background:var(--c);color:#fff;padding:10px 12px;display:flex;align-items:center;gap:8px}',
+    'header h2{font-size:16px;margin:0;flex:1;font-weight:600}',
+    'header button{background:transparent;color:#fff;border:1px solid rgba(255,255,255,.6);border-radius:6px;',
+    'padding:3px 8px;font-size:13px;cursor:pointer}',
+    '.state{font-size:13px;padding:6px 12px;background:#f3f4f6;color:#444;border-bottom:1px solid #e5e7eb}',
+    '.state:empty{display:none}',
+    '.log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}',
+    '.msg{max-width:82%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere;',
+    'align-self:flex-start;background:#eef0f3}',
+    '.msg .who{display:block;font-size:11px;font-weight:600;color:#555;margin-bottom:2px}',
+    '.msg .when{display:block;font-size:10px;color:#777;margin-top:3px}',
+    '.msg.visitor{align-self:flex-end;background:var(--c);color:#fff}',
+    '.msg.visitor .when{color:rgba(255,255,255,.8)}',
+    '.msg.bot{background:#f1f5ff;border:1px solid #d6e0fb}',
+    '.msg.agent{background:#eaf7ee;border:1px solid #cde9d5}',
+    '.msg.system{align-self:center;background:none;color:#666;font-size:13px;font-style:italic;',
+    'text-align:center;padding:2px 8px}',
+    '.msg.pending{opacity:.55}',
+    '.msg.failed{outline:2px solid #d32f2f}',
+    '.choices{display:flex;flex-direction:column;gap:4px;margin-top:6px}',
+    '.quick{display:flex;flex-wrap:wrap;gap:6px;padding:0 12px 8px}',
+    '.quick:empty{display:none}',
+    'button.chip{border:1px solid var(--c);color:var(--c);background:#fff;border-radius:14px;',
+    'padding:4px 10px;font-size:13px;cursor:pointer;text-align:left}',
+    'button.chip:disabled{opacity:.5;cursor:default}',
+    '.typing{font-size:12px;color:#666;padding:0 12px 6px;min-height:0}',
+    '.typing:empty{display:none}',
+    'form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb}',
+    'textarea{flex:1;resize:none;border:1px solid #c9ccd1;border-radius:8px;padding:8px;font-size:15px;',
+    'height:42px;max-height:120px;color:#1d1d1f;background:#fff}',
+    '.send,.primary{background:var(--c);color:#fff;border:0;border-radius:8px;padding:0 14px;',
+    'font-size:14px;cursor:pointer;min-height:36px}',
+    '.closed{padding:10px 12px;border-top:1px solid #e5e7eb;display:flex;flex-direction:column;gap:8px}',
+    '.closed[hidden],.compose[hidden]{display:none}',
+    '.stars{display:flex;gap:6px}',
+    '.stars button{width:38px;height:38px;border-radius:50%;border:1px solid #c9ccd1;background:#fff;',
+    'cursor:pointer;font-size:15px}',
+    '.stars button[aria-pressed="true"]{background:var(--c);color:#fff;border-color:var(--c)}',
+    '.closed textarea{height:56px}',
+    '.closed p{margin:0}.closed p:empty{display:none}',
+    ':focus-visible{outline:3px solid #ffbf47;outline-offset:1px}',
+    '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
+    '@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}}',
+    '@media (prefers-reduced-motion:reduce){*{transition:none!important;animation:none!important}',
+    '.log{scroll-behavior:auto}}'
+  ].join('\n');
+
+  /* ---------------- the view ---------------- */
+  var host = el('parley-chat');
+  var root = host.attachShadow({ mode: 'open' });
+  var style = el('style'); style.textContent = CSS_TEXT; root.appendChild(style);
+  host.style.setProperty('--c', CFG.color);
+
+  var icon = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  icon.setAttribute('viewBox', '0 0 24 24'); icon.setAttribute('aria-hidden', 'true');
+  var path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z');
+  icon.appendChild(path);
+  var badge = el('span', { class: 'badge', 'aria-hidden': 'true', hidden: true });
+  var launcher = el('button', { type: 'button', class: 'launch', 'aria-label': 'Open chat',
+    'aria-expanded': 'false', onclick: function () { openPanel(true); } }, [icon, badge]);
+
+  var stateLine = el('div', { class: 'state', role: 'status' });
+  var log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation',
+    tabindex: '0' });
+  var typingLine = el('div', { class: 'typing', 'aria-live': 'polite' });
+  var quick = el('div', { class: 'quick' });
+  var input = el('textarea', { 'aria-label': 'Message', placeholder: 'Type your message…', rows: '1',
+    maxlength: '4000' });
+  var compose = el('form', { class: 'compose' }, [input,
+    el('button', { type: 'submit', class: 'send', text: 'Send' })]);
+  var closedBox = el('div', { class: 'closed', hidden: true });
+  var endBtn = el('button', { type: 'button', text: 'End chat', hidden: true,
+    onclick: function () { Conn.send({ type: 'close' }); } });
+  var panel = el('section', { class: 'panel', role: 'dialog', 'aria-label': CFG.title, hidden: true }, [
+    el('header', null, [el('h2', { text: CFG.title }), endBtn,
+      el('button', { type: 'button', 'aria-label': 'Minimise chat', text: '—',
+        onclick: function () { openPanel(false); } })]),
+    stateLine, log, typingLine, quick, compose, closedBox
+  ]);
+  root.appendChild(launcher); root.appendChild(panel);
+
+  var S = {
+    open: false, state: null, agentName: null, unread: 0, lastRead: 0, lastBot: null,
+    feedbackGiven: {}, pendingEls: {}, seqEls: {}, typingOff: null, typingSent: 0, typingIdle: null,
+    rated: load(K.rated, null)
+  };
+
+  function openPanel(on) {
+    S.open = on;
+    panel.hidden = !on; launcher.hidden = on;
+    launcher.setAttribute('aria-expanded', String(on));
+    try { sessionStorage.setItem(K.open, on ? '1' : ''); } catch (e) { /* ignore */ }
+    if (on) {
+      Conn.start();
+      S.unread = 0; showBadge();
+      log.scrollTop = log.scrollHeight;
+      (compose.hidden ? closedBox.querySelector('button') || log : input).focus();
+      markRead();
+    } else {
+      launcher.focus();
+    }
+  }
+  function showBadge() { badge.hidden = !S.unread; badge.textContent = S.unread > 9 ? '9+' : String(S.unread); }
+
+  function markRead() {
+    if (!S.open || document.visibilityState === 'hidden') return;
+    if (Conn.lastSeq > S.lastRead && Conn.send({ type: 'read', seq: Conn.lastSeq })) S.lastRead = Conn.lastSeq;
+  }
+
+  function bubble(m, pending) {
+    var role = (m.author && m.author.role) || 'visitor';
+    var n = el('div', { class: 'msg ' + role + (pending ? ' pending' : '') });
+    var label = role === 'bot' ? 'Bot' : role === 'agent' ? ((m.author && m.author.name) || 'Agent') : null;
+    if (label) n.appendChild(el('span', { class: 'who', text: label }));
+    n.appendChild(document.createTextNode(String(m.text == null ? '' : m.text)));
+    if (role !== 'system') {
+      n.appendChild(el('span', { class: 'when', text: pending ? 'Sending…' : timeOf(m.ts) }));
+    }
+    if (role === 'bot' && Array.isArray(m.choices) && m.choices.length) {
+      var box = el('div', { class: 'choices' });
+      m.choices.forEach(function (c) {
+        box.appendChild(el('button', { type: 'button', class: 'chip', text: String(c.question || c.faq),
+          onclick: function () {
+            if (Conn.send({ type: 'choose', faq: c.faq })) {
+              Array.prototype.forEach.call(box.children, function (b) { b.disabled = true; });
+            }
+          } }));
+      });
+      n.appendChild(box);
+    }
+    return n;
+  }
+  /* Stored messages sit in seq order before any pending (unacked) bubbles. */
+  function insertStored(n) {
+    var firstPending = log.querySelector('.msg.pending');
+    log.insertBefore(n, firstPending);
+  }
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  Conn.on('message', function (m) {
+    if (S.seqEls[m.seq]) return;
+    var n = bubble(m, false);
+    var p = m.id && S.pendingEls[m.id];
+    if (p) { p.remove(); delete S.pendingEls[m.id]; }
+    S.seqEls[m.seq] = n;
+    insertStored(n);
+    var role = m.author && m.author.role;
+    if (role === 'bot' && m.faq) S.lastBot = m;
+    if (role === 'agent' && m.author.name && S.agentName !== m.author.name) {
+      S.agentName = m.author.name;
+      if (S.state === 'assigned') stateLine.textContent = S.agentName + ' joined';
+    }
+    if (role && role !== 'visitor') {
+      showTyping(false);
+      if (!S.open) { S.unread++; showBadge(); }
+    }
+    S.lastMsg = m;
+    refreshQuick(); scrollDown(); markRead();
+  });
+  Conn.on('pending', function (item) {
+    var n = bubble({ text: item.text, author: { role: 'visitor' } }, true);
+    S.pendingEls[item.id] = n; log.appendChild(n); scrollDown();
+  });
+  Conn.on('acked', function (f) {
+    var n = S.pendingEls[f.id];
+    if (!n) return;
+    delete S.pendingEls[f.id];
+    if (S.seqEls[f.seq]) { n.remove(); return; }   /* the echo came first */
+    n.classList.remove('pending');
+    var when = n.querySelector('.when'); if (when) when.textContent = timeOf(Date.now());
+    S.seqEls[f.seq] = n; n.remove(); insertStored(n);
+  });
+  Conn.on('failed', function (f) {
+    var n = S.pendingEls[f.id];
+    if (!n) return;
+    delete S.pendingEls[f.id];
+    n.classList.remove('pending'); n.classList.add('failed');
+    var when = n.querySelector('.when');
+    if (when) when.textContent = 'Not sent: ' + (f.code === 'conversation_closed' ? 'the conversation is closed'
+      : (f.message || f.code || 'error'));
+  });
+  Conn.on('reset', function () {
+    while (log.firstChild) log.removeChild(log.firstChild);
+    S.seqEls = {}; S.pendingEls = {}; S.lastRead = 0; S.lastBot = null; S.lastMsg = null;
+    S.feedbackGiven = {}; S.agentName = null;
+  });
+  Conn.on('welcome', function (f) {
+    var c = f.conversation || {};
+    S.agentName = c.agent_name || (c.agent && c.agent.name) || S.agentName;
+    setState(c.state || 'bot', c);
+    /* Pending messages from before a reload (or a dropped link) are shown once, greyed. */
+    Conn.outbox.forEach(function (item) {
+      if (!S.pendingEls[item.id]) Conn.emit('pending', item);
+    });
+    markRead();
+  });
+  Conn.on('state', function (f) {
+    if (f.conversation && Conn.convId && f.conversation !== Conn.convId) return;
+    if (f.agent_name) S.agentName = f.agent_name;
+    else if (f.agent && f.agent.name) S.agentName = f.agent.name;
+    setState(f.state, f);
+  });
+  Conn.on('typing', function (f) {
+    var who = (f.author && f.author.name) || f.name || S.agentName || 'Agent';
+    showTyping(!!f.on, who);
+  });
+  Conn.on('ack', function () { /* rating/feedback acks: nothing to show */ });
+  Conn.on('error', function (f) {
+    if (f.code === 'conversation_closed') setState('closed', {});
+  });
+  Conn.on('down', function () { showTyping(false); if (S.state !== 'closed') stateLine.textContent = 'Reconnecting…'; });
+
+  function showTyping(on, who) {
+    clearTimeout(S.typingOff);
+    typingLine.textContent = on ? who + ' is typing…' : '';
+    if (on) S.typingOff = setTimeout(function () { typingLine.textContent = ''; }, 8000);
+  }
+
+  function setState(state, info) {
+    S.state = state;
+    var text = '';
+    if (state === 'queued') text = 'Waiting for an agent…';
+    else if (state === 'assigned') text = (S.agentName || (info && info.agent_name) || 'An agent') + ' joined';
+    else if (state === 'closed') text = 'Conversation closed';
+    stateLine.textContent = text;
+    compose.hidden = state === 'closed';
+    endBtn.hidden = state === 'closed' || !Conn.convId;
+    if (state === 'closed') showClosed(info && info.rated);
+    else { closedBox.hidden = true; while (closedBox.firstChild) closedBox.removeChild(closedBox.firstChild); }
+    refreshQuick();
+  }
+
+  /* One row of quick replies under the log: feedback on the latest bot answer and one
+   * "Talk to a person" while the bot is in charge (one button, never duplicated). */
+  function refreshQuick() {
+    while (quick.firstChild) quick.removeChild(quick.firstChild);
+    if (S.state !== 'bot') return;
+    var b = S.lastBot;
+    if (b && S.lastMsg === b && !S.feedbackGiven[b.seq]) {
+      [['That helped', true], ["That didn't help", false]].forEach(function (q) {
+        quick.appendChild(el('button', { type: 'button', class: 'chip', text: q[0], onclick: function () {
+          if (Conn.send({ type: 'feedback', seq: b.seq, helpful: q[1] })) {
+            S.feedbackGiven[b.seq] = true; refreshQuick();
+            if (q[1]) stateLine.textContent = 'Glad that helped!';
+          }
+        } }));
+      });
+    }
+    quick.appendChild(el('button', { type: 'button', class: 'chip', text: 'Talk to a person', onclick: function () {
+      if (Conn.send({ type: 'handoff' })) { quick.lastChild.disabled = true; }
+    } }));
+  }
+
+  function showClosed(rated) {
+    while (closedBox.firstChild) closedBox.removeChild(closedBox.firstChild);
+    closedBox.hidden = false;
+    var newBtn = el('button', { type: 'button', class: 'primary', text: 'Start a new conversation',
+      onclick: function () {
+        if (!Conn.ready) return;
+        Conn.send({ type: 'start' });
+      } });
+    if (rated || S.rated === Conn.convId) {
+      closedBox.appendChild(el('p', { text: 'Thank you for your feedback.' }));
+      closedBox.appendChild(newBtn); return;
+    }
+    var score = 0;
+    var stars = el('div', { class: 'stars', role: 'group', 'aria-label': 'Rating' });
+    for (var i = 1; i <= 5; i++) (function (n) {
+      stars.appendChild(el('button', { type: 'button', 'aria-pressed': 'false', 'aria-label': n + ' out of 5',
+        text: String(n), onclick: function () {
+          score = n;
+          Array.prototype.forEach.call(stars.children, function (b, j) {
+            b.setAttribute('aria-pressed', String(j + 1 === n));
+          });
+        } }));
+    })(i);
+    var comment = el('textarea', { 'aria-label': 'Comment (optional)', placeholder: 'Comment (optional)',
+      maxlength: '1000' });
+    var err = el('p', { role: 'alert' });
+    var submit = el('button', { type: 'button', class: 'primary', text: 'Send rating', onclick: function () {
+      if (!score) { err.textContent = 'Choose a score from 1 to 5.'; return; }
+      var f = { type: 'rating', id: uid(), score: score };
+      if (comment.value.trim()) f.comment = comment.value.trim();
+      if (!Conn.send(f)) { err.textContent = 'Not connected, please try again in a moment.'; return; }
+      S.rated = Conn.convId; save(K.rated, S.rated);
+      showClosed(true);
+    } });
+    closedBox.appendChild(el('p', { text: 'How did we do?' }));
+    [stars, comment, submit, err, newBtn].forEach(function (n) { closedBox.appendChild(n); });
+  }
+
+  /* ---------------- input ---------------- */
+  function sendTyping(on) {
+    if (on) {
+      var now = Date.now();
+      if (now - S.typingSent > 3000 && Conn.send({ type: 'typing', on: true })) S.typingSent = now;
+      clearTimeout(S.typingIdle);
+      S.typingIdle = setTimeout(function () { sendTyping(false); }, 4000);
+    } else if (S.typingSent) {
+      clearTimeout(S.typingIdle); S.typingSent = 0;
+      Conn.send({ type: 'typing', on: false });
+    }
+  }
+  compose.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = '';
+    sendTyping(false);
+    Conn.post(text);
+    input.focus();
+  });
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); compose.requestSubmit(); }
+  });
+  input.addEventListener('input', function () { if (input.value) sendTyping(true); });
+  panel.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') { e.preventDefault(); openPanel(false); }
+  });
+
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible') { Conn.nudge(); markRead(); }
+  });
+  window.addEventListener('online', function () { Conn.nudge(); });
+  window.addEventListener('offline', function () { Conn.drop(); });
+
+  function mount() {
+    document.body.appendChild(host);
+    var wasOpen = false;
+    try { wasOpen = sessionStorage.getItem(K.open) === '1'; } catch (e) { /* ignore */ }
+    /* A returning visitor (or pending outbox) reconnects at once so replies show a badge;
+     * a new one gets a conversation only when they open the chat. */
+    if (Conn.token || Conn.outbox.length) Conn.start();
+    if (wasOpen) openPanel(true);
+  }
+  if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
+})();
