@@ -18,6 +18,7 @@
 #include "parley/loop.h"
 #include "parley/proto.h"
 #include "parley/ws.h"
+#include "ws_guard.h"
 
 #define VISITOR_HELLO_SECS 10
 #define AGENT_AUTH_SECS 5
@@ -56,6 +57,7 @@ int ws_init(const char *allowed)
 
 void ws_free(void)
 {
+    ws_guard_free();
     for (size_t i = 0; i < n_origins; i++)
         free(origins[i]);
     free(origins);
@@ -198,7 +200,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(wsi);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return endpoint(wsi) != CONN_NEW && handshake_ok(wsi) && origin_allowed(wsi) ? 0 : -1;
+        if (endpoint(wsi) == CONN_NEW || !handshake_ok(wsi) || !origin_allowed(wsi))
+            return -1;
+        return ws_guard_arm(lws_get_socket_fd(wsi));
     case LWS_CALLBACK_ESTABLISHED:
         return established(c, wsi);
     case LWS_CALLBACK_RECEIVE:
@@ -209,6 +213,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->wsi = NULL;                 /* nothing may be queued for it any more */
         return 0;
     case LWS_CALLBACK_HTTP:
+        ws_guard_off(lws_get_socket_fd(wsi));
         return http_on_request(c, wsi, in);
     case LWS_CALLBACK_HTTP_BODY:
         return http_on_body(c, in, len);
