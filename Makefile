@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 DEB_BUILD = build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev \
             libjansson-dev libpcre2-dev libsodium-dev
-DEB_TEST  = nodejs npm chromium sqlite3
+DEB_TEST  = node:nodejs npm:npm chromium
 
 .PHONY: all build run test deps deps-test unit integration browser acceptance clean
 
@@ -43,10 +43,10 @@ unit:
 	@cd $(TEST_BUILD) && ctest --output-on-failure
 
 integration:
-	@PARLEY_BIN=$(TEST_BUILD)/parley node tests/integration/run.mjs
+	@cd tests && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node --test --test-concurrency=2 integration/*.test.mjs
 
 browser:
-	@PARLEY_BIN=$(TEST_BUILD)/parley node tests/browser/flow.mjs
+	@PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/flow.mjs
 
 acceptance: build
 	@../shared/acceptance/run.sh

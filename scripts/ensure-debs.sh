@@ -1,10 +1,15 @@
 #!/bin/sh
-# Installs the Debian packages given as arguments that are not installed yet.
-# Uses sudo when not root. Prints nothing when everything is present.
+# Installs the Debian packages given as arguments that are missing. An argument
+# "cmd:pkg" installs pkg only when the command cmd is not on PATH (so a Node.js
+# from another source, with its own npm, is left alone). Uses sudo when not root
+# and prints nothing when everything is present.
 set -e
 missing=""
-for p in "$@"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+for arg in "$@"; do
+  case "$arg" in
+    *:*) command -v "${arg%%:*}" >/dev/null 2>&1 || missing="$missing ${arg#*:}" ;;
+    *) dpkg-query -W -f='${Status}' "$arg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $arg" ;;
+  esac
 done
 [ -z "$missing" ] && exit 0
 echo "Installing:$missing"

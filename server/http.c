@@ -107,6 +107,8 @@ int http_on_body(struct conn *c, const void *in, size_t len)
     struct http_req *r = c->http;
     if (!r)
         return -1;
+    if (!len)
+        return 0;
     if (r->body_len + len > HTTP_MAX_BODY) {
         r->body_too_large = 1;
         return 0;
