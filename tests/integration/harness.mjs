@@ -57,8 +57,8 @@ export async function start({ faq, dir, args = [], env = {} } = {}) {
       return r;
     },
     url: path => `ws://127.0.0.1:${port}${path}`,
-    async visitor(hello = {}) {
-      const c = await Peer.open(srv.url('/ws/visitor'));
+    async visitor(hello = {}, wsOptions) {
+      const c = await Peer.open(srv.url('/ws/visitor'), wsOptions);
       c.send({ type: 'hello', token: null, last_seq: 0, ...hello });
       c.welcome = await c.next('welcome');
       c.token = c.welcome.token; c.conv = c.welcome.conversation.id;
