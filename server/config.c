@@ -48,6 +48,7 @@ static const struct opt opts[] = {
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: parley [OPTION]...\n"
+               "       parley faq check FILE   validate an FAQ file, listing every problem\n"
                "Parley: a live-chat server (visitor widget, FAQ bot, agent dashboard).\n\n");
     for (size_t i = 0; i < PL_ARRAY_LEN(opts); i++) {
         char left[64];

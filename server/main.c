@@ -115,6 +115,12 @@ static void drain(struct store *st)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "faq")) {
+        if (argc == 4 && !strcmp(argv[2], "check"))
+            return faq_check_file(argv[3], stdout);
+        fprintf(stderr, "usage: parley faq check FILE\n");
+        return 2;
+    }
     struct config cfg;
     int rc = config_parse(argc, argv, &cfg);
     if (rc)

@@ -9,6 +9,7 @@
  * absent.
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,4 +188,42 @@ char *proto_faq_encode(const struct faq_entry *e)
     char *s = bad ? NULL : json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
+}
+
+/* For `parley faq check`: every element is tried, so one run lists every problem. */
+pl_status proto_faq_decode_each(const char *json, size_t len, struct faq_entry **out,
+                                size_t **pos, size_t *n, proto_faq_problem_fn report,
+                                void *arg)
+{
+    char f[96] = "", m[400] = "";
+    const struct err e = { f, sizeof(f), m, sizeof(m) };
+    *out = NULL; *pos = NULL; *n = 0;
+    json_t *root = parse(json, len, &e), *it;
+    if (!root) { report(arg, SIZE_MAX, f, m); return PL_ERR_BAD_REQUEST; }
+    if (!json_is_array(root)) {
+        report(arg, SIZE_MAX, "", "an FAQ file must be a JSON array of entries");
+        json_decref(root);
+        return PL_ERR_BAD_REQUEST;
+    }
+    size_t count = json_array_size(root), i, k = 0;
+    struct faq_entry *v = calloc(count ? count : 1, sizeof(*v));
+    size_t *p = calloc(count ? count : 1, sizeof(*p));
+    pl_status st = v && p ? PL_OK : PL_ERR_NOMEM;
+    json_array_foreach(root, i, it) {
+        if (st != PL_OK) break;
+        if (decode_object(it, &v[k], &e) != PL_OK) { report(arg, i, f, m); continue; }
+        size_t j;
+        for (j = 0; j < k && strcmp(v[j].id, v[k].id); j++) {}
+        if (j < k) {
+            snprintf(m, sizeof(m), "duplicate id \"%.64s\" (also entry %zu)", v[k].id, p[j]);
+            report(arg, i, "id", m);
+            faq_entry_free(&v[k]);
+            continue;
+        }
+        p[k++] = i;
+    }
+    json_decref(root);
+    if (st != PL_OK) { proto_faq_free_array(v, k); free(p); return st; }
+    *out = v; *pos = p; *n = k;
+    return PL_OK;
 }

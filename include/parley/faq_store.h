@@ -13,6 +13,9 @@
 pl_status faq_store_import_file(struct store *st, const char *path);
 /* Builds a set from the stored entries. */
 pl_status faq_store_build(struct store *st, struct faq_set **out);
+/* `parley faq check FILE`: prints every problem to out; 0 when clean, else 1. */
+#include <stdio.h>
+int faq_check_file(const char *path, FILE *out);
 /* Reads a file into a malloc'd NUL-terminated buffer. */
 char *faq_store_read_file(const char *path, size_t *len);
 

@@ -19,6 +19,14 @@ pl_status proto_faq_decode_array(const char *json, size_t len, struct faq_entry 
                                  size_t *n, char *field, size_t field_len,
                                  char *msg, size_t msg_len);
 void proto_faq_free_array(struct faq_entry *v, size_t n);
+/* A problem with element `index` of an array (SIZE_MAX: the whole document). */
+typedef void (*proto_faq_problem_fn)(void *arg, size_t index, const char *field, const char *msg);
+/* Decodes every element it can, reporting each one that does not decode (or
+ * repeats an id); *out holds the *n decoded entries and *pos their positions.
+ * Caller frees both (proto_faq_free_array, free). */
+pl_status proto_faq_decode_each(const char *json, size_t len, struct faq_entry **out,
+                                size_t **pos, size_t *n, proto_faq_problem_fn report,
+                                void *arg);
 /* Compact JSON of one entry; caller frees. NULL on out-of-memory. */
 char *proto_faq_encode(const struct faq_entry *e);
 #endif
