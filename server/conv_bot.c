@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "conv_internal.h"
+#include "parley/lang.h"
 
 struct text_row { const char *lang, *key, *text; };
 static const struct text_row texts[] = {
@@ -139,9 +140,12 @@ static void bot_say(const char *conv, const char *text, const struct faq_entry *
         bot_ctx_free(b);
 }
 
-void conv_bot_reply(const char *conv_id, const char *text, const char *locale,
+void conv_bot_reply(const char *conv_id, const char *text, const char *visitor_locale,
                     const char *client_id)
 {
+    /* Answer in the language of the message when it is clear, else the locale's. */
+    const char *guess = lang_guess(text);
+    const char *locale = guess ? guess : visitor_locale;
     if (faq_is_human_request(text)) {
         conv_handoff(conv_id, locale, 0, NULL);
         return;
