@@ -225,6 +225,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (c)
             http_release(c);
         return 0;
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        /* lws frees this per-session memory next (each keep-alive request
+         * rebinds the protocol), so it must leave the registry now. */
+        if (c && c->kind == CONN_HTTP) {
+            http_release(c);
+            conn_release(c);
+        }
+        return 0;
     case LWS_CALLBACK_WSI_DESTROY:
         if (c) {
             http_release(c);
