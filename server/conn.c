@@ -14,6 +14,9 @@
 _Static_assert(FRAME_PRE >= LWS_PRE, "frame headroom must cover LWS_PRE");
 
 static struct map *by_id;
+static conn_refill_fn refill;
+
+void conn_set_refill(conn_refill_fn fn) { refill = fn; }
 static uint64_t next_id = 1;
 static size_t counts[4];
 
@@ -184,6 +187,8 @@ int conn_on_writeable(struct conn *c)
     frame_unref(f);
     if (n < 0)
         return -1;
+    if (c->replaying && refill && c->q_len < CONN_QUEUE_MAX / 4 && c->q_bytes < CONN_QUEUE_BYTES / 4)
+        refill(c);
     if (c->q_len || c->close_pending)
         lws_callback_on_writable(c->wsi);
     return 0;

@@ -22,6 +22,7 @@ int conv_init(struct store *st, const struct conv_options *opt)
 {
     store = st;
     options = *opt;
+    conn_set_refill(conv_visitor_refill);
     return bus_init(conv_deliver);
 }
 
@@ -115,13 +116,26 @@ static void deliver_agent(struct conn *c, const struct bus_event *ev)
         conn_send(c, ev->agent_frame);
 }
 
+/* A visitor gets each message once, in seq order: during a paged replay the
+ * live events wait (the replay reads them from the store), and anything at or
+ * below what was already queued is a repeat. */
+static void deliver_visitor(struct conn *c, const struct bus_event *ev)
+{
+    if (ev->kind == BUS_MESSAGE && ev->seq > 0) {
+        if (c->replaying || ev->seq <= c->sent_seq)
+            return;
+        c->sent_seq = ev->seq;
+    }
+    conn_send(c, ev->visitor_frame);
+}
+
 void conv_deliver(void *subscriber, const struct bus_event *ev)
 {
     struct conn *c = subscriber;
     if (is_ephemeral(ev->kind) && ev->origin == c->id)
         return;
     if (c->kind == CONN_VISITOR && ev->visitor_frame)
-        conn_send(c, ev->visitor_frame);
+        deliver_visitor(c, ev);
     else if (c->kind == CONN_AGENT && c->ready)
         deliver_agent(c, ev);
 }
@@ -129,7 +143,7 @@ void conv_deliver(void *subscriber, const struct bus_event *ev)
 void conv_publish_message(const struct store_message *m, uint64_t origin)
 {
     struct bus_event ev = {.topic = m->conversation, .kind = BUS_MESSAGE,
-                           .conversation = m->conversation, .origin = origin};
+                           .conversation = m->conversation, .origin = origin, .seq = m->seq};
     ev.agent_frame = proto_message(m, VIEW_AGENT);
     if (m->note_seq == 0)
         ev.visitor_frame = proto_message(m, VIEW_VISITOR);

@@ -8,6 +8,8 @@
 #include "parley/proto.h"
 
 void conv_visitor_frame(struct conn *c, const struct proto_cmd *cmd);
+/* Queues the next page of a long replay (conn_refill_fn). */
+void conv_visitor_refill(struct conn *c);
 void conv_agent_frame(struct conn *c, const struct proto_cmd *cmd);
 
 /* Published when a commit is reported: the message to its conversation. */

@@ -36,26 +36,68 @@ static void msg_ctx_free(struct msg_ctx *m)
     free(m);
 }
 
+/* A resume after a long absence is paged: the welcome carries the first page
+ * and the rest follows as message events as the send queue drains, so neither
+ * one giant frame nor a burst can overflow the bounded queue. */
+#define REPLAY_PAGE 1000               /* messages, and at most... */
+#define REPLAY_PAGE_BYTES (2u << 20)   /* ...this much text */
+
+/* Reads up to a page after `after`; *more says whether anything is left. */
+static pl_status read_page(struct conn *c, int64_t after, struct store_message_list *out,
+                           int *more)
+{
+    pl_status s = store_messages_after(conv_store(), c->conv_id, after, 0, REPLAY_PAGE + 1, out);
+    size_t keep = 0, bytes = 0;
+    while (s == PL_OK && keep < out->n && keep < REPLAY_PAGE &&
+           (keep == 0 || bytes + strlen(out->v[keep].text) <= REPLAY_PAGE_BYTES))
+        bytes += strlen(out->v[keep++].text);
+    *more = s == PL_OK && keep < out->n;
+    for (size_t i = keep; s == PL_OK && i < out->n; i++)
+        store_message_free(&out->v[i]);
+    if (s == PL_OK)
+        out->n = keep;
+    return s;
+}
+
 /* Sends the welcome for the connection's current conversation. */
 static void send_welcome(struct conn *c, const char *token, int64_t last_seq)
 {
-    struct store *st = conv_store();
     struct store_conversation conv = {0};
     struct store_message_list msgs = {0};
-    pl_status s = store_get_conversation(st, c->conv_id, &conv);
+    int more = 0;
+    pl_status s = store_get_conversation(conv_store(), c->conv_id, &conv);
     if (s == PL_OK)
-        s = store_messages_after(st, c->conv_id, last_seq, 0, 0, &msgs);
+        s = read_page(c, last_seq, &msgs, &more);
     if (s != PL_OK) {
         conv_send_error(c, NULL, pl_status_code(PL_ERR_STORE), "could not load the conversation");
-    } else if (conn_follow(c, c->conv_id) == 0 &&
-               conn_send_take(c, proto_welcome(token, &conv, &msgs)) == 0) {
+    } else if (c->wsi && conn_follow(c, c->conv_id) == 0 &&
+               conn_send_take(c, proto_welcome(token, &conv, &msgs, more)) == 0) {
         c->ready = 1;
+        c->sent_seq = msgs.n ? msgs.v[msgs.n - 1].seq : last_seq;
+        c->replaying = more;
         if (!c->token)
             c->token = strdup(token);
         lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
     }
     store_message_list_free(&msgs);
     store_conversation_free(&conv);
+}
+
+void conv_visitor_refill(struct conn *c)
+{
+    struct store_message_list msgs = {0};
+    int more = 0;
+    if (read_page(c, c->sent_seq, &msgs, &more) != PL_OK) {
+        store_message_list_free(&msgs);
+        return;                        /* the next write tries again */
+    }
+    for (size_t i = 0; i < msgs.n; i++) {
+        if (conn_send_take(c, proto_message(&msgs.v[i], VIEW_VISITOR)))
+            break;
+        c->sent_seq = msgs.v[i].seq;
+    }
+    c->replaying = more;
+    store_message_list_free(&msgs);
 }
 
 static void created(void *arg, const struct store_result *r)

@@ -235,11 +235,13 @@ struct frame *proto_message(const struct store_message *m, enum proto_view view)
 }
 
 struct frame *proto_welcome(const char *token, const struct store_conversation *c,
-                            const struct store_message_list *msgs)
+                            const struct store_message_list *msgs, int more)
 {
     json_t *o = json_pack("{s:s, s:s, s:o, s:o}", "type", "welcome", "token", token,
                           "conversation", proto_conversation_json(c, VIEW_VISITOR),
                           "messages", proto_messages_json(msgs, VIEW_VISITOR));
+    if (o && more)
+        json_object_set_new(o, "more", json_true());
     return proto_frame_take(o);
 }
 

@@ -25,6 +25,7 @@ struct bus_event {
     const char *conversation;
     enum conv_state state;        /* BUS_STATE, BUS_QUEUED */
     int64_t agent_id;             /* BUS_STATE: the assignee after the change (0: none) */
+    int64_t seq;                  /* BUS_MESSAGE: the visible seq (0 for a note) */
     uint64_t origin;              /* connection that caused it (not echoed typing/read) */
     struct frame *visitor_frame;  /* what visitors get, or NULL */
     struct frame *agent_frame;    /* what agents get, or NULL */

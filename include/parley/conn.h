@@ -54,6 +54,10 @@ struct conn {
     char *token;                         /* visitor: their secret, for welcomes */
     int64_t agent_id;
     int is_admin, away;
+    /* visitor: the highest seq queued to it, and whether a long replay is still
+     * being paged in (live message events wait for it: they are in the store) */
+    int64_t sent_seq;
+    int replaying;
     /* topics this connection follows (so closing it unsubscribes them all) */
     char **topics;
     size_t n_topics;
@@ -82,6 +86,11 @@ int conn_on_writeable(struct conn *c);
 int conn_follow(struct conn *c, const char *topic);       /* subscribe + remember */
 void conn_unfollow(struct conn *c, const char *topic);
 int conn_follows(const struct conn *c, const char *topic);
+
+/* Called after a write while c->replaying and the queue is low: queue the next
+ * page of the replay. */
+typedef void (*conn_refill_fn)(struct conn *c);
+void conn_set_refill(conn_refill_fn fn);
 
 /* Token bucket: 1 if a frame may pass now, 0 if over the limit. rate 0 = off. */
 int conn_rate_ok(struct conn *c, int rate, int64_t now_ms);
