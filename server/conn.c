@@ -55,10 +55,28 @@ int conn_register(struct conn *c, struct lws *wsi, enum conn_kind kind)
     return 0;
 }
 
+static void deadline_passed(lws_sorted_usec_list_t *sul)
+{
+    struct conn *c = lws_container_of(sul, struct conn, deadline);
+    conn_close_after_flush(c, CONN_CLOSE_TIMEOUT);
+}
+
+void conn_set_deadline(struct conn *c, int secs)
+{
+    if (!c->wsi)
+        return;
+    if (secs <= 0)
+        lws_sul_cancel(&c->deadline);
+    else
+        lws_sul_schedule(lws_get_context(c->wsi), 0, &c->deadline, deadline_passed,
+                         (lws_usec_t)secs * LWS_US_PER_SEC);
+}
+
 void conn_release(struct conn *c)
 {
     if (!c->id)
         return;
+    lws_sul_cancel(&c->deadline);
     char key[24];
     id_key(c->id, key);
     map_remove(by_id, key);

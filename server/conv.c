@@ -80,12 +80,15 @@ void conv_on_frame(struct conn *c, const char *buf, size_t len)
     const char *code = "bad_request";
     char msg[160];
     metrics_count_frame_in();
+    /* Decoded first (a bounded cost: frames are at most 64 KiB) so that even a
+     * refusal for going too fast names the request it refuses. */
+    pl_status s = proto_decode(buf, len, &cmd, &code, msg, sizeof(msg));
     if (!conn_rate_ok(c, options.rate_limit, pl_mono_ms())) {
-        /* Answer with the id when it is cheap to find; never parse a flood twice. */
-        conv_send_error(c, NULL, "rate_limited", "too many frames; slow down");
+        conv_send_error(c, cmd.id, "rate_limited", "too many frames; slow down");
+        proto_cmd_free(&cmd);
         return;
     }
-    if (proto_decode(buf, len, &cmd, &code, msg, sizeof(msg)) != PL_OK) {
+    if (s != PL_OK) {
         conv_send_error(c, cmd.id, code, msg);
         proto_cmd_free(&cmd);
         return;

@@ -57,7 +57,7 @@ static void send_ready(struct conn *c, const struct store_agent *a)
         follow_all(c, &queue);
         follow_all(c, &mine);
         c->ready = 1;
-        lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+        conn_set_deadline(c, 0);
         conn_send_take(c, proto_ready(a, c->away ? "away" : "online", &queue, qm, &mine, mm));
     }
     free_lists(&queue, qm);
@@ -85,6 +85,29 @@ static void authenticate(struct conn *c, const char *token, const char *req_id)
 }
 
 void conv_agent_cookie(struct conn *c, const char *token) { authenticate(c, token, NULL); }
+
+/* The visitor's language, for system messages they will read. Caller frees. */
+static char *visitor_locale(const char *conv_id)
+{
+    struct store_conversation c = {0};
+    char *locale = NULL;
+    if (store_get_conversation(conv_store(), conv_id, &c) == PL_OK)
+        locale = conv_strdup(c.locale);
+    store_conversation_free(&c);
+    return locale;
+}
+
+/* A private note may come from the assignee, from anyone while the conversation
+ * waits in the queue (context for whoever takes it), or from an admin. */
+static int may_note(const struct conn *c, const char *conv_id)
+{
+    struct store_conversation conv = {0};
+    int ok = c->is_admin;
+    if (!ok && store_get_conversation(conv_store(), conv_id, &conv) == PL_OK)
+        ok = conv.state == CONV_QUEUED || (conv.state == CONV_ASSIGNED && conv.agent_id == c->agent_id);
+    store_conversation_free(&conv);
+    return ok;
+}
 
 /* ---- replies ---- */
 
@@ -121,6 +144,10 @@ static void reply_stored(void *arg, const struct store_result *r)
 
 static void reply(struct conn *c, const struct proto_cmd *cmd)
 {
+    if (cmd->note && !may_note(c, cmd->conversation)) {
+        conv_send_error(c, cmd->id, "forbidden", "notes are for the assignee, or while queued");
+        return;
+    }
     char aid[24];
     snprintf(aid, sizeof(aid), "%" PRId64, c->agent_id);
     struct reply_ctx *x = calloc(1, sizeof(*x));
@@ -203,27 +230,30 @@ static void change(struct conn *c, const struct proto_cmd *cmd, struct store_sta
 
 static void claim(struct conn *c, const struct proto_cmd *cmd)
 {
-    char sys[200];
-    conv_text_fill(NULL, "joined", c->name ? c->name : "An agent", sys, sizeof(sys));
+    char sys[200], *locale = visitor_locale(cmd->conversation);
+    conv_text_fill(locale, "joined", c->name ? c->name : "An agent", sys, sizeof(sys));
+    free(locale);
     struct store_state_change ch = {.op = STORE_CLAIM, .agent_id = c->agent_id};
     change(c, cmd, &ch, sys, 0);
 }
 
 static void transfer(struct conn *c, const struct proto_cmd *cmd)
 {
-    char sys[200];
+    char sys[200], *locale = visitor_locale(cmd->conversation);
     struct store_agent to = {0};
     if (cmd->to) {
         if (store_agent_by_id(conv_store(), cmd->to, &to) != PL_OK || !to.active) {
             store_agent_free(&to);
+            free(locale);
             conv_send_error(c, cmd->id, "not_found", "no such agent");
             return;
         }
-        conv_text_fill(NULL, "transferred", to.name, sys, sizeof(sys));
+        conv_text_fill(locale, "transferred", to.name, sys, sizeof(sys));
         store_agent_free(&to);
     } else {
-        snprintf(sys, sizeof(sys), "%s", conv_text(NULL, "requeued"));
+        snprintf(sys, sizeof(sys), "%s", conv_text(locale, "requeued"));
     }
+    free(locale);
     struct store_state_change ch = {.op = STORE_TRANSFER, .agent_id = cmd->to,
                                     .by_agent = c->agent_id, .by_admin = c->is_admin};
     change(c, cmd, &ch, sys, cmd->to);
@@ -231,8 +261,9 @@ static void transfer(struct conn *c, const struct proto_cmd *cmd)
 
 static void close_conv(struct conn *c, const struct proto_cmd *cmd)
 {
-    char sys[200];
-    conv_text_fill(NULL, "agent_closed", c->name ? c->name : "The agent", sys, sizeof(sys));
+    char sys[200], *locale = visitor_locale(cmd->conversation);
+    conv_text_fill(locale, "agent_closed", c->name ? c->name : "The agent", sys, sizeof(sys));
+    free(locale);
     struct store_state_change ch = {.op = STORE_CLOSE, .by_agent = c->agent_id,
                                     .by_admin = c->is_admin, .closed_by = "agent"};
     change(c, cmd, &ch, sys, 0);

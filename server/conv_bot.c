@@ -30,21 +30,41 @@ static const struct text_row texts[] = {
     {"uk", "give_up", "Я не знайшов відповіді, тому кличу людину, яка допоможе."},
     {"uk", "handoff", "З'єдную вас із працівником. Залишайтеся тут: вам скоро відповідять, і працівник бачитиме все, що ви написали."},
     {"uk", "choices", "Ви мали на увазі одне з цього?"},
+    {"uk", "joined", "%s приєднується до розмови."},
+    {"uk", "transferred", "Розмову передано: %s."},
+    {"uk", "requeued", "Шукаємо іншу людину, яка вам допоможе."},
+    {"uk", "visitor_closed", "Відвідувач завершив розмову."},
+    {"uk", "agent_closed", "%s завершує розмову."},
     {"cy", "dont_know", "Mae'n ddrwg gen i, dw i ddim yn gwybod hynny eto. Allwch chi ei ofyn mewn ffordd arall? Gallwch hefyd ofyn am gael siarad â pherson."},
     {"cy", "greeting", "Helo! Fi yw cynorthwyydd y siop. Gofynnwch am ddanfon, dychwelyd, talu neu eich archeb, neu gofynnwch am gael siarad â pherson."},
     {"cy", "give_up", "Wnes i ddim dod o hyd i ateb, felly dw i'n galw person i helpu."},
     {"cy", "handoff", "Yn eich cysylltu â pherson. Arhoswch yma: bydd rhywun gyda chi cyn bo hir, a byddan nhw'n gweld popeth rydych chi wedi'i ysgrifennu."},
     {"cy", "choices", "Oeddech chi'n golygu un o'r rhain?"},
+    {"cy", "joined", "Mae %s wedi ymuno â'r sgwrs."},
+    {"cy", "transferred", "Mae'r sgwrs wedi'i throsglwyddo i %s."},
+    {"cy", "requeued", "Yn chwilio am rywun arall i'ch helpu."},
+    {"cy", "visitor_closed", "Mae'r ymwelydd wedi cau'r sgwrs."},
+    {"cy", "agent_closed", "Mae %s wedi cau'r sgwrs."},
     {"tl", "dont_know", "Paumanhin, hindi ko pa alam ang sagot diyan. Puwede mo bang sabihin sa ibang paraan? Puwede ka ring humiling na makausap ang isang tao."},
     {"tl", "greeting", "Kumusta! Ako ang katulong ng tindahan. Magtanong tungkol sa delivery, pagbabalik, bayad o iyong order, o humiling na makausap ang isang tao."},
     {"tl", "give_up", "Wala akong nahanap na sagot, kaya tatawag ako ng taong makakatulong."},
     {"tl", "handoff", "Ikinokonekta ka namin sa isang tao. Manatili ka lang dito: may sasagot sa iyo sa lalong madaling panahon, at makikita nila ang lahat ng isinulat mo."},
     {"tl", "choices", "Ito ba ang ibig mong sabihin?"},
+    {"tl", "joined", "Sumali si %s sa usapan."},
+    {"tl", "transferred", "Inilipat ang usapan kay %s."},
+    {"tl", "requeued", "Naghahanap kami ng ibang taong tutulong sa iyo."},
+    {"tl", "visitor_closed", "Tinapos ng bisita ang usapan."},
+    {"tl", "agent_closed", "Tinapos ni %s ang usapan."},
     {"mn", "dont_know", "Уучлаарай, би үүний хариултыг одоохондоо мэдэхгүй байна. Өөрөөр асууж үзнэ үү, эсвэл ажилтантай ярих хүсэлт гаргаж болно."},
     {"mn", "greeting", "Сайн байна уу! Би дэлгүүрийн туслах. Хүргэлт, буцаалт, төлбөр эсвэл захиалгынхаа талаар асуугаарай, эсвэл ажилтантай ярих хүсэлт гаргаарай."},
     {"mn", "give_up", "Би хариулт олсонгүй, тиймээс танд туслах ажилтныг дуудаж байна."},
     {"mn", "handoff", "Таныг ажилтантай холбож байна. Энд хүлээнэ үү: удахгүй хэн нэгэн хариулах бөгөөд таны бичсэн бүхнийг харах болно."},
     {"mn", "choices", "Та эдгээрийн аль нэгийг хэлсэн үү?"},
+    {"mn", "joined", "%s ярианд нэгдлээ."},
+    {"mn", "transferred", "Яриаг %s руу шилжүүллээ."},
+    {"mn", "requeued", "Танд туслах өөр хүн хайж байна."},
+    {"mn", "visitor_closed", "Зочин яриаг дуусгалаа."},
+    {"mn", "agent_closed", "%s яриаг дуусгалаа."},
 };
 
 const char *conv_text(const char *locale, const char *key)
@@ -173,6 +193,14 @@ void conv_bot_reply(const char *conv_id, const char *text, const char *visitor_l
 
 void conv_bot_choose(struct conn *c, const struct proto_cmd *cmd)
 {
+    struct store_conversation conv = {0};
+    int with_bot = store_get_conversation(conv_store(), c->conv_id, &conv) == PL_OK &&
+                   conv.state == CONV_BOT;
+    store_conversation_free(&conv);
+    if (!with_bot) {
+        conv_send_error(c, cmd->id, "bad_request", "the bot no longer answers in this conversation");
+        return;
+    }
     const struct faq_entry *e = conv_faq() ? faq_find(conv_faq(), cmd->faq) : NULL;
     if (!e) {
         conv_send_error(c, cmd->id, "not_found", "no such FAQ entry");

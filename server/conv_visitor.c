@@ -60,7 +60,7 @@ static pl_status read_page(struct conn *c, int64_t after, struct store_message_l
 }
 
 /* Sends the welcome for the connection's current conversation. */
-static void send_welcome(struct conn *c, const char *token, int64_t last_seq)
+static void send_welcome(struct conn *c, const char *id, const char *token, int64_t last_seq)
 {
     struct store_conversation conv = {0};
     struct store_message_list msgs = {0};
@@ -69,15 +69,15 @@ static void send_welcome(struct conn *c, const char *token, int64_t last_seq)
     if (s == PL_OK)
         s = read_page(c, last_seq, &msgs, &more);
     if (s != PL_OK) {
-        conv_send_error(c, NULL, pl_status_code(PL_ERR_STORE), "could not load the conversation");
+        conv_send_error(c, id, pl_status_code(PL_ERR_STORE), "could not load the conversation");
     } else if (c->wsi && conn_follow(c, c->conv_id) == 0 &&
-               conn_send_take(c, proto_welcome(token, &conv, &msgs, more)) == 0) {
+               conn_send_take(c, proto_welcome(id, token, &conv, &msgs, more)) == 0) {
         c->ready = 1;
         c->sent_seq = msgs.n ? msgs.v[msgs.n - 1].seq : last_seq;
         c->replaying = more;
         if (!c->token)
             c->token = strdup(token);
-        lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+        conn_set_deadline(c, 0);
     }
     store_message_list_free(&msgs);
     store_conversation_free(&conv);
@@ -111,7 +111,7 @@ static void created(void *arg, const struct store_result *r)
         } else {
             memcpy(c->visitor_id, r->visitor_id, sizeof(c->visitor_id));
             memcpy(c->conv_id, r->conversation_id, sizeof(c->conv_id));
-            send_welcome(c, h->token, 0);
+            send_welcome(c, h->id, h->token, 0);
         }
     }
     free(h->id);
@@ -177,7 +177,7 @@ static void hello_resume(struct conn *c, const struct proto_cmd *cmd)
                             ignore_result, NULL);
         if (!cmd->locale && v.locale && !c->locale)
             c->locale = strdup(v.locale);
-        send_welcome(c, cmd->token, last);
+        send_welcome(c, cmd->id, cmd->token, last);
     }
     store_conversation_free(&conv);
     store_visitor_free(&v);
@@ -329,7 +329,7 @@ static void started(void *arg, const struct store_result *r)
             conn_unfollow(c, c->conv_id);
             memcpy(c->conv_id, r->conversation_id, sizeof(c->conv_id));
             c->ready = 0;
-            send_welcome(c, h->token, 0);
+            send_welcome(c, h->id, h->token, 0);
         }
     }
     free(h->id);
@@ -344,7 +344,7 @@ static void start(struct conn *c, const struct proto_cmd *cmd)
         conv.state != CONV_CLOSED) {
         /* Still open: starting again is answered with the conversation itself. */
         conn_unfollow(c, c->conv_id);
-        send_welcome(c, token, 0);
+        send_welcome(c, cmd->id, token, 0);
         store_conversation_free(&conv);
         return;
     }

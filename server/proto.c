@@ -234,7 +234,7 @@ struct frame *proto_message(const struct store_message *m, enum proto_view view)
     return proto_frame_take(proto_message_json(m, view));
 }
 
-struct frame *proto_welcome(const char *token, const struct store_conversation *c,
+struct frame *proto_welcome(const char *id, const char *token, const struct store_conversation *c,
                             const struct store_message_list *msgs, int more)
 {
     json_t *o = json_pack("{s:s, s:s, s:o, s:o}", "type", "welcome", "token", token,
@@ -242,6 +242,8 @@ struct frame *proto_welcome(const char *token, const struct store_conversation *
                           "messages", proto_messages_json(msgs, VIEW_VISITOR));
     if (o && more)
         json_object_set_new(o, "more", json_true());
+    if (o && id)
+        json_object_set_new(o, "id", json_string(id));
     return proto_frame_take(o);
 }
 

@@ -203,7 +203,7 @@ static const char *const write_sql[W__COUNT] = {
     [W_CLOSE] = "UPDATE conversations SET state = 'closed', closed_at = ?1, closed_by = ?2,"
                 " updated_at = ?1 WHERE id = ?3 AND state != 'closed'",
     [W_FEEDBACK] = "UPDATE messages SET helpful = ?1"
-                   " WHERE conversation_id = ?2 AND seq = ?3 AND role = 'bot'",
+                   " WHERE conversation_id = ?2 AND seq = ?3 AND role = 'bot' AND faq_id IS NOT NULL",
     [W_RATE] = "INSERT INTO ratings(conversation_id, score, comment, created_at)"
                " VALUES(?1, ?2, ?3, ?4)",
     [W_INSERT_AGENT] = "INSERT INTO agents(email, name, role, password_hash, active, created_at)"

@@ -136,8 +136,7 @@ static int established(struct conn *c, struct lws *wsi)
     http_release(c);
     if (conn_register(c, wsi, kind))
         return -1;
-    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK,
-                    kind == CONN_VISITOR ? VISITOR_HELLO_SECS : AGENT_AUTH_SECS);
+    conn_set_deadline(c, kind == CONN_VISITOR ? VISITOR_HELLO_SECS : AGENT_AUTH_SECS);
     char token[128];
     if (kind == CONN_AGENT && session_cookie(wsi, token, sizeof(token)))
         conv_agent_cookie(c, token);

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <libwebsockets.h>
 #include "parley/frame.h"
 
 #define CONN_QUEUE_MAX 1024                /* frames waiting for one connection */
@@ -26,7 +27,6 @@
 
 enum conn_kind { CONN_NEW = 0, CONN_HTTP, CONN_VISITOR, CONN_AGENT };
 
-struct lws;
 struct http_req;
 
 struct conn {
@@ -62,6 +62,7 @@ struct conn {
     char **topics;
     size_t n_topics;
     struct http_req *http;               /* HTTP only */
+    lws_sorted_usec_list_t deadline;     /* hello/auth must come before it */
 };
 
 int conn_registry_init(void);
@@ -91,6 +92,10 @@ int conn_follows(const struct conn *c, const char *topic);
  * page of the replay. */
 typedef void (*conn_refill_fn)(struct conn *c);
 void conn_set_refill(conn_refill_fn fn);
+
+/* Closes the connection with CONN_CLOSE_TIMEOUT after secs unless cancelled
+ * (secs 0). A close frame says why, unlike an lws timeout that just drops it. */
+void conn_set_deadline(struct conn *c, int secs);
 
 /* Token bucket: 1 if a frame may pass now, 0 if over the limit. rate 0 = off. */
 int conn_rate_ok(struct conn *c, int rate, int64_t now_ms);

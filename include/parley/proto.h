@@ -61,7 +61,7 @@ struct frame *proto_ack(const char *id, int64_t seq, int64_t note_seq, const cha
 enum proto_view { VIEW_VISITOR, VIEW_AGENT };
 struct frame *proto_message(const struct store_message *m, enum proto_view view);
 /* more: the replay continues as message events after this frame. */
-struct frame *proto_welcome(const char *token, const struct store_conversation *c,
+struct frame *proto_welcome(const char *id, const char *token, const struct store_conversation *c,
                             const struct store_message_list *msgs, int more);
 struct frame *proto_state(const struct store_conversation *c, enum proto_view view);
 struct frame *proto_typing(const char *conv, const char *role, const char *name, int on);

@@ -13,7 +13,7 @@
  * not break the gapless guarantee. Idempotency is a unique index on
  * (conversation, author role, author id, client id).
  *
- * Only store_sqlite.c contains SQL. Ownership: every struct a read fills is owned by
+ * Only store_*.c contain SQL. Ownership: every struct a read fills is owned by
  * the caller and released with its *_free function; strings passed in are copied.
  */
 #ifndef PARLEY_STORE_H
@@ -218,8 +218,9 @@ struct store_state_change {
 pl_status store_change_state(struct store *st, const struct store_state_change *in,
                              store_cb cb, void *ctx);
 
-/* Records a visitor's feedback on bot message `seq` (PL_ERR_NOT_FOUND if that seq
- * is not a bot message of the conversation). */
+/* Records a visitor's feedback on FAQ answer `seq` (PL_ERR_NOT_FOUND if that seq
+ * is not a bot message with an FAQ entry: greetings and "don't know"s are not
+ * answers to rate). */
 pl_status store_feedback(struct store *st, const char *conv_id, int64_t seq, int helpful,
                          store_cb cb, void *ctx);
 /* One rating per closed conversation: PL_ERR_CONFLICT for a second,

@@ -192,10 +192,11 @@ static void test_events(void)
     struct store_message_list l = {&note, 1};
     struct store_conversation conv = {.id = "c_1", .visitor_id = "v_1", .state = CONV_ASSIGNED,
                                       .agent_id = 4, .agent_name = "Ana", .visitor_email = "o@x"};
-    json_t *w = parse(proto_welcome("tok", &conv, &l, 0));
+    json_t *w = parse(proto_welcome("h1", "tok", &conv, &l, 0));
     CHECK(json_array_size(json_object_get(w, "messages")) == 0);   /* notes never reach visitors */
     CHECK(json_object_get(json_object_get(w, "conversation"), "visitor") == NULL);
     CHECK_STR(json_string_value(json_object_get(w, "token")), "tok");
+    CHECK_STR(json_string_value(json_object_get(w, "id")), "h1");
     json_decref(w);
     json_t *sv = parse(proto_state(&conv, VIEW_VISITOR));
     CHECK(json_object_get(sv, "agent_id") == NULL);
