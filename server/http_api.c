@@ -182,6 +182,8 @@ void http_route(struct http_req *r)
         list_conversations(r);
     else if (get && path_param(p, "/api/conversations/", "/transcript", id, sizeof(id)))
         transcript(r, id);
+    else if (get && !strcmp(p, "/api/reports/kpis"))
+        http_reports_kpis(r);
     else if (!http_admin_route(r))
         http_respond_error(r->conn_id, 404, "not_found", "no such resource", NULL);
 }

@@ -12,5 +12,7 @@ void http_json(const struct http_req *r, int status, char *body);
 int http_require_agent(const struct http_req *r, int admin, struct store_agent *out);
 /* Login, agents and FAQ endpoints; 1 when the path was one of them. */
 int http_admin_route(struct http_req *r);
+/* GET /api/reports/kpis (http_reports.c). */
+void http_reports_kpis(const struct http_req *r);
 
 #endif

@@ -24,7 +24,7 @@ enum rstmt {
     R_VISITOR_BY_TOKEN, R_VISITOR_BY_ID, R_LATEST_CONV, R_GET_CONV,
     R_LIST_ANY, R_LIST_STATE, R_LIST_AGENT, R_LIST_STATE_AGENT,
     R_MSGS, R_MSGS_NOTES, R_AGENT_BY_EMAIL, R_AGENT_BY_ID, R_AGENTS, R_AGENT_COUNT,
-    R_SESSION_AGENT, R_FAQ_LIST, R__COUNT
+    R_SESSION_AGENT, R_FAQ_LIST, R_KPI_ROWS, R__COUNT
 };
 
 /* Write-connection statements. */
@@ -93,6 +93,8 @@ extern const int store_migration_count;
  * answer (conflict, not found, bad request); anything else is logged once here
  * with sqlite3_errmsg and becomes PL_ERR_STORE. */
 pl_status store_db_status(sqlite3 *db, int rc, const char *what);
+/* store_kpi.c: the KPI report's query, kept beside the code that decodes it. */
+extern const char store_kpi_sql[];
 /* Fills buf with prefix + 20 random lowercase hex digits. */
 void store_new_id(char *buf, size_t len, const char *prefix);
 

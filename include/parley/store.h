@@ -248,4 +248,30 @@ struct store_stats {
 };
 void store_get_stats(struct store *st, struct store_stats *out);
 
+/* ---- KPI report (store_kpi.c) ----
+ * The facts of one conversation that the report's figures are made of; the
+ * arithmetic is in kpi.c. Times are epoch ms, 0 when it did not happen. */
+struct store_kpi_row {
+    char visitor_id[40];
+    int64_t agent_id;            /* the final assignee, 0: none */
+    int64_t created_at;
+    int64_t queued_at;           /* first time it entered the queue */
+    int64_t assigned_at;         /* first claim out of the queue */
+    int64_t first_reply_at;      /* first visible agent message (not a note) */
+    int64_t closed_at;
+    int has_faq_answer;          /* a bot message with an FAQ entry */
+    int any_helpful;             /* one of them was marked helpful */
+    int last_faq_helpful;        /* the last one's mark: -1 none, 0 no, 1 yes */
+    int rating;                  /* 1..5, 0: not rated */
+    int64_t next_conv_at;        /* the visitor's first other conversation created at or
+                                    after closed_at (in which they wrote), 0: none */
+};
+struct store_kpi_rows { struct store_kpi_row *v; size_t n; };
+void store_kpi_rows_free(struct store_kpi_rows *l);
+/* Conversations created in [from_ms, to_ms) in which the visitor wrote at least
+ * one message, ordered by creation; agent_id > 0 keeps those whose final
+ * assignee is that agent. One indexed query for the whole range. */
+pl_status store_kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int64_t agent_id,
+                         struct store_kpi_rows *out);
+
 #endif

@@ -1,0 +1,121 @@
+/*
+ * GET /api/reports/kpis: the KPI report (contract: "KPI report").
+ *
+ * The handler only checks the question and who asks it; the store reads the
+ * facts of the range in one query, kpi.c does the arithmetic and proto_kpi.c
+ * writes the JSON. An admin may ask about anyone or everyone; an agent only
+ * about themselves (no agent parameter means "me"), so an agent's figures are
+ * never mixed up with the whole team's by leaving a parameter out. Teams do not
+ * exist yet: asking for one is refused rather than silently ignored.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "http_internal.h"
+#include "http_routes.h"
+#include "parley/conv.h"
+#include "parley/kpi.h"
+#include "parley/proto_kpi.h"
+
+struct kpi_query { int64_t from_day, days, agent_id; };
+
+static int bad(const struct http_req *r, const char *field, const char *msg)
+{
+    http_respond_error(r->conn_id, 400, "bad_request", msg, field);
+    return -1;
+}
+
+static int date_param(const struct http_req *r, const char *name, int64_t *day)
+{
+    char v[32];
+    if (!http_query(r, name, v, sizeof(v)))
+        return bad(r, name, "required: a date YYYY-MM-DD (UTC)");
+    if (kpi_parse_date(v, day))
+        return bad(r, name, "not a date: use YYYY-MM-DD");
+    return 0;
+}
+
+/* A positive decimal id, or 0 when absent. */
+static int agent_param(const struct http_req *r, int64_t *id)
+{
+    char v[32];
+    *id = 0;
+    if (!http_query(r, "agent", v, sizeof(v)))
+        return 0;
+    size_t n = strlen(v);
+    if (n == 0 || n > 18 || strspn(v, "0123456789") != n || (*id = strtoll(v, NULL, 10)) <= 0)
+        return bad(r, "agent", "an agent id (a positive number)");
+    return 0;
+}
+
+/* 0 and fills *q, or answers 400 and returns -1. */
+static int parse_query(const struct http_req *r, struct kpi_query *q)
+{
+    char team[8];
+    if (http_query(r, "team", team, sizeof(team)))
+        return bad(r, "team", "teams are not available yet");
+    int64_t to_day;
+    if (date_param(r, "from", &q->from_day) || date_param(r, "to", &to_day) ||
+        agent_param(r, &q->agent_id))
+        return -1;
+    if (to_day < q->from_day)
+        return bad(r, "to", "must not be before from");
+    q->days = to_day - q->from_day + 1;
+    if (q->days > KPI_MAX_DAYS)
+        return bad(r, "to", "a range is at most 366 days");
+    return 0;
+}
+
+/* Decides whose figures: 0 and sets q->agent_id, or answers and returns -1. */
+static int authorize(const struct http_req *r, const struct store_agent *a, struct kpi_query *q)
+{
+    if (!a->role || strcmp(a->role, "admin")) {
+        if (q->agent_id && q->agent_id != a->id) {
+            http_respond_error(r->conn_id, 403, "forbidden",
+                               "agents see only their own figures", "agent");
+            return -1;
+        }
+        q->agent_id = a->id;
+        return 0;
+    }
+    if (!q->agent_id)
+        return 0;
+    struct store_agent who;
+    pl_status s = store_agent_by_id(conv_store(), q->agent_id, &who);
+    store_agent_free(&who);
+    if (s == PL_OK)
+        return 0;
+    if (s == PL_ERR_NOT_FOUND)
+        http_respond_error(r->conn_id, 404, "not_found", "no such agent", "agent");
+    else
+        http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
+    return -1;
+}
+
+static void answer(const struct http_req *r, const struct kpi_query *q)
+{
+    struct store_kpi_rows rows = {0};
+    struct kpi_report rep = {0};
+    pl_status s = store_kpi_rows(conv_store(), q->from_day * KPI_DAY_MS,
+                                 (q->from_day + q->days) * KPI_DAY_MS, q->agent_id, &rows);
+    if (s == PL_OK)
+        s = kpi_compute(rows.v, rows.n, q->from_day, q->days, &rep);
+    if (s == PL_OK)
+        http_json(r, 200, proto_kpi_report(&rep, q->agent_id));
+    else if (s == PL_ERR_NOMEM)
+        http_respond_error(r->conn_id, 500, "internal_error", "out of memory", NULL);
+    else
+        http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
+    kpi_report_free(&rep);
+    store_kpi_rows_free(&rows);
+}
+
+void http_reports_kpis(const struct http_req *r)
+{
+    struct store_agent a;
+    if (http_require_agent(r, 0, &a))
+        return;
+    struct kpi_query q = {0};
+    if (!parse_query(r, &q) && !authorize(r, &a, &q))
+        answer(r, &q);
+    store_agent_free(&a);
+}
