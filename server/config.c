@@ -36,6 +36,9 @@ static const struct opt opts[] = {
      "comma list of origins allowed to open WebSockets (empty = any)", STR(allowed_origins)},
     {"rate-limit", "PARLEY_RATE_LIMIT", "N",
      "frames per second per connection, burst of 5 s (default 20; 0 = off)", INT(rate_limit, 0, 1000000)},
+    {"max-conns-per-ip", "PARLEY_MAX_CONNS_PER_IP", "N",
+     "WebSockets one address may hold (default 200; 0 = no limit, e.g. behind a proxy)",
+     INT(max_conns_per_ip, 0, 1000000)},
     {"web-root", "PARLEY_WEB_ROOT", "DIR", "directory holding widget.js, demo.html, dashboard/", STR(web_root)},
     {"bot-misses", "PARLEY_BOT_MISSES", "N",
      "unanswered questions before the bot hands over to a person (default 2)", INT(bot_misses, 1, 100)},
@@ -102,6 +105,7 @@ static int set_defaults(struct config *c)
     memset(c, 0, sizeof(*c));
     c->port = 8080;
     c->rate_limit = 20;
+    c->max_conns_per_ip = 200;
     c->bot_misses = 2;
     c->session_hours = 12;
     c->durability = STORE_DURABILITY_FULL;

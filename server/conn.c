@@ -9,6 +9,7 @@
 #include <libwebsockets.h>
 #include "parley/bus.h"
 #include "parley/conn.h"
+#include "parley/limits.h"
 #include "parley/map.h"
 
 _Static_assert(FRAME_PRE >= LWS_PRE, "frame headroom must cover LWS_PRE");
@@ -74,6 +75,11 @@ void conn_set_deadline(struct conn *c, int secs)
 
 void conn_release(struct conn *c)
 {
+    if (c->ip) {                         /* counted at the handshake, maybe before an id */
+        limit_ip_release(c->ip);
+        free(c->ip);
+        c->ip = NULL;
+    }
     if (!c->id)
         return;
     lws_sul_cancel(&c->deadline);

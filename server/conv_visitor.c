@@ -12,6 +12,7 @@
 #include "conv_internal.h"
 #include <libwebsockets.h>
 #include "parley/auth.h"
+#include "parley/limits.h"
 
 struct hello_ctx {
     uint64_t conn;
@@ -214,6 +215,10 @@ static void message_stored(void *arg, const struct store_result *r)
 
 static void send_message(struct conn *c, const struct proto_cmd *cmd)
 {
+    if (!limit_visitor_message(c->visitor_id, pl_mono_ms())) {
+        conv_send_error(c, cmd->id, "rate_limited", "too many messages from this visitor; slow down");
+        return;
+    }
     struct msg_ctx *m = calloc(1, sizeof(*m));
     if (!m || !(m->conv = strdup(c->conv_id)) || !(m->text = strdup(cmd->text)) ||
         !(m->author_id = strdup(c->visitor_id)) || (cmd->id && !(m->id = strdup(cmd->id)))) {

@@ -13,6 +13,7 @@
 #include "parley/conv.h"
 #include "parley/faq_store.h"
 #include "parley/jobs.h"
+#include "parley/limits.h"
 #include "parley/proto_faq.h"
 #include "parley/proto_rest.h"
 
@@ -20,6 +21,7 @@
 
 struct login_job {
     uint64_t conn;
+    char ip[64];
     struct rest_login in;
     struct store_agent agent;
     int ok;
@@ -61,10 +63,12 @@ static void login_verified(void *arg)
     struct login_job *j = arg;
     uint8_t hash[32];
     if (!j->ok) {
+        limit_login_failed(j->ip, j->in.email, pl_mono_ms());
         http_respond_error(j->conn, 401, "unauthorized", "wrong e-mail or password", NULL);
         login_job_free(j);
         return;
     }
+    limit_login_ok(j->in.email);
     auth_new_token(j->token);
     auth_hash_token(j->token, hash);
     int64_t expires = pl_now_ms() + (int64_t)conv_options()->session_hours * 3600 * 1000;
@@ -83,14 +87,24 @@ static void login(const struct http_req *r)
         return;
     }
     j->conn = r->conn_id;
+    snprintf(j->ip, sizeof(j->ip), "%s", r->ip);
     pl_status s = proto_rest_login(r->body, r->body_len, &j->in, field, sizeof(field), msg,
                                    sizeof(msg));
+    int64_t wait_ms = s == PL_OK ? limit_login_locked_ms(r->ip, j->in.email, pl_mono_ms()) : 0;
     if (s != PL_OK) {
         http_respond_error(r->conn_id, 400, "bad_request", msg, field);
+    } else if (wait_ms > 0) {
+        char retry[64];
+        snprintf(retry, sizeof(retry), "Retry-After: %lld\r\n", (long long)(wait_ms + 999) / 1000);
+        http_respond(r->conn_id, 429, "application/json",
+                     proto_rest_error("rate_limited", "too many failed sign-ins; try again later", NULL),
+                     retry);
     } else if ((s = store_agent_by_email(conv_store(), j->in.email, &j->agent)) != PL_OK ||
                !j->agent.active) {
-        if (s == PL_OK || s == PL_ERR_NOT_FOUND)
+        if (s == PL_OK || s == PL_ERR_NOT_FOUND) {
+            limit_login_failed(r->ip, j->in.email, pl_mono_ms());
             http_respond_error(r->conn_id, 401, "unauthorized", "wrong e-mail or password", NULL);
+        }
         else
             http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
     } else if (jobs_submit(login_verify, login_verified, j) == 0) {

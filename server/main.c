@@ -19,6 +19,7 @@
 #include "parley/faq_store.h"
 #include "parley/http.h"
 #include "parley/jobs.h"
+#include "parley/limits.h"
 #include "parley/loop.h"
 #include "parley/ws.h"
 
@@ -103,6 +104,14 @@ static struct lws_context *make_context(const struct config *cfg)
     return lws_create_context(&info);
 }
 
+static lws_sorted_usec_list_t sweep_timer;
+
+static void sweep(lws_sorted_usec_list_t *sul)
+{
+    limit_sweep(pl_mono_ms());
+    lws_sul_schedule(context, 0, sul, sweep, 60 * LWS_US_PER_SEC);
+}
+
 /* Lets every queued write commit and every result reach its callback. */
 static void drain(struct store *st)
 {
@@ -130,9 +139,12 @@ int main(int argc, char **argv)
     struct store *st = NULL;
     const char *db = config_sqlite_path(&cfg);
     struct conv_options copt = {cfg.rate_limit, cfg.bot_misses, cfg.session_hours};
+    /* A person types a few messages a second at most, whatever the tab count. */
+    struct limit_options lopt = {cfg.max_conns_per_ip,
+                                 cfg.rate_limit ? (cfg.rate_limit >= 8 ? cfg.rate_limit / 4.0 : 2.0) : 0};
     rc = 1;
     ensure_dir_of(db);
-    if (auth_init() || conn_registry_init()) {
+    if (auth_init() || conn_registry_init() || limit_init(&lopt)) {
         fprintf(stderr, "parley: cannot initialise\n");
         goto out;
     }
@@ -152,6 +164,7 @@ int main(int argc, char **argv)
         goto out;
     }
     loop_bind(context);
+    sweep(&sweep_timer);
     loop_drain();                        /* anything posted during start-up */
     printf("Parley is listening on http://localhost:%d\n"
            "  demo page:       http://localhost:%d/\n"
@@ -177,6 +190,7 @@ out:
     http_static_free();
     ws_free();
     conn_registry_free();
+    limit_free();
     config_free(&cfg);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include <libwebsockets.h>
 #include "parley/conv.h"
 #include "parley/http.h"
+#include "parley/limits.h"
 #include "parley/loop.h"
 #include "parley/proto.h"
 #include "parley/ws.h"
@@ -97,6 +98,23 @@ static int handshake_ok(struct lws *wsi)
     char v[8], key[64];
     return lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_VERSION) > 0 && !strcmp(v, "13") &&
            lws_hdr_copy(wsi, key, sizeof(key), WSI_TOKEN_KEY) > 0;
+}
+
+/* One more socket for this address, unless it already holds its share. */
+static int count_peer(struct conn *c, struct lws *wsi)
+{
+    char ip[64];
+    if (!c || c->ip || !lws_get_peer_simple(wsi, ip, sizeof(ip)))
+        return 0;
+    if (limit_ip_acquire(ip)) {
+        lwsl_warn("refusing a WebSocket from %s: per-address limit reached\n", ip);
+        return -1;
+    }
+    if (!(c->ip = strdup(ip))) {
+        limit_ip_release(ip);
+        return -1;
+    }
+    return 0;
 }
 
 static int confirm_upgrade(struct lws *wsi)
@@ -199,7 +217,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(wsi);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        if (endpoint(wsi) == CONN_NEW || !handshake_ok(wsi) || !origin_allowed(wsi))
+        if (endpoint(wsi) == CONN_NEW || !handshake_ok(wsi) || !origin_allowed(wsi) ||
+            count_peer(c, wsi))
             return -1;
         return ws_guard_arm(lws_get_socket_fd(wsi));
     case LWS_CALLBACK_ESTABLISHED:

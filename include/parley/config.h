@@ -17,6 +17,7 @@ struct config {
     char *web_root;           /* where widget.js, demo.html, dashboard/ live */
     char *admin_email, *admin_password;
     int rate_limit;           /* frames/s per connection; 0 = off */
+    int max_conns_per_ip;     /* WebSockets per peer address; 0 = off */
     int bot_misses;           /* "I don't know"s before the bot hands off */
     enum store_durability durability;
     int session_hours;        /* agent session lifetime */

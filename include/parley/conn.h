@@ -63,6 +63,7 @@ struct conn {
     size_t n_topics;
     struct http_req *http;               /* HTTP only */
     lws_sorted_usec_list_t deadline;     /* hello/auth must come before it */
+    char *ip;                            /* counted against the per-IP cap, or NULL */
 };
 
 int conn_registry_init(void);
