@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# bench/run.sh: Parley's benchmark. Builds Parley (`make`) and bench/bin/loadgen,
+# runs every scenario REPS times against a fresh server on a temp database
+# (server pinned to core SERVER_CPU, load generator to LOADGEN_CPU), and prints
+# one table of medians. Also runs the chat scenario against the peers: a Node
+# `ws` room broadcast server (bench/peer-ws.mjs) and Debian's
+# libwebsockets-test-server (lws-mirror-protocol), when installed.
+#
+# Sizes (environment overrides):
+#   IDLE=5000 STORM=5000 CONVS=200 RATE=20 AGENTS_PER=25 DURATION=8 WARMUP=2
+#   FLOOD_CONVS=100 FLOOD_WINDOW=16 ROOMS=3 ROOM_RATE=1333 FAQ_N=1000 REPS=3
+#   WORKERS=4 SRC=16 PORT=18480 DURABILITY=full PEERS=1 KEEP=0 (keep the temp dir)
+#   PARLEY_BIN=path: benchmark that binary instead of running `make` (e.g. a build of
+#   a given commit: git archive HEAD | tar -x -C DIR, then cmake in DIR)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REPS=${REPS:-3}; IDLE=${IDLE:-5000}; STORM=${STORM:-5000}
+CONVS=${CONVS:-200}; RATE=${RATE:-20}; AGENTS_PER=${AGENTS_PER:-25}
+DURATION=${DURATION:-8}; WARMUP=${WARMUP:-2}
+FLOOD_CONVS=${FLOOD_CONVS:-100}; FLOOD_WINDOW=${FLOOD_WINDOW:-16}
+ROOMS=${ROOMS:-3}; ROOM_RATE=${ROOM_RATE:-1333}
+FAQ_N=${FAQ_N:-1000}; WORKERS=${WORKERS:-4}; SRC=${SRC:-16}; PORT=${PORT:-18480}
+DURABILITY=${DURABILITY:-full}; PEERS=${PEERS:-1}
+SERVER_CPU=${SERVER_CPU:-0}; LOADGEN_CPU=${LOADGEN_CPU:-1}
+ADMIN_EMAIL=bench@example.test; ADMIN_PASSWORD='bench password 1'
+
+if [ -n "${PARLEY_BIN:-}" ]; then BIN=$PARLEY_BIN; else make --no-print-directory >/dev/null; BIN=build/parley; fi
+mkdir -p bench/bin
+cc -std=c11 -O2 -g -Wall -Wextra -Werror -o bench/bin/loadgen \
+  bench/loadgen.c bench/worker.c bench/wsc.c bench/hist.c bench/http1.c
+command -v sqlite3 >/dev/null || { echo "bench: installing sqlite3"; apt-get install -y sqlite3 >/dev/null; }
+
+TMP=$(mktemp -d /tmp/parley-bench.XXXXXX)
+RES=$TMP/results
+SPID=
+cleanup() {
+  if [ -n "$SPID" ]; then kill -TERM "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; fi
+  if [ "${KEEP:-0}" = 1 ]; then echo "bench: logs kept in $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+ulimit -n 20000 2>/dev/null || true
+
+wait_port() {        # until GET /healthz (or any HTTP answer for peers) works
+  for _ in $(seq 1 400); do
+    curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT${1:-/healthz}" && return 0
+    sleep 0.025
+  done
+  echo "bench: server on $PORT did not come up" >&2; return 1
+}
+start_parley() {     # start_parley NAME [extra args]: fresh db in $TMP/NAME
+  local dir=$TMP/$1; shift; mkdir -p "$dir"
+  PARLEY_ADMIN_EMAIL=$ADMIN_EMAIL PARLEY_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+    taskset -c "$SERVER_CPU" "$BIN" --port "$PORT" --db "$dir/parley.db" --rate-limit 0 \
+    --durability "$DURABILITY" "$@" >"$dir/server.log" 2>&1 &
+  SPID=$!; DB=$dir/parley.db; wait_port
+}
+start_peer() {       # start_peer NAME COMMAND...
+  local dir=$TMP/$1; shift; mkdir -p "$dir"
+  (cd "$dir" && exec taskset -c "$SERVER_CPU" "$@" >"$dir/server.log" 2>&1) &
+  SPID=$!; wait_port /
+}
+stop_server() { kill -TERM "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; SPID=; }
+lg() {               # lg SCENARIO ARGS...: one load-generator run, RESULT kept
+  taskset -c "$LOADGEN_CPU" bench/bin/loadgen "$@" --port "$PORT" --pid "$SPID" \
+    --workers "$WORKERS" --src "$SRC" --admin "$ADMIN_EMAIL:$ADMIN_PASSWORD" | tee "$TMP/last" | sed 's/^RESULT.*//;/^$/d'
+  grep '^RESULT' "$TMP/last" >>"$RES"
+}
+rows() { sqlite3 "$DB" "SELECT count(*) FROM messages WHERE role='visitor' AND text LIKE '~b %';"; }
+
+gen_faq() {          # FAQ_N entries with keywords and PCRE2 patterns
+  awk -v n="$1" 'BEGIN {
+    split("order invoice parcel refund account password voucher warranty return size", w, " ")
+    printf "["
+    for (i = 1; i <= n; i++) {
+      a = w[(i % 10) + 1]; b = w[(int(i / 10) % 10) + 1]
+      printf "%s{\"id\":\"bench-%d\",\"locale\":\"en\",\"question\":\"How do I handle %s %s number %d?\",", (i > 1 ? "," : ""), i, a, b, i
+      printf "\"answer\":\"For %s %s %d, open your account page and follow the steps shown there.\",", a, b, i
+      printf "\"keywords\":[\"%s%d\",\"%s %s %d\",\"code%d*\"],", a, i, a, b, i, i
+      printf "\"patterns\":[\"\\\\b%s\\\\b.*\\\\b%d\\\\b\",\"\\\\bref(erence)?\\\\s*%d\\\\b\"]}\n", b, i, i
+    }
+    print "]" }' >"$2"
+}
+
+have_lws=0; command -v libwebsockets-test-server >/dev/null && have_lws=1
+gen_faq "$FAQ_N" "$TMP/faq.json"
+echo "bench: $REPS repetitions; idle $IDLE, storm $STORM, chat $CONVS x $RATE msg/s (agents: 1 socket per $AGENTS_PER),"
+echo "       server $BIN ($("$BIN" --version 2>/dev/null | head -1))"
+echo "       flood $FLOOD_CONVS x window $FLOOD_WINDOW, peers $ROOMS rooms x $ROOM_RATE msg/s; durability $DURABILITY"
+T0=$(date +%s)
+for r in $(seq 1 "$REPS"); do
+  echo "---- repetition $r"
+  start_parley "idle$r";  lg idle --conns "$IDLE" --label parley; stop_server
+  start_parley "chat$r";  lg chat --convs "$CONVS" --rate "$RATE" --agents-per "$AGENTS_PER" \
+    --duration "$DURATION" --warmup "$WARMUP" --label parley; stop_server
+  start_parley "flood$r"
+  before=$(rows); lg chat --convs "$FLOOD_CONVS" --rate 0 --window "$FLOOD_WINDOW" --agents-per 0 \
+    --duration "$DURATION" --warmup "$WARMUP" --label flood
+  stop_server; after=$(rows)   # after SIGTERM: everything acked is on disk
+  awk -v a="$after" -v b="$before" -v d="$DURATION" -v u="$WARMUP" \
+    'BEGIN { printf "RESULT label=flood scenario=rows rows=%d rows_per_s=%.0f\n", a - b, (a - b) / (d + u) }' >>"$RES"
+  start_parley "storm$r"; lg storm --conns "$STORM" --label parley; stop_server
+  start_parley "rooms$r"; lg chat --convs "$ROOMS" --rate "$ROOM_RATE" --agents-per 1 \
+    --duration "$DURATION" --warmup "$WARMUP" --label parley-rooms; stop_server
+  if [ "$PEERS" = 1 ]; then
+    start_peer "node$r" node "$PWD/bench/peer-ws.mjs" "$PORT"
+    lg chat --raw '/room/%d' --convs "$CONVS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --label node
+    lg chat --raw '/room/%d' --convs "$ROOMS" --rate "$ROOM_RATE" --duration "$DURATION" --warmup "$WARMUP" --label node-rooms
+    stop_server
+    if [ "$have_lws" = 1 ]; then   # its mirror protocol allows 3 instances: rooms shape only
+      start_peer "lws$r" libwebsockets-test-server --port="$PORT"
+      lg chat --raw '/?mirror=r%d' --subproto lws-mirror-protocol --convs "$ROOMS" --rate "$ROOM_RATE" \
+        --duration "$DURATION" --warmup "$WARMUP" --label lws-rooms
+      stop_server
+    fi
+  fi
+  for kind in plain faq restart; do  # cold start to /healthz 200
+    dir=$TMP/cold$r; mkdir -p "$dir"
+    case $kind in
+      plain)   args=(--db "$dir/plain.db") ;;
+      faq)     args=(--db "$dir/faq.db" --faq "$TMP/faq.json") ;;
+      restart) args=(--db "$dir/faq.db") ;;   # 1,000 entries already stored
+    esac
+    PARLEY_ADMIN_EMAIL=$ADMIN_EMAIL PARLEY_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+      taskset -c "$LOADGEN_CPU" bench/bin/loadgen coldstart "$PORT" -- \
+      taskset -c "$SERVER_CPU" "$BIN" --port "$PORT" "${args[@]}" >"$dir/$kind.out" 2>&1
+    sed -n 's/^RESULT scenario=coldstart/RESULT label='"$kind"' scenario=coldstart/p' "$dir/$kind.out" >>"$RES"
+  done
+  grep "label=plain\|label=faq\|label=restart" "$RES" | tail -3 | sed 's/^RESULT /  /'
+done
+[ "${KEEP:-0}" = 1 ] && cp "$RES" "$TMP/results.txt"
+echo "bench: done in $(( $(date +%s) - T0 )) s"
+bench/table.sh "$RES"
