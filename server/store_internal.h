@@ -1,6 +1,7 @@
 /*
  * Internals shared by the store's files (store_schema.c, store_read.c,
- * store_writer.c, store_ops.c). Nothing outside server/store_*.c includes this.
+ * store_writer.c, store_ops.c, store_routing.c...). Nothing outside
+ * server/store_*.c includes this.
  *
  * Two connections: `rdb` is used only by the loop thread (synchronous reads),
  * `wdb` only by the writer thread (every write, including the start-up
@@ -18,13 +19,16 @@
 
 #define STORE_MAX_BATCH 1000
 #define STORE_BUSY_TIMEOUT_MS 5000
+/* store_recent_queue_wait looks at no more assignments than this. */
+#define STORE_MAX_WAIT_SAMPLES 10000
 
 /* Read-connection statements (store_schema.c holds the SQL). */
 enum rstmt {
     R_VISITOR_BY_TOKEN, R_VISITOR_BY_ID, R_LATEST_CONV, R_GET_CONV,
     R_LIST_ANY, R_LIST_STATE, R_LIST_AGENT, R_LIST_STATE_AGENT,
     R_MSGS, R_MSGS_NOTES, R_AGENT_BY_EMAIL, R_AGENT_BY_ID, R_AGENTS, R_AGENT_COUNT,
-    R_SESSION_AGENT, R_FAQ_LIST, R_KPI_ROWS, R__COUNT
+    R_SESSION_AGENT, R_FAQ_LIST, R_KPI_ROWS,
+    R_SETTINGS, R_QUEUE, R_AGENT_LOADS, R_QUEUE_WAITS, R__COUNT
 };
 
 /* Write-connection statements. */
@@ -35,13 +39,14 @@ enum wstmt {
     W_TO_QUEUE, W_CLAIM, W_TRANSFER_TO, W_TRANSFER_QUEUE, W_CLOSE,
     W_FEEDBACK, W_RATE, W_INSERT_AGENT, W_INSERT_SESSION, W_DELETE_SESSION,
     W_PURGE_SESSIONS, W_FAQ_INSERT, W_FAQ_UPSERT, W_FAQ_DELETE, W_FAQ_CLEAR,
-    W__COUNT
+    W_UPDATE_AGENT, W_DELETE_AGENT_SESSIONS, W_SETTING_PUT, W__COUNT
 };
 
 enum op_kind {
     OP_CREATE_VISITOR, OP_TOUCH_VISITOR, OP_START_CONV, OP_APPEND, OP_STATE,
     OP_FEEDBACK, OP_RATE, OP_CREATE_AGENT, OP_CREATE_SESSION, OP_DELETE_SESSION,
-    OP_FAQ_PUT, OP_FAQ_DELETE, OP_FAQ_REPLACE, OP_FLUSH
+    OP_FAQ_PUT, OP_FAQ_DELETE, OP_FAQ_REPLACE, OP_FLUSH,
+    OP_UPDATE_AGENT, OP_SETTING_PUT   /* store_routing.c */
 };
 
 /* A start-up caller waiting for its op (store_create_agent_now...). */
@@ -66,6 +71,8 @@ struct op {
         struct { uint8_t hash[32]; int64_t agent_id, expires_at; } sess;
         struct { const char *id, *json; int create; } faq;
         struct { struct store_faq_row *rows; size_t n; } faqs;  /* rows owned */
+        struct { int64_t id; struct store_agent_update f; } upd;
+        struct { const char *key, *value; } set;
     } u;
     char *owned[OP_MAX_STRINGS];
     int n_owned, oom;
@@ -111,6 +118,8 @@ void *store_writer_main(void *arg);
 
 /* store_ops.c: runs one op on the write connection, inside its savepoint. */
 pl_status store_op_exec(struct store *st, struct op *o);
+/* store_routing.c: the same for the routing ops (OP_UPDATE_AGENT, OP_SETTING_PUT). */
+pl_status store_routing_exec(struct store *st, struct op *o);
 
 /* Sequential binding: the first failure sticks and b_step() reports it. */
 struct binder { sqlite3_stmt *s; int i, rc; };

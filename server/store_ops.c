@@ -476,6 +476,8 @@ pl_status store_op_exec(struct store *st, struct op *o)
     case OP_FAQ_DELETE: return exec_faq_delete(st, o);
     case OP_FAQ_REPLACE: return exec_faq_replace(st, o);
     case OP_FLUSH: return PL_OK;   /* a marker: everything before it is committed */
+    case OP_UPDATE_AGENT:
+    case OP_SETTING_PUT: return store_routing_exec(st, o);
     }
     return PL_ERR_BAD_REQUEST;
 }

@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "parley/kpi.h"
 #include "store_internal.h"
 
 typedef pl_status (*fill_fn)(sqlite3_stmt *s, void *out);
@@ -80,6 +81,24 @@ void store_faq_list_free(struct store_faq_list *l)
 {
     if (!l) return;
     for (size_t i = 0; i < l->n; i++) faq_row_free(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+void store_setting_list_free(struct store_setting_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].key);
+        free(l->v[i].value);
+    }
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+void store_load_list_free(struct store_load_list *l)
+{
+    if (!l) return;
     free(l->v);
     memset(l, 0, sizeof(*l));
 }
@@ -174,7 +193,8 @@ static pl_status fill_agent(sqlite3_stmt *s, void *out)
     a->role = col_dup(s, 3, &oom);
     a->active = sqlite3_column_int(s, 4);
     a->created_at = sqlite3_column_int64(s, 5);
-    a->password_hash = col_dup(s, 6, &oom);
+    a->capacity = sqlite3_column_int(s, 6);
+    a->password_hash = col_dup(s, 7, &oom);
     if (!oom) return PL_OK;
     store_agent_free(a);
     return PL_ERR_NOMEM;
@@ -189,6 +209,29 @@ static pl_status fill_faq_row(sqlite3_stmt *s, void *out)
     if (!oom) return PL_OK;
     faq_row_free(r);
     return PL_ERR_NOMEM;
+}
+
+static pl_status fill_setting(sqlite3_stmt *s, void *out)
+{
+    struct store_setting *r = out;
+    int oom = 0;
+    r->key = col_dup(s, 0, &oom);
+    r->value = col_dup(s, 1, &oom);
+    if (!oom) return PL_OK;
+    free(r->key);
+    free(r->value);
+    memset(r, 0, sizeof(*r));
+    return PL_ERR_NOMEM;
+}
+
+static pl_status fill_load(sqlite3_stmt *s, void *out)
+{
+    struct store_load *l = out;
+    l->agent_id = sqlite3_column_int64(s, 0);
+    l->capacity = sqlite3_column_int(s, 1);
+    l->assigned = sqlite3_column_int(s, 2);
+    l->last_assigned_at = sqlite3_column_int64(s, 3);
+    return PL_OK;
 }
 
 /* ---- generic runners ---- */
@@ -362,5 +405,70 @@ pl_status store_faq_list(struct store *st, struct store_faq_list *out)
     out->v = (struct store_faq_row *)(void *)g.v;
     out->n = g.n;
     if (s != PL_OK) store_faq_list_free(out);
+    return s;
+}
+
+/* ---- routing ---- */
+
+pl_status store_settings(struct store *st, struct store_setting_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct binder b = b_start(st->r[R_SETTINGS]);
+    struct growing g = { NULL, 0, 0, sizeof(struct store_setting) };
+    pl_status s = read_rows(st, &b, fill_setting, &g, "settings");
+    out->v = (struct store_setting *)(void *)g.v;
+    out->n = g.n;
+    if (s != PL_OK) store_setting_list_free(out);
+    return s;
+}
+
+pl_status store_queue(struct store *st, size_t limit, struct store_conversation_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct binder b = b_start(st->r[R_QUEUE]);
+    b_int(&b, sql_limit(limit));
+    struct growing g = { NULL, 0, 0, sizeof(struct store_conversation) };
+    pl_status s = read_rows(st, &b, fill_conversation, &g, "queue");
+    out->v = (struct store_conversation *)(void *)g.v;
+    out->n = g.n;
+    if (s != PL_OK) store_conversation_list_free(out);
+    return s;
+}
+
+pl_status store_agent_loads(struct store *st, struct store_load_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct binder b = b_start(st->r[R_AGENT_LOADS]);
+    struct growing g = { NULL, 0, 0, sizeof(struct store_load) };
+    pl_status s = read_rows(st, &b, fill_load, &g, "agent loads");
+    out->v = (struct store_load *)(void *)g.v;
+    out->n = g.n;
+    if (s != PL_OK) store_load_list_free(out);
+    return s;
+}
+
+/* The same nearest-rank median as the KPI report's queue wait (kpi.c). */
+pl_status store_recent_queue_wait(struct store *st, int n, int64_t *median_ms)
+{
+    *median_ms = 0;
+    if (n <= 0) return PL_OK;
+    if (n > STORE_MAX_WAIT_SAMPLES) n = STORE_MAX_WAIT_SAMPLES;
+    int64_t *v = malloc((size_t)n * sizeof(*v));
+    if (!v) return PL_ERR_NOMEM;
+    struct binder b = b_start(st->r[R_QUEUE_WAITS]);
+    b_int(&b, n);
+    size_t count = 0;
+    int rc = SQLITE_DONE;
+    while (count < (size_t)n && (rc = b_step(&b)) == SQLITE_ROW)
+        v[count++] = sqlite3_column_int64(b.s, 0);
+    sqlite3_reset(b.s);
+    pl_status s = PL_OK;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) s = store_db_status(st->rdb, rc, "queue waits");
+    if (s == PL_OK) {
+        struct kpi_dist d;
+        kpi_dist_of(v, count, &d);
+        *median_ms = d.median;
+    }
+    free(v);
     return s;
 }

@@ -110,6 +110,20 @@ const char *const store_migrations[] = {
     " SELECT id, 'closed', NULL, closed_at FROM conversations WHERE closed_at IS NOT NULL;"
     "INSERT INTO events(conversation_id, type, agent_id, ts)"
     " SELECT conversation_id, 'rated', NULL, created_at FROM ratings;",
+
+    /* 3: routing. Each agent's capacity (existing agents get the default), site
+     * settings, and the indexes the router's reads need: the queue in order,
+     * the open conversations per agent (conv_agent_updated would walk every
+     * conversation the agent ever had), an agent's latest events (last
+     * assignment) and an agent's sessions (deleted on deactivation). */
+    "ALTER TABLE agents ADD COLUMN capacity INTEGER NOT NULL DEFAULT 5"
+    " CHECK(capacity BETWEEN 0 AND 1000);"
+    "CREATE TABLE settings("
+    " key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE INDEX conv_queue ON conversations(state, queued_at);"
+    "CREATE INDEX conv_agent_state ON conversations(agent_id, state);"
+    "CREATE INDEX events_agent ON events(agent_id, ts) WHERE agent_id IS NOT NULL;"
+    "CREATE INDEX sessions_agent ON sessions(agent_id);",
 };
 const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);
 
@@ -127,7 +141,19 @@ const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);
     " CASE WHEN note_seq IS NULL THEN 0 ELSE after_seq END," \
     " role, author_id, author_name, client_id, text, faq_id, faq_score, meta_json," \
     " helpful, ts"
-#define AGENT_COLS "a.id, a.email, a.name, a.role, a.active, a.created_at"
+#define AGENT_COLS "a.id, a.email, a.name, a.role, a.active, a.created_at, a.capacity"
+/* The latest time `agent` was given a conversation: a claim ('assigned') or a
+ * transfer to them ('transferred' carries the target). Walks the agent's events
+ * newest first; only the closes and ratings of the agent come in between. */
+#define LAST_ASSIGNED(agent) \
+    "(SELECT e.ts FROM events e INDEXED BY events_agent WHERE e.agent_id = " agent \
+    " AND e.type IN ('assigned', 'transferred') ORDER BY e.ts DESC, e.id DESC LIMIT 1)"
+/* The latest entry to the queue before assignment event `e`: ids break ties
+ * when both happened in the same millisecond. */
+#define QUEUED_BEFORE(e) \
+    "(SELECT q.ts FROM events q INDEXED BY events_conv" \
+    " WHERE q.conversation_id = " e ".conversation_id AND q.type = 'queued'" \
+    " AND q.ts <= " e ".ts AND q.id < " e ".id ORDER BY q.ts DESC, q.id DESC LIMIT 1)"
 
 static const char *const read_sql[R__COUNT] = {
     [R_VISITOR_BY_TOKEN] = "SELECT id, name, email, locale, page, created_at, last_seen"
@@ -161,6 +187,22 @@ static const char *const read_sql[R__COUNT] = {
                         " WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.active = 1",
     [R_FAQ_LIST] = "SELECT id, json FROM faq ORDER BY position, id",
     [R_KPI_ROWS] = store_kpi_sql,
+    [R_SETTINGS] = "SELECT key, value FROM settings ORDER BY key",
+    /* First come, first served; conv_queue (state, queued_at, rowid) is the order. */
+    [R_QUEUE] = CONV_SELECT "WHERE c.state = 'queued' ORDER BY c.queued_at, c.rowid LIMIT ?1",
+    /* count(c.rowid): NULL for an agent with none, and conv_agent_state covers it. */
+    [R_AGENT_LOADS] = "SELECT a.id, a.capacity, count(c.rowid),"
+                      " COALESCE(" LAST_ASSIGNED("a.id") ", 0)"
+                      " FROM agents a LEFT JOIN conversations c"
+                      " ON c.agent_id = a.id AND c.state = 'assigned'"
+                      " WHERE a.active = 1 GROUP BY a.id ORDER BY a.id",
+    /* The last ?1 claims out of the queue (only a claim writes 'assigned'), each
+     * with its wait; one whose queueing is unknown (old data) is skipped.
+     * max(0, ...): a clock stepping back must not make a negative wait. */
+    [R_QUEUE_WAITS] = "SELECT max(0, e.ts - " QUEUED_BEFORE("e") ") AS wait"
+                      " FROM events e INDEXED BY events_type_ts"
+                      " WHERE e.type = 'assigned' AND wait IS NOT NULL"
+                      " ORDER BY e.ts DESC, e.id DESC LIMIT ?1",
 };
 
 static const char *const write_sql[W__COUNT] = {
@@ -223,6 +265,14 @@ static const char *const write_sql[W__COUNT] = {
                      " updated_at = excluded.updated_at",
     [W_FAQ_DELETE] = "DELETE FROM faq WHERE id = ?1",
     [W_FAQ_CLEAR] = "DELETE FROM faq",
+    /* Negative ?3/?4 keep the value (the CHECK refuses a bad capacity or role). */
+    [W_UPDATE_AGENT] = "UPDATE agents SET name = COALESCE(?1, name), role = COALESCE(?2, role),"
+                       " capacity = CASE WHEN ?3 < 0 THEN capacity ELSE ?3 END,"
+                       " active = CASE WHEN ?4 < 0 THEN active ELSE ?4 END WHERE id = ?5",
+    [W_DELETE_AGENT_SESSIONS] = "DELETE FROM sessions WHERE agent_id = ?1",
+    [W_SETTING_PUT] = "INSERT INTO settings(key, value, updated_at) VALUES(?1, ?2, ?3)"
+                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
+                      " updated_at = excluded.updated_at",
 };
 
 pl_status store_db_status(sqlite3 *db, int rc, const char *what)

@@ -93,6 +93,7 @@ struct store_agent {
     char *email, *name, *role;  /* role: "admin" | "agent" */
     char *password_hash;        /* filled only by store_agent_by_email */
     int active;
+    int capacity;               /* most conversations assigned at once (default 5) */
     int64_t created_at;
 };
 void store_agent_free(struct store_agent *a);
@@ -240,6 +241,42 @@ pl_status store_delete_session(struct store *st, const uint8_t token_hash[32],
 pl_status store_faq_put(struct store *st, const char *id, const char *json, int create,
                         store_cb cb, void *ctx);
 pl_status store_faq_delete(struct store *st, const char *id, store_cb cb, void *ctx);
+
+/* ---- routing: capacity, settings, the queue ----
+ * (migration 3: agents.capacity, a settings table) */
+
+/* Fields to change; NULL / -1 keep the current value. Deactivating an agent also
+ * deletes their sessions. PL_ERR_NOT_FOUND for an unknown id; PL_ERR_BAD_REQUEST
+ * for a role other than "admin"/"agent" or a capacity outside 0..1000. */
+struct store_agent_update {
+    const char *name, *role;
+    int capacity;
+    int active;
+};
+pl_status store_update_agent(struct store *st, int64_t id, const struct store_agent_update *u,
+                             store_cb cb, void *ctx);
+
+/* Site settings as key/value text (e.g. "assignment" = "manual" | "auto"). */
+struct store_setting { char *key, *value; };
+struct store_setting_list { struct store_setting *v; size_t n; };
+void store_setting_list_free(struct store_setting_list *l);
+pl_status store_settings(struct store *st, struct store_setting_list *out);
+pl_status store_setting_put(struct store *st, const char *key, const char *value,
+                            store_cb cb, void *ctx);
+
+/* Queued conversations, oldest queued_at first (first come, first served). */
+pl_status store_queue(struct store *st, size_t limit, struct store_conversation_list *out);
+
+/* Every active agent with how many conversations are assigned to them now and
+ * when they were last assigned one (0: never), for choosing who gets the next. */
+struct store_load { int64_t agent_id; int capacity; int assigned; int64_t last_assigned_at; };
+struct store_load_list { struct store_load *v; size_t n; };
+void store_load_list_free(struct store_load_list *l);
+pl_status store_agent_loads(struct store *st, struct store_load_list *out);
+
+/* Median queued -> assigned time over the last n assignments, in ms (0: none),
+ * for the wait a visitor in the queue is told to expect. */
+pl_status store_recent_queue_wait(struct store *st, int n, int64_t *median_ms);
 
 /* For /metrics. */
 struct store_stats {

@@ -289,7 +289,7 @@ static void check_plan(void)
 /* Day D from T = 2026-11-01 00:00 UTC; times in ms after T. c4 has no visitor
  * message, c5 is on the day after the range, c3 was transferred (agent 2 -> 3). */
 static const char fixture[] =
-    "INSERT INTO agents VALUES(2, 'a2@x', 'A2', 'agent', 'h', 1, 0),"
+    "INSERT INTO agents(id, email, name, role, password_hash, active, created_at) VALUES(2, 'a2@x', 'A2', 'agent', 'h', 1, 0),"
     " (3, 'a3@x', 'A3', 'agent', 'h', 1, 0);"
     "INSERT INTO visitors VALUES('v1', randomblob(32), NULL, NULL, NULL, NULL, 0, 0),"
     " ('v2', randomblob(32), NULL, NULL, NULL, NULL, 0, 0),"
