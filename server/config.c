@@ -42,6 +42,8 @@ static const struct opt opts[] = {
     {"web-root", "PARLEY_WEB_ROOT", "DIR", "directory holding widget.js, demo.html, dashboard/", STR(web_root)},
     {"bot-misses", "PARLEY_BOT_MISSES", "N",
      "unanswered questions before the bot hands over to a person (default 2)", INT(bot_misses, 1, 100)},
+    {"agent-grace", "PARLEY_AGENT_GRACE", "SECS",
+     "how long a disconnected agent keeps their conversations (default 60)", INT(agent_grace, 0, 86400)},
     {"session-hours", "PARLEY_SESSION_HOURS", "N", "agent session lifetime (default 12)", INT(session_hours, 1, 24 * 365)},
     {"durability", "PARLEY_DURABILITY", "full|normal",
      "SQLite synchronous mode for commits (default full)", OPT_DURABILITY,
@@ -108,6 +110,7 @@ static int set_defaults(struct config *c)
     c->max_conns_per_ip = 200;
     c->bot_misses = 2;
     c->session_hours = 12;
+    c->agent_grace = 60;
     c->durability = STORE_DURABILITY_FULL;
     c->db = strdup("./data/parley.db");
     c->bus = strdup("local");

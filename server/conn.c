@@ -18,6 +18,9 @@ static struct map *by_id;
 static conn_refill_fn refill;
 
 void conn_set_refill(conn_refill_fn fn) { refill = fn; }
+
+static conn_gone_fn gone;
+void conn_set_gone(conn_gone_fn fn) { gone = fn; }
 static uint64_t next_id = 1;
 static size_t counts[4];
 
@@ -83,6 +86,8 @@ void conn_release(struct conn *c)
     if (!c->id)
         return;
     lws_sul_cancel(&c->deadline);
+    if (gone && c->ready && (c->kind == CONN_AGENT || c->kind == CONN_VISITOR))
+        gone(c);
     char key[24];
     id_key(c->id, key);
     map_remove(by_id, key);

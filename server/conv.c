@@ -13,16 +13,24 @@
 #include <libwebsockets.h>
 #include "conv_internal.h"
 #include "parley/metrics.h"
+#include "parley/router.h"
 
 static struct store *store;
 static struct faq_set *faq;
 static struct conv_options options;
+
+static void conn_gone(struct conn *c)
+{
+    if (c->kind == CONN_AGENT)
+        router_agent_gone(c->agent_id, c->away);
+}
 
 int conv_init(struct store *st, const struct conv_options *opt)
 {
     store = st;
     options = *opt;
     conn_set_refill(conv_visitor_refill);
+    conn_set_gone(conn_gone);
     return bus_init(conv_deliver);
 }
 
@@ -197,4 +205,52 @@ void conv_publish_system(const char *conv_id, const char *text, const struct sto
                               .role = "system", .text = (char *)text, .ts = r->sys_ts,
                               .helpful = -1};
     conv_publish_message(&m, 0);
+}
+
+struct conv_assignment *conv_assignment_new(const char *conv, int64_t agent_id,
+                                            const char *locale)
+{
+    struct conv_assignment *a = calloc(1, sizeof(*a));
+    char sys[200];
+    if (!a)
+        return NULL;
+    if (agent_id) {
+        struct store_agent ag = {0};
+        int named = store_agent_by_id(store, agent_id, &ag) == PL_OK;
+        conv_text_fill(locale, "joined", named ? ag.name : "An agent", sys, sizeof(sys));
+        store_agent_free(&ag);
+    } else {
+        snprintf(sys, sizeof(sys), "%s", conv_text(locale, "requeued"));
+    }
+    a->agent_id = agent_id;
+    if (!(a->conv = strdup(conv)) || !(a->sys = strdup(sys))) {
+        conv_assignment_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void conv_assignment_free(struct conv_assignment *a)
+{
+    if (!a)
+        return;
+    free(a->conv);
+    free(a->sys);
+    free(a);
+}
+
+void conv_publish_assignment(const char *conv, const char *sys, const struct store_result *r,
+                             int64_t target)
+{
+    conv_publish_system(conv, sys, r);
+    struct frame *t = NULL;
+    struct store_conversation c = {0};
+    struct store_message_list msgs = {0};
+    if (target > 0 && store_get_conversation(store, conv, &c) == PL_OK &&
+        store_messages_after(store, conv, 0, 1, 0, &msgs) == PL_OK)
+        t = proto_conversation_event("assigned", &c, &msgs);
+    conv_publish_state(conv, t);
+    frame_unref(t);
+    store_message_list_free(&msgs);
+    store_conversation_free(&c);
 }

@@ -13,6 +13,7 @@
 #include <libwebsockets.h>
 #include "conv_internal.h"
 #include "parley/auth.h"
+#include "parley/router.h"
 
 #define READY_LIMIT 200
 
@@ -59,6 +60,7 @@ static void send_ready(struct conn *c, const struct store_agent *a)
         c->ready = 1;
         conn_set_deadline(c, 0);
         conn_send_take(c, proto_ready(a, c->away ? "away" : "online", &queue, qm, &mine, mm));
+        router_agent_ready(c->agent_id, c->away);
     }
     free_lists(&queue, qm);
     free_lists(&mine, mm);
@@ -184,18 +186,9 @@ static void change_done(void *arg, const struct store_result *r)
     struct change_ctx *x = arg;
     conv_reply_status(x->conn, x->id, r->status, 0, 0, x->conv);
     if (r->status == PL_OK) {
-        conv_publish_system(x->conv, x->sys, r);
-        struct frame *target = NULL;
-        struct store_conversation c = {0};
-        struct store_message_list t = {0};
-        /* The new assignee of a transfer gets the conversation with its transcript. */
-        if (x->target && store_get_conversation(conv_store(), x->conv, &c) == PL_OK &&
-            store_messages_after(conv_store(), x->conv, 0, 1, 0, &t) == PL_OK)
-            target = proto_conversation_event("assigned", &c, &t);
-        conv_publish_state(x->conv, target);
-        frame_unref(target);
-        store_message_list_free(&t);
-        store_conversation_free(&c);
+        /* A transfer's new assignee gets the conversation with its transcript. */
+        conv_publish_assignment(x->conv, x->sys, r, x->target);
+        router_queue_changed();          /* a place in the queue or an agent's slot moved */
     }
     free(x->id);
     free(x->conv);
@@ -319,10 +312,13 @@ void conv_agent_frame(struct conn *c, const struct proto_cmd *cmd)
     case P_CLOSE: close_conv(c, cmd); break;
     case P_TYPING:
     case P_READ: ephemeral(c, cmd); break;
-    case P_STATUS:
+    case P_STATUS: {
+        int was = c->away;
         c->away = !strcmp(cmd->status, "away");
         conn_send_take(c, proto_ack(cmd->id, 0, 0, NULL));
+        router_agent_status(c->agent_id, was, c->away);
         break;
+    }
     case P_PING: conn_send_take(c, proto_ack(cmd->id, 0, 0, NULL)); break;
     case P_AUTH: conv_send_error(c, cmd->id, "bad_request", "already authenticated"); break;
     default: conv_send_error(c, cmd->id, "bad_request", "not an agent command"); break;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "conv_internal.h"
 #include "parley/lang.h"
+#include "parley/router.h"
 
 struct text_row { const char *lang, *key, *text; };
 static const struct text_row texts[] = {
@@ -221,6 +222,7 @@ static void queued(void *arg, const struct store_result *r)
     if (r->status == PL_OK && r->sys_seq > 0) {   /* it really entered the queue now */
         conv_publish_system(h->conv, h->sys, r);
         conv_publish_state(h->conv, NULL);
+        router_queue_changed();
     }
     free(h->id);
     free(h->conv);

@@ -21,6 +21,18 @@ void conv_publish_state(const char *conv_id, struct frame *target_frame);
 /* Publishes a system message written with a state change (seq from the result). */
 void conv_publish_system(const char *conv_id, const char *text, const struct store_result *r);
 
+/* An assignment in flight (a claim or a return to the queue made by the
+ * router or an agent): what to publish once the store reports it. */
+struct conv_assignment { char *conv, *sys; int64_t agent_id; };
+/* agent_id 0: back to the queue. The system text is in the visitor's locale. */
+struct conv_assignment *conv_assignment_new(const char *conv, int64_t agent_id,
+                                            const char *locale);
+void conv_assignment_free(struct conv_assignment *a);
+/* After a committed claim/transfer/requeue: the system message, the state, and
+ * for a new assignee (target > 0) the conversation with its transcript. */
+void conv_publish_assignment(const char *conv, const char *sys, const struct store_result *r,
+                             int64_t target);
+
 /* The bot's turn after a visitor message was stored (conversation in state bot). */
 void conv_bot_reply(const char *conv_id, const char *text, const char *locale,
                     const char *client_id);

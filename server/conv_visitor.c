@@ -13,6 +13,7 @@
 #include <libwebsockets.h>
 #include "parley/auth.h"
 #include "parley/limits.h"
+#include "parley/router.h"
 
 struct hello_ctx {
     uint64_t conn;
@@ -249,6 +250,7 @@ static void state_done(void *arg, const struct store_result *r)
     if (r->status == PL_OK) {
         conv_publish_system(s->conv, s->sys, r);
         conv_publish_state(s->conv, NULL);
+        router_queue_changed();          /* it may have left the queue or freed an agent */
     }
     free(s->id);
     free(s->conv);

@@ -16,6 +16,7 @@
 #include "parley/limits.h"
 #include "parley/proto_faq.h"
 #include "parley/proto_rest.h"
+#include "parley/router.h"
 
 /* ---- login ---- */
 
@@ -162,9 +163,12 @@ static void agent_stored(void *arg, const struct store_result *r)
     } else if (r->status != PL_OK) {
         http_respond_error(j->conn, 503, "store_unavailable", "try again", NULL);
     } else {
-        struct store_agent a = {.id = r->id, .email = j->in.email, .name = j->in.name,
-                                .role = j->in.role, .active = 1};
-        http_respond(j->conn, 201, "application/json", proto_rest_agent(&a), NULL);
+        struct store_agent a = {0};
+        if (store_agent_by_id(conv_store(), r->id, &a) == PL_OK)
+            http_respond(j->conn, 201, "application/json", proto_rest_agent(&a), NULL);
+        else
+            http_respond_error(j->conn, 503, "store_unavailable", "created; reading it back failed", NULL);
+        store_agent_free(&a);
     }
     agent_job_free(j);
 }
@@ -208,10 +212,17 @@ static void create_agent(const struct http_req *r)
 static void list_agents(const struct http_req *r)
 {
     struct store_agent_list l = {0};
-    if (store_list_agents(conv_store(), &l) != PL_OK)
+    const char **status = NULL;
+    if (store_list_agents(conv_store(), &l) != PL_OK) {
         http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
-    else
-        http_json(r, 200, proto_rest_agents(&l));
+    } else if (!(status = calloc(l.n ? l.n : 1, sizeof(*status)))) {
+        http_respond_error(r->conn_id, 500, "internal_error", "out of memory", NULL);
+    } else {
+        for (size_t i = 0; i < l.n; i++)
+            status[i] = router_status_name(router_status_of(l.v[i].id));
+        http_json(r, 200, proto_rest_agents_status(&l, status));
+    }
+    free(status);
     store_agent_list_free(&l);
 }
 
@@ -357,5 +368,7 @@ int http_admin_route(struct http_req *r)
             http_respond_error(r->conn_id, 405, "bad_request", "method not allowed", NULL);
         return 1;
     }
+    if (http_settings_route(r))
+        return 1;
     return route_faq(r);
 }

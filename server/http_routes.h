@@ -10,6 +10,8 @@ void http_json(const struct http_req *r, int status, char *body);
 /* 0 and fills *out when the request is signed in (and an admin, if asked);
  * otherwise answers 401/403 and returns -1. */
 int http_require_agent(const struct http_req *r, int admin, struct store_agent *out);
+/* Settings and agent changes (http_settings.c); 1 when the path was one. */
+int http_settings_route(struct http_req *r);
 /* Login, agents and FAQ endpoints; 1 when the path was one of them. */
 int http_admin_route(struct http_req *r);
 /* GET /api/reports/kpis (http_reports.c). */

@@ -21,6 +21,7 @@
 #include "parley/jobs.h"
 #include "parley/limits.h"
 #include "parley/loop.h"
+#include "parley/router.h"
 #include "parley/ws.h"
 
 static volatile sig_atomic_t stopping;
@@ -83,6 +84,19 @@ static int load_faq(struct store *st, const struct config *cfg)
     if (faq_store_build(st, &set) != PL_OK)
         return -1;
     conv_set_faq(set);
+    return 0;
+}
+
+/* Settings the admin changed over REST, as stored. */
+static int load_settings(struct store *st)
+{
+    struct store_setting_list l = {0};
+    if (store_settings(st, &l) != PL_OK)
+        return -1;
+    for (size_t i = 0; i < l.n; i++)
+        if (!strcmp(l.v[i].key, "assignment"))
+            router_set_auto(!strcmp(l.v[i].value, "auto"));
+    store_setting_list_free(&l);
     return 0;
 }
 
@@ -152,7 +166,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "parley: cannot open the database %s\n", db);
         goto out;
     }
-    if (conv_init(st, &copt) || first_admin(st, &cfg) || load_faq(st, &cfg) ||
+    if (conv_init(st, &copt) || router_init(cfg.agent_grace) || load_settings(st) ||
+        first_admin(st, &cfg) || load_faq(st, &cfg) ||
         ws_init(cfg.allowed_origins) || http_static_init(cfg.web_root) || jobs_start())
         goto out;
     signal(SIGPIPE, SIG_IGN);
@@ -164,6 +179,7 @@ int main(int argc, char **argv)
         goto out;
     }
     loop_bind(context);
+    router_bind(context);
     sweep(&sweep_timer);
     loop_drain();                        /* anything posted during start-up */
     printf("Parley is listening on http://localhost:%d\n"
@@ -176,6 +192,7 @@ int main(int argc, char **argv)
     printf("parley: shutting down\n");
     rc = 0;
 out:
+    router_shutdown();                   /* its timers live in the context */
     if (context) {
         lws_context_destroy(context);    /* closes every connection */
         context = NULL;

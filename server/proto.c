@@ -309,3 +309,18 @@ struct frame *proto_ready(const struct store_agent *a, const char *status,
                           "assigned", with_transcripts(mine, mine_msgs));
     return proto_frame_take(o);
 }
+
+struct frame *proto_presence(int64_t agent_id, const char *status)
+{
+    return proto_frame_take(json_pack("{s:s, s:I, s:s}", "type", "presence", "agent_id",
+                                      (json_int_t)agent_id, "status", status));
+}
+
+struct frame *proto_queue_position(const char *conv, int position, int64_t eta_ms, int online)
+{
+    return proto_frame_take(json_pack("{s:s, s:s, s:i, s:o, s:i}", "type", "queue",
+                                      "conversation", conv, "position", position,
+                                      "estimated_wait_ms",
+                                      eta_ms < 0 ? json_null() : json_integer(eta_ms),
+                                      "agents_online", online));
+}

@@ -137,9 +137,10 @@ json_t *proto_conversation_json(const struct store_conversation *c, enum proto_v
 
 json_t *proto_agent_json(const struct store_agent *a)
 {
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)a->id, "name",
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:b, s:i}", "id", (json_int_t)a->id, "name",
                           a->name ? a->name : "", "email", a->email ? a->email : "", "role",
-                          a->role ? a->role : "agent", "active", a->active);
+                          a->role ? a->role : "agent", "active", a->active, "capacity",
+                          a->capacity);
     return o;
 }
 

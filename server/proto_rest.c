@@ -238,3 +238,98 @@ char *proto_rest_health(int store_ok)
     return proto_dump_take(json_pack("{s:s, s:s, s:s}", "status", "degraded", "store", "down",
                                      "bus", "ok"));
 }
+
+pl_status proto_rest_agent_update(const char *body, size_t len, struct rest_agent_update *out,
+                                  char *field, size_t flen, char *msg, size_t mlen)
+{
+    memset(out, 0, sizeof(*out));
+    out->capacity = out->active = -1;
+    json_t *o = load_object(body, len, field, flen, msg, mlen), *v;
+    if (!o)
+        return PL_ERR_BAD_REQUEST;
+    pl_status s = PL_OK;
+    const char *key;
+    json_object_foreach(o, key, v) {
+        if (!strcmp(key, "name") || !strcmp(key, "role")) {
+            s = take_str(o, key, 100, !strcmp(key, "name") ? &out->name : &out->role, field, flen,
+                         msg, mlen);
+            if (!s && out->role && strcmp(out->role, "agent") && strcmp(out->role, "admin"))
+                s = bad(field, flen, "role", msg, mlen, "must be \"agent\" or \"admin\"");
+        } else if (!strcmp(key, "capacity")) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000)
+                s = bad(field, flen, key, msg, mlen, "an integer from 0 to 1000");
+            else
+                out->capacity = (int)json_integer_value(v);
+        } else if (!strcmp(key, "active")) {
+            if (!json_is_boolean(v))
+                s = bad(field, flen, key, msg, mlen, "true or false");
+            else
+                out->active = json_is_true(v);
+        } else {
+            s = bad(field, flen, key, msg, mlen, "not a field of an agent that can be changed");
+        }
+        if (s)
+            break;
+    }
+    json_decref(o);
+    if (s)
+        proto_rest_agent_update_free(out);
+    return s;
+}
+
+void proto_rest_agent_update_free(struct rest_agent_update *u)
+{
+    free(u->name);
+    free(u->role);
+    u->name = u->role = NULL;
+}
+
+pl_status proto_rest_settings(const char *body, size_t len, struct rest_settings *out,
+                              char *field, size_t flen, char *msg, size_t mlen)
+{
+    memset(out, 0, sizeof(*out));
+    json_t *o = load_object(body, len, field, flen, msg, mlen), *v;
+    if (!o)
+        return PL_ERR_BAD_REQUEST;
+    pl_status s = PL_OK;
+    const char *key;
+    json_object_foreach(o, key, v) {
+        if (strcmp(key, "assignment")) {
+            s = bad(field, flen, key, msg, mlen, "not a setting");
+        } else if (!json_is_string(v) ||
+                   (strcmp(json_string_value(v), "manual") && strcmp(json_string_value(v), "auto"))) {
+            s = bad(field, flen, key, msg, mlen, "must be \"manual\" or \"auto\"");
+        } else if (!(out->assignment = strdup(json_string_value(v)))) {
+            s = PL_ERR_NOMEM;
+        }
+        if (s)
+            break;
+    }
+    json_decref(o);
+    if (s)
+        proto_rest_settings_free(out);
+    return s;
+}
+
+void proto_rest_settings_free(struct rest_settings *s)
+{
+    free(s->assignment);
+    s->assignment = NULL;
+}
+
+char *proto_rest_settings_json(int auto_assign)
+{
+    return proto_dump_take(json_pack("{s:s}", "assignment", auto_assign ? "auto" : "manual"));
+}
+
+char *proto_rest_agents_status(const struct store_agent_list *l, const char *const *status)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < l->n; i++) {
+        json_t *a = proto_agent_json(&l->v[i]);
+        if (a && status)
+            json_object_set_new(a, "status", json_string(status[i]));
+        json_array_append_new(arr, a);
+    }
+    return proto_dump_take(json_pack("{s:o}", "agents", arr));
+}

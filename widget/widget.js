@@ -299,6 +299,7 @@
     'aria-expanded': 'false', onclick: function () { openPanel(true); } }, [icon, badge]);
 
   var stateLine = el('div', { class: 'state', role: 'status' });
+  var queueLine = el('div', { class: 'state queue', 'aria-live': 'polite', hidden: true });
   var log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation',
     tabindex: '0' });
   var typingLine = el('div', { class: 'typing', 'aria-live': 'polite' });
@@ -314,7 +315,7 @@
     el('header', null, [el('h2', { text: CFG.title }), endBtn,
       el('button', { type: 'button', 'aria-label': 'Minimise chat', text: '—',
         onclick: function () { openPanel(false); } })]),
-    stateLine, log, typingLine, quick, compose, closedBox
+    stateLine, queueLine, log, typingLine, quick, compose, closedBox
   ]);
   root.appendChild(launcher); root.appendChild(panel);
 
@@ -439,6 +440,18 @@
     else if (f.agent && f.agent.name) S.agentName = f.agent.name;
     setState(f.state, f);
   });
+  Conn.on('queue', function (f) {
+    if (f.conversation && Conn.convId && f.conversation !== Conn.convId) return;
+    if (S.state !== 'queued') return;
+    var text = f.position === 1 ? 'You are next in line' : 'You are number ' + f.position + ' in line';
+    if (f.agents_online === 0) text += ' · nobody is online right now, but your messages will be read';
+    else if (typeof f.estimated_wait_ms === 'number') {
+      var min = Math.max(1, Math.round(f.estimated_wait_ms / 60000));
+      text += ' · about ' + min + (min === 1 ? ' minute' : ' minutes');
+    }
+    queueLine.textContent = text;
+    queueLine.hidden = false;
+  });
   Conn.on('typing', function (f) {
     var who = (f.author && f.author.name) || f.name || S.agentName || 'Agent';
     showTyping(!!f.on, who);
@@ -462,6 +475,7 @@
     else if (state === 'assigned') text = (S.agentName || (info && info.agent_name) || 'An agent') + ' joined';
     else if (state === 'closed') text = 'Conversation closed';
     stateLine.textContent = text;
+    if (state !== 'queued') { queueLine.hidden = true; queueLine.textContent = ''; }
     compose.hidden = state === 'closed';
     endBtn.hidden = state === 'closed' || !Conn.convId;
     if (state === 'closed') showClosed(info && info.rated);

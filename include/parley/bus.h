@@ -17,7 +17,7 @@
 
 #define BUS_SITE "site"
 
-enum bus_kind { BUS_MESSAGE, BUS_STATE, BUS_QUEUED, BUS_TYPING, BUS_READ };
+enum bus_kind { BUS_MESSAGE, BUS_STATE, BUS_QUEUED, BUS_TYPING, BUS_READ, BUS_PRESENCE, BUS_QUEUE };
 
 struct bus_event {
     const char *topic;

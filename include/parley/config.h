@@ -21,6 +21,7 @@ struct config {
     int bot_misses;           /* "I don't know"s before the bot hands off */
     enum store_durability durability;
     int session_hours;        /* agent session lifetime */
+    int agent_grace;          /* seconds a disconnected agent keeps their chats */
 };
 
 /* Returns 0 to run, 1 when --help/--version was printed (exit 0), -1 on a bad

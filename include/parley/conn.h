@@ -92,6 +92,9 @@ int conn_follows(const struct conn *c, const char *topic);
 /* Called after a write while c->replaying and the queue is low: queue the next
  * page of the replay. */
 typedef void (*conn_refill_fn)(struct conn *c);
+/* Called once when a ready visitor or agent connection goes away. */
+typedef void (*conn_gone_fn)(struct conn *c);
+void conn_set_gone(conn_gone_fn fn);
 void conn_set_refill(conn_refill_fn fn);
 
 /* Closes the connection with CONN_CLOSE_TIMEOUT after secs unless cancelled

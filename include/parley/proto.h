@@ -75,6 +75,12 @@ struct frame *proto_ready(const struct store_agent *a, const char *status,
                           const struct store_conversation_list *mine,
                           const struct store_message_list *mine_msgs);
 
+/* {"type":"presence","agent_id":N,"status":"online"|"away"|"offline"} */
+struct frame *proto_presence(int64_t agent_id, const char *status);
+/* {"type":"queue","conversation","position","estimated_wait_ms"|null,"agents_online"};
+ * eta_ms < 0 means no estimate (nobody online). */
+struct frame *proto_queue_position(const char *conv, int position, int64_t eta_ms, int online);
+
 /* The stored meta of a bot answer: {"matched":[...]} or {"choices":[...]}, plus
  * "chosen":true when the visitor picked it. Malloc'd JSON text or NULL. */
 char *proto_bot_meta(const struct faq_match *m, int chosen);

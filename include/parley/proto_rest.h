@@ -19,6 +19,20 @@ pl_status proto_rest_new_agent(const char *body, size_t len, struct rest_new_age
                                char *field, size_t flen, char *msg, size_t mlen);
 void proto_rest_new_agent_free(struct rest_new_agent *a);
 
+/* PATCH /api/agents/{id}: absent fields stay NULL / -1. */
+struct rest_agent_update { char *name, *role; int capacity, active; };
+pl_status proto_rest_agent_update(const char *body, size_t len, struct rest_agent_update *out,
+                                  char *field, size_t flen, char *msg, size_t mlen);
+void proto_rest_agent_update_free(struct rest_agent_update *u);
+/* PUT /api/settings: {"assignment":"manual"|"auto"}; unknown keys are refused. */
+struct rest_settings { char *assignment; };
+pl_status proto_rest_settings(const char *body, size_t len, struct rest_settings *out,
+                              char *field, size_t flen, char *msg, size_t mlen);
+void proto_rest_settings_free(struct rest_settings *s);
+char *proto_rest_settings_json(int auto_assign);
+/* The agent list with each agent's presence ("online" | "away" | "offline"). */
+char *proto_rest_agents_status(const struct store_agent_list *l, const char *const *status);
+
 char *proto_rest_error(const char *code, const char *msg, const char *field);
 char *proto_rest_login_ok(const char *token, const struct store_agent *a);
 char *proto_rest_agent(const struct store_agent *a);

@@ -191,6 +191,7 @@ await step('widget: HTML in a visitor message is shown as text', async () => {
 await step('widget: "Talk to a person" puts the visitor in the queue', async () => {
   await visitor.getByRole('button', { name: 'Talk to a person', exact: true }).click({ timeout: WAIT });
   await visitor.getByText('Waiting for an agent…', { exact: true }).waitFor({ timeout: WAIT });
+  await visitor.getByText(/You are next in line/).waitFor({ timeout: WAIT });
 });
 
 /* ---------------- the agent ---------------- */

@@ -1,0 +1,280 @@
+/*
+ * Routing: who is available, who gets the next conversation, and what a
+ * waiting visitor is told.
+ *
+ * Presence is counted from dashboard connections: an agent is online while any
+ * connection of theirs is ready and not away, away when all are away, and
+ * offline once the last one has been gone for the grace period. Only then are
+ * their conversations put back in the queue, so a dropped Wi-Fi loses nobody.
+ *
+ * Automatic assignment (setting "assignment" = "auto") hands the oldest queued
+ * conversation to the online agent with free capacity and the fewest chats
+ * (ties: the one idle longest). One claim is in flight at a time; its commit
+ * triggers the next, so two conversations can never both take an agent's last
+ * free slot. The store's conditional update still decides every claim.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conv_internal.h"
+#include "parley/map.h"
+#include "parley/router.h"
+
+struct presence {
+    int64_t agent_id;
+    int conns, away_conns;            /* ready dashboard connections, and of those away */
+    int gone;                         /* no connection; grace timer running */
+    lws_sorted_usec_list_t grace;
+};
+
+static struct map *agents;            /* agent id (text) -> struct presence */
+static struct lws_context *context;
+static int grace_secs = 60;
+static int auto_assign;
+static int claim_in_flight;
+
+static void key_of(int64_t id, char out[24]) { snprintf(out, 24, "%" PRId64, id); }
+
+int router_init(int grace)
+{
+    grace_secs = grace;
+    agents = map_new();
+    return agents ? 0 : -1;
+}
+
+static void drop(const char *key, void *value, void *arg)
+{
+    struct presence *p = value;
+    lws_sul_cancel(&p->grace);
+    free(p);
+}
+
+void router_shutdown(void)
+{
+    if (agents) {
+        map_each(agents, drop, NULL);
+        map_free(agents);
+    }
+    agents = NULL;
+    context = NULL;
+}
+
+void router_bind(struct lws_context *ctx) { context = ctx; }
+void router_set_auto(int on) { auto_assign = on; }
+int router_auto(void) { return auto_assign; }
+
+static struct presence *find(int64_t id)
+{
+    char k[24];
+    key_of(id, k);
+    return agents ? map_get(agents, k) : NULL;
+}
+
+enum router_status router_status_of(int64_t agent_id)
+{
+    struct presence *p = find(agent_id);
+    if (!p || p->conns == 0)
+        return ROUTER_OFFLINE;
+    return p->away_conns < p->conns ? ROUTER_ONLINE : ROUTER_AWAY;
+}
+
+const char *router_status_name(enum router_status s)
+{
+    return s == ROUTER_ONLINE ? "online" : s == ROUTER_AWAY ? "away" : "offline";
+}
+
+static void announce(int64_t agent_id)
+{
+    struct frame *f = proto_presence(agent_id, router_status_name(router_status_of(agent_id)));
+    struct bus_event ev = {.topic = BUS_SITE, .kind = BUS_PRESENCE, .agent_id = agent_id,
+                           .agent_frame = f};
+    bus_publish(&ev);
+    frame_unref(f);
+}
+
+/* ---- the queue: positions and automatic assignment ---- */
+
+static int online_agents(void);
+
+static void tell_positions(void)
+{
+    struct store_conversation_list q = {0};
+    int64_t median = 0;
+    if (store_queue(conv_store(), 500, &q) != PL_OK ||
+        store_recent_queue_wait(conv_store(), 20, &median) != PL_OK) {
+        store_conversation_list_free(&q);
+        return;
+    }
+    int online = online_agents();
+    if (!median)
+        median = 60000;               /* no history yet: a minute per person ahead */
+    for (size_t i = 0; i < q.n; i++) {
+        int64_t eta = online ? median * (int64_t)(i + 1) / online : -1;
+        struct frame *f = proto_queue_position(q.v[i].id, (int)(i + 1), eta, online);
+        struct bus_event ev = {.topic = q.v[i].id, .kind = BUS_QUEUE, .conversation = q.v[i].id,
+                               .visitor_frame = f};
+        bus_publish(&ev);
+        frame_unref(f);
+    }
+    store_conversation_list_free(&q);
+}
+
+struct count_ctx { int n; };
+static void count_online(const char *key, void *value, void *arg)
+{
+    struct presence *p = value;
+    struct count_ctx *c = arg;
+    if (p->conns > p->away_conns)
+        c->n++;
+}
+
+static int online_agents(void)
+{
+    struct count_ctx c = {0};
+    if (agents)
+        map_each(agents, count_online, &c);
+    return c.n;
+}
+
+/* The online agent with room and the fewest chats; ties go to the longest idle. */
+static int64_t pick_agent(void)
+{
+    struct store_load_list l = {0};
+    int64_t best = 0;
+    const struct store_load *b = NULL;
+    if (store_agent_loads(conv_store(), &l) != PL_OK)
+        return 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const struct store_load *x = &l.v[i];
+        if (router_status_of(x->agent_id) != ROUTER_ONLINE || x->assigned >= x->capacity)
+            continue;
+        if (!b || x->assigned < b->assigned ||
+            (x->assigned == b->assigned && x->last_assigned_at < b->last_assigned_at))
+            b = x;
+    }
+    if (b)
+        best = b->agent_id;
+    store_load_list_free(&l);
+    return best;
+}
+
+static void assign_next(void);
+
+static void auto_claimed(void *arg, const struct store_result *r)
+{
+    struct conv_assignment *a = arg;
+    claim_in_flight = 0;
+    if (r->status == PL_OK)
+        conv_publish_assignment(a->conv, a->sys, r, a->agent_id);
+    conv_assignment_free(a);
+    router_queue_changed();
+}
+
+static void assign_next(void)
+{
+    if (!auto_assign || claim_in_flight)
+        return;
+    struct store_conversation_list q = {0};
+    int64_t agent = 0;
+    if (store_queue(conv_store(), 1, &q) == PL_OK && q.n && (agent = pick_agent())) {
+        struct conv_assignment *a = conv_assignment_new(q.v[0].id, agent, q.v[0].locale);
+        struct store_state_change ch = {.conversation = q.v[0].id, .op = STORE_CLAIM,
+                                        .agent_id = agent, .sys_text = a ? a->sys : NULL};
+        if (a && store_change_state(conv_store(), &ch, auto_claimed, a) == PL_OK)
+            claim_in_flight = 1;
+        else
+            conv_assignment_free(a);
+    }
+    store_conversation_list_free(&q);
+}
+
+void router_queue_changed(void)
+{
+    assign_next();
+    tell_positions();
+}
+
+/* ---- presence ---- */
+
+static void requeued(void *arg, const struct store_result *r)
+{
+    struct conv_assignment *a = arg;
+    if (r->status == PL_OK)
+        conv_publish_assignment(a->conv, a->sys, r, 0);
+    conv_assignment_free(a);
+    router_queue_changed();
+}
+
+/* The grace period is over: the agent's conversations go back to the queue. */
+static void grace_over(lws_sorted_usec_list_t *sul)
+{
+    struct presence *p = lws_container_of(sul, struct presence, grace);
+    int64_t agent = p->agent_id;
+    char k[24];
+    key_of(agent, k);
+    map_remove(agents, k);
+    free(p);
+    announce(agent);
+    struct store_conversation_list mine = {0};
+    if (store_list_conversations(conv_store(), CONV_ASSIGNED, agent, 1000, &mine) == PL_OK)
+        for (size_t i = 0; i < mine.n; i++) {
+            struct conv_assignment *a = conv_assignment_new(mine.v[i].id, 0, mine.v[i].locale);
+            struct store_state_change ch = {.conversation = mine.v[i].id, .op = STORE_TRANSFER,
+                                            .agent_id = 0, .by_admin = 1,
+                                            .sys_text = a ? a->sys : NULL};
+            if (!a || store_change_state(conv_store(), &ch, requeued, a) != PL_OK)
+                conv_assignment_free(a);
+        }
+    store_conversation_list_free(&mine);
+}
+
+void router_agent_ready(int64_t agent_id, int away)
+{
+    struct presence *p = find(agent_id);
+    if (!p) {
+        char k[24];
+        key_of(agent_id, k);
+        if (!(p = calloc(1, sizeof(*p))) || map_put(agents, k, p)) {
+            free(p);
+            return;
+        }
+        p->agent_id = agent_id;
+    }
+    if (p->gone) {
+        lws_sul_cancel(&p->grace);
+        p->gone = 0;
+    }
+    p->conns++;
+    p->away_conns += away != 0;
+    announce(agent_id);
+    router_queue_changed();
+}
+
+void router_agent_status(int64_t agent_id, int was_away, int away)
+{
+    struct presence *p = find(agent_id);
+    if (!p || was_away == away)
+        return;
+    p->away_conns += away ? 1 : -1;
+    announce(agent_id);
+    if (!away)
+        router_queue_changed();
+}
+
+void router_agent_gone(int64_t agent_id, int away)
+{
+    struct presence *p = find(agent_id);
+    if (!p || p->conns == 0)
+        return;
+    p->conns--;
+    p->away_conns -= away != 0;
+    if (p->conns > 0) {
+        announce(agent_id);
+        return;
+    }
+    p->gone = 1;
+    announce(agent_id);
+    if (context)
+        lws_sul_schedule(context, 0, &p->grace, grace_over, (lws_usec_t)grace_secs * LWS_US_PER_SEC);
+}

@@ -1,0 +1,186 @@
+// Routing: presence, automatic assignment by load and capacity, queue positions
+// for waiting visitors, the reconnect grace period, and the admin's settings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, api, delay } from './harness.mjs';
+
+async function queued(srv, text = 'I need help with an order') {
+  const v = await srv.visitor();
+  await v.ask({ type: 'message', text });
+  await v.ask({ type: 'handoff' });
+  return v;
+}
+
+async function statusOf(srv, admin, id) {
+  const r = await api(srv, 'GET', '/api/agents', admin);
+  return r.body.agents.find(a => a.id === id)?.status;
+}
+
+async function until(fn, ms = 5000, what = 'condition') {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timeout: ${what}`);
+    await delay(50);
+  }
+}
+
+test('presence follows the dashboards: online, away, offline', async () => {
+  const srv = await start({ args: ['--agent-grace', '1'] });
+  try {
+    const admin = await srv.login();
+    const ana = await srv.makeAgent('ana@example.test', 'Ana');
+    assert.equal(await statusOf(srv, admin, ana.id), 'online');
+    const watcher = await srv.agent(admin);
+    const from = watcher.mark();
+    assert.equal((await ana.ws.ask({ type: 'status', status: 'away' })).type, 'ack');
+    await watcher.next(f => f.type === 'presence' && f.agent_id === ana.id && f.status === 'away', { from });
+    assert.equal(await statusOf(srv, admin, ana.id), 'away');
+    ana.ws.close();
+    await watcher.next(f => f.type === 'presence' && f.agent_id === ana.id && f.status === 'offline', { from });
+    watcher.close();
+  } finally { await srv.stop(); }
+});
+
+test('settings: manual by default, auto on request, bad values named', async () => {
+  const srv = await start();
+  try {
+    const admin = await srv.login();
+    assert.deepEqual((await api(srv, 'GET', '/api/settings', admin)).body, { assignment: 'manual' });
+    let r = await api(srv, 'PUT', '/api/settings', admin, { assignment: 'sometimes' });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error.field, 'assignment');
+    r = await api(srv, 'PUT', '/api/settings', admin, { colour: 'red' });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error.field, 'colour');
+    r = await api(srv, 'PUT', '/api/settings', admin, { assignment: 'auto' });
+    assert.deepEqual(r.body, { assignment: 'auto' });
+    const ana = await srv.makeAgent('ana@example.test', 'Ana');
+    assert.equal((await api(srv, 'PUT', '/api/settings', ana.token, { assignment: 'manual' })).status, 403);
+    ana.ws.close();
+  } finally { await srv.stop(); }
+});
+
+test('auto assignment: fewest chats first, capacity respected, freed slots refilled', async () => {
+  const srv = await start();
+  try {
+    const admin = await srv.login();
+    const ana = await srv.makeAgent('ana@example.test', 'Ana');
+    const bo = await srv.makeAgent('bo@example.test', 'Bo');
+    assert.equal((await api(srv, 'PATCH', `/api/agents/${ana.id}`, admin, { capacity: 1 })).body.capacity, 1);
+    assert.equal((await api(srv, 'PATCH', `/api/agents/${bo.id}`, admin, { capacity: 2 })).status, 200);
+    // The admin's own dashboard is not connected, so only Ana and Bo take chats.
+    await api(srv, 'PUT', '/api/settings', admin, { assignment: 'auto' });
+    const owner = async v => {
+      const st = await v.next(f => f.type === 'state' && f.state === 'assigned');
+      return st.agent_name;
+    };
+    const v1 = await queued(srv);
+    const first = await owner(v1);
+    const v2 = await queued(srv);
+    const second = await owner(v2);
+    assert.deepEqual([first, second].sort(), ['Ana', 'Bo'], 'one each while both have none');
+    const v3 = await queued(srv);
+    assert.equal(await owner(v3), 'Bo', 'Ana is at her capacity of one');
+    const v4 = await queued(srv);
+    const pos = await v4.next(f => f.type === 'queue');
+    assert.equal(pos.position, 1);
+    const anaConv = first === 'Ana' ? v1 : v2;
+    const got = await ana.ws.next(f => f.type === 'assigned' && f.conversation.id === anaConv.conv);
+    assert.ok(got.conversation.transcript.some(m => m.text === 'I need help with an order'),
+      'the auto-assigned agent gets the transcript');
+    assert.equal((await ana.ws.ask({ type: 'close', conversation: anaConv.conv })).type, 'ack');
+    assert.equal(await owner(v4), 'Ana', 'the freed slot takes the waiting visitor');
+    for (const v of [v1, v2, v3, v4]) v.close();
+    ana.ws.close(); bo.ws.close();
+  } finally { await srv.stop(); }
+});
+
+test('an away agent or one with capacity 0 gets nothing automatically', async () => {
+  const srv = await start();
+  try {
+    const admin = await srv.login();
+    const ana = await srv.makeAgent('ana@example.test', 'Ana');
+    await api(srv, 'PUT', '/api/settings', admin, { assignment: 'auto' });
+    await ana.ws.ask({ type: 'status', status: 'away' });
+    const v = await queued(srv);
+    const q = await v.next(f => f.type === 'queue');
+    assert.equal(q.agents_online, 0);
+    assert.equal(q.estimated_wait_ms, null, 'no estimate with nobody online');
+    await delay(300);
+    assert.ok(!v.frames.some(f => f.type === 'state' && f.state === 'assigned'));
+    await api(srv, 'PATCH', `/api/agents/${ana.id}`, admin, { capacity: 0 });
+    await ana.ws.ask({ type: 'status', status: 'online' });
+    await delay(300);
+    assert.ok(!v.frames.some(f => f.type === 'state' && f.state === 'assigned'), 'capacity 0');
+    await api(srv, 'PATCH', `/api/agents/${ana.id}`, admin, { capacity: 3 });
+    await v.next(f => f.type === 'state' && f.state === 'assigned');
+    v.close(); ana.ws.close();
+  } finally { await srv.stop(); }
+});
+
+test('waiting visitors are told their place in the queue as it moves', async () => {
+  const srv = await start();
+  try {
+    const admin = await srv.agent(await srv.login());
+    const a = await queued(srv), b = await queued(srv), c = await queued(srv);
+    const last = v => [...v.frames].reverse().find(f => f.type === 'queue');
+    await until(() => last(c)?.position === 3, 5000, 'c third');
+    assert.equal(last(a).position, 1);
+    assert.equal(last(b).position, 2);
+    assert.ok(last(c).estimated_wait_ms > last(a).estimated_wait_ms, 'later places wait longer');
+    await admin.ask({ type: 'claim', conversation: a.conv });
+    await until(() => last(c)?.position === 2, 5000, 'c moves up');
+    assert.equal(last(b).position, 1);
+    for (const v of [a, b, c]) v.close();
+    admin.close();
+  } finally { await srv.stop(); }
+});
+
+test('a dropped agent keeps their chats through the grace period, then they are requeued', async () => {
+  const srv = await start({ args: ['--agent-grace', '1'] });
+  try {
+    const ana = await srv.makeAgent('ana@example.test', 'Ana');
+    const v = await queued(srv);
+    await ana.ws.ask({ type: 'claim', conversation: v.conv });
+    ana.ws.close();
+    await delay(300);
+    const back = await srv.agent(ana.token);           // back within the grace period
+    assert.ok(back.ready.assigned.some(c => c.id === v.conv), 'still hers after a quick reconnect');
+    await delay(1500);
+    const assignedAt = v.frames.findIndex(g => g.type === 'state' && g.state === 'assigned');
+    assert.ok(!v.frames.slice(assignedAt + 1).some(f => f.type === 'state' && f.state === 'queued'),
+      'requeued although she came back in time');
+    const from = v.mark();
+    back.close();
+    await v.next(f => f.type === 'message' && f.author.role === 'system' && /another person/i.test(f.text),
+      { from, ms: 4000 });
+    await v.next(f => f.type === 'state' && f.state === 'queued', { from, ms: 2000 });
+    v.close();
+  } finally { await srv.stop(); }
+});
+
+test('PATCH an agent: fields are validated, deactivation signs them out everywhere', async () => {
+  const srv = await start();
+  try {
+    const admin = await srv.login();
+    const ana = await srv.makeAgent('ana@example.test', 'Ana');
+    let r = await api(srv, 'PATCH', `/api/agents/${ana.id}`, admin, { capacity: -1 });
+    assert.equal(r.status, 400); assert.equal(r.body.error.field, 'capacity');
+    r = await api(srv, 'PATCH', `/api/agents/${ana.id}`, admin, { role: 'owner' });
+    assert.equal(r.status, 400); assert.equal(r.body.error.field, 'role');
+    r = await api(srv, 'PATCH', `/api/agents/${ana.id}`, admin, { password: 'x' });
+    assert.equal(r.status, 400); assert.equal(r.body.error.field, 'password');
+    assert.equal((await api(srv, 'PATCH', '/api/agents/9999', admin, { capacity: 2 })).status, 404);
+    assert.equal((await api(srv, 'PATCH', `/api/agents/${ana.id}`, ana.token, { role: 'admin' })).status, 403);
+    r = await api(srv, 'PATCH', `/api/agents/${ana.id}`, admin, { name: 'Ana K', role: 'admin' });
+    assert.equal(r.body.name, 'Ana K'); assert.equal(r.body.role, 'admin');
+    r = await api(srv, 'PATCH', `/api/agents/${ana.id}`, admin, { active: false });
+    assert.equal(r.body.active, false);
+    assert.equal((await ana.ws.waitClosed()).code, 4001);
+    assert.equal((await api(srv, 'GET', '/api/conversations', ana.token)).status, 401, 'sessions are gone');
+    const login = await api(srv, 'POST', '/api/login', null, { email: 'ana@example.test', password: 'agent password 12345' });
+    assert.equal(login.status, 401);
+  } finally { await srv.stop(); }
+});
