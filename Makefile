@@ -8,10 +8,10 @@ DB         ?= ./data/parley.db
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 DEB_BUILD = build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev \
-            libjansson-dev libpcre2-dev libsodium-dev
+            libjansson-dev libpcre2-dev libsodium-dev libunistring-dev
 DEB_TEST  = node:nodejs npm:npm chromium
 
-.PHONY: all build run test deps deps-test unit integration browser acceptance clean
+.PHONY: all build run test deps deps-test unit integration browser acceptance clean fuzz fuzz-build
 
 all: build
 
@@ -38,6 +38,7 @@ test: deps-test build
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@$(MAKE) --no-print-directory unit integration browser
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
 unit:
 	@cd $(TEST_BUILD) && ctest --output-on-failure
@@ -48,8 +49,31 @@ integration:
 browser:
 	@PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/flow.mjs
 
+# Fuzzing: each harness for FUZZ_SECONDS, starting from the seeds in
+# tests/fuzz/corpus/<name>; new inputs go to a scratch dir, not the repo.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz-build:
+	@scripts/ensure-debs.sh clang:clang
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPARLEY_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_proto fuzz_faq fuzz_rest >/dev/null
+
+fuzz: fuzz-build
+	@for f in proto faq rest; do \
+	  work=$$(mktemp -d); \
+	  echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=0 \
+	    $$work tests/fuzz/corpus/$$f 2>$$work.log || { tail -40 $$work.log; exit 1; }; \
+	  grep -E '^#[0-9]+.*DONE' $$work.log | tail -1; rm -rf $$work $$work.log; \
+	done
+
 acceptance: build
 	@../shared/acceptance/run.sh
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)
+
+# Benchmark (bench/run.sh; sizes via env, e.g. IDLE=19000): see docs/performance.md.
+.PHONY: bench
+bench:
+	@bench/run.sh
