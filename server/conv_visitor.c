@@ -102,7 +102,9 @@ void conv_visitor_refill(struct conn *c)
     store_message_list_free(&msgs);
 }
 
-static void created(void *arg, const struct store_result *r)
+/* A new visitor's first conversation, or a returning visitor's next one: either
+ * way the connection moves to it and gets its welcome. */
+static void opened(void *arg, const struct store_result *r)
 {
     struct hello_ctx *h = arg;
     struct conn *c = conn_find(h->conn);
@@ -112,7 +114,10 @@ static void created(void *arg, const struct store_result *r)
             conv_send_error(c, h->id, pl_status_code(r->status), "could not start a conversation");
         } else {
             memcpy(c->visitor_id, r->visitor_id, sizeof(c->visitor_id));
+            if (c->conv_id[0])
+                conn_unfollow(c, c->conv_id);
             memcpy(c->conv_id, r->conversation_id, sizeof(c->conv_id));
+            c->ready = 0;
             send_welcome(c, h->id, h->token, 0);
         }
     }
@@ -148,7 +153,7 @@ static void hello_new(struct conn *c, const struct proto_cmd *cmd)
                                    .locale = cmd->locale, .page = cmd->page};
     auth_hash_token(h->token, nv.token_hash);
     c->busy = 1;
-    if (store_create_visitor(conv_store(), &nv, created, h) != PL_OK) {
+    if (store_create_visitor(conv_store(), &nv, opened, h) != PL_OK) {
         c->busy = 0;
         free(h->id);
         free(h);
@@ -324,25 +329,6 @@ static void feedback(struct conn *c, const struct proto_cmd *cmd)
     }
 }
 
-static void started(void *arg, const struct store_result *r)
-{
-    struct hello_ctx *h = arg;
-    struct conn *c = conn_find(h->conn);
-    if (c) {
-        c->busy = 0;
-        if (r->status != PL_OK) {
-            conv_send_error(c, h->id, pl_status_code(r->status), "could not start a conversation");
-        } else {
-            conn_unfollow(c, c->conv_id);
-            memcpy(c->conv_id, r->conversation_id, sizeof(c->conv_id));
-            c->ready = 0;
-            send_welcome(c, h->id, h->token, 0);
-        }
-    }
-    free(h->id);
-    free(h);
-}
-
 static void start(struct conn *c, const struct proto_cmd *cmd)
 {
     const char *token = c->token ? c->token : "";
@@ -365,7 +351,7 @@ static void start(struct conn *c, const struct proto_cmd *cmd)
     h->id = conv_strdup(cmd->id);
     snprintf(h->token, sizeof(h->token), "%s", token);
     c->busy = 1;
-    if (store_start_conversation(conv_store(), c->visitor_id, started, h) != PL_OK) {
+    if (store_start_conversation(conv_store(), c->visitor_id, opened, h) != PL_OK) {
         c->busy = 0;
         free(h->id);
         free(h);
