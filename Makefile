@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 DEB_BUILD = build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev \
             libjansson-dev libpcre2-dev libsodium-dev libunistring-dev
-DEB_TEST  = node:nodejs npm:npm chromium
+DEB_TEST  = node:nodejs npm:npm chromium fiu-utils sqlite3
 
 .PHONY: all build run test deps deps-test unit integration browser acceptance clean fuzz fuzz-build
 
@@ -44,7 +44,7 @@ unit:
 	@cd $(TEST_BUILD) && ctest --output-on-failure
 
 integration:
-	@cd tests && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node --test --test-concurrency=2 integration/*.test.mjs
+	@cd tests && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley PARLEY_RELEASE_BIN=$(CURDIR)/$(BUILD)/parley node --test --test-concurrency=2 integration/*.test.mjs
 
 browser:
 	@PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/flow.mjs

@@ -21,7 +21,9 @@ function freePort() {
   });
 }
 
-export async function start({ faq, dir, args = [], env = {} } = {}) {
+// wrap: a command to run the server under, e.g. ['fiu-run', '-x'] (then `bin`,
+// default the release build, since sanitizers refuse to be preloaded after).
+export async function start({ faq, dir, args = [], env = {}, wrap = null, bin = null } = {}) {
   dir = dir || mkdtempSync(join(tmpdir(), 'parley-it-'));
   const port = await freePort();
   const argv = ['--port', String(port), '--db', join(dir, 'parley.db'), ...args];
@@ -30,7 +32,8 @@ export async function start({ faq, dir, args = [], env = {} } = {}) {
     if (typeof faq !== 'string') writeFileSync(file, JSON.stringify(faq));
     argv.push('--faq', file);
   }
-  const child = spawn(BIN, argv, {
+  const exe = bin || BIN;
+  const child = spawn(wrap ? wrap[0] : exe, wrap ? [...wrap.slice(1), exe, ...argv] : argv, {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN.email, PARLEY_ADMIN_PASSWORD: ADMIN.password,
       ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', ...env },
