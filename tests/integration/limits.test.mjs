@@ -59,3 +59,29 @@ test('failed sign-ins lock the e-mail out for a growing time, then the right pas
     assert.equal((await api(srv, 'POST', '/api/login', null, wrong)).status, 401, 'a success resets the count');
   } finally { await srv.stop(); }
 });
+
+test('slow, half-sent requests (slowloris) do not starve real clients', async () => {
+  const { default: net } = await import('node:net');
+  const srv = await start({ args: ['--max-conns-per-ip', '0'] });
+  const socks = [];
+  try {
+    for (let i = 0; i < 400; i++) {
+      const s = net.connect(srv.port, '127.0.0.1');
+      s.on('error', () => {});
+      s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+      socks.push(s);
+    }
+    const drip = setInterval(() => { for (const s of socks) if (!s.destroyed) s.write('X-a: b\r\n'); }, 500);
+    await new Promise(r => setTimeout(r, 300));
+    const t0 = Date.now();
+    assert.equal((await fetch(srv.base + '/healthz')).status, 200);
+    const v = await srv.visitor();
+    assert.equal((await v.ask({ type: 'message', text: 'still served?' })).type, 'ack');
+    assert.ok(Date.now() - t0 < 3000, `a real client waited ${Date.now() - t0} ms`);
+    v.close();
+    clearInterval(drip);
+  } finally {
+    for (const s of socks) s.destroy();
+    await srv.stop();
+  }
+});
