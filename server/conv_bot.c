@@ -12,6 +12,7 @@
 #include <string.h>
 #include "conv_internal.h"
 #include "parley/lang.h"
+#include "parley/metrics.h"
 #include "parley/router.h"
 
 struct text_row { const char *lang, *key, *text; };
@@ -168,6 +169,7 @@ void conv_bot_reply(const char *conv_id, const char *text, const char *visitor_l
     const char *guess = lang_guess(text);
     const char *locale = guess ? guess : visitor_locale;
     if (faq_is_human_request(text)) {
+        metrics_count_faq(METRIC_FAQ_HUMAN);
         conv_handoff(conv_id, locale, 0, NULL);
         return;
     }
@@ -175,18 +177,22 @@ void conv_bot_reply(const char *conv_id, const char *text, const char *visitor_l
     memset(&m, 0, sizeof(m));
     int hit = conv_faq() ? faq_match(conv_faq(), text, locale, &m) : 0;
     if (hit == 1) {
+        metrics_count_faq(METRIC_FAQ_ANSWERED);
         bot_say(conv_id, m.entry->answer, m.entry, m.score, proto_bot_meta(&m, 0), client_id, locale,
                 0, 0);
     } else if (hit == 2) {
+        metrics_count_faq(METRIC_FAQ_CHOICES);
         bot_say(conv_id, conv_text(locale, "choices"), NULL, 0, proto_bot_meta(&m, 0), client_id,
                 locale, 0, 0);
     } else if (faq_is_greeting(text)) {
+        metrics_count_faq(METRIC_FAQ_GREETING);
         bot_say(conv_id, conv_text(locale, "greeting"), NULL, 0, NULL, client_id, locale, 0, 0);
     } else {
         struct store_conversation c = {0};
         int misses = store_get_conversation(conv_store(), conv_id, &c) == PL_OK ? c.bot_misses : 0;
         store_conversation_free(&c);
         int give_up = misses + 1 >= conv_options()->bot_misses;
+        metrics_count_faq(METRIC_FAQ_MISSED);
         bot_say(conv_id, conv_text(locale, give_up ? "give_up" : "dont_know"), NULL, 0, NULL,
                 client_id, locale, 1, give_up);
     }

@@ -13,6 +13,7 @@
 #include <libwebsockets.h>
 #include "parley/auth.h"
 #include "parley/limits.h"
+#include "parley/metrics.h"
 #include "parley/router.h"
 
 struct hello_ctx {
@@ -24,6 +25,7 @@ struct hello_ctx {
 
 struct msg_ctx {
     uint64_t conn;
+    int64_t arrived_ms;                  /* monotonic, for the ack latency metric */
     char *id, *conv, *text, *author_id, *name, *locale;
 };
 
@@ -207,6 +209,8 @@ static void message_stored(void *arg, const struct store_result *r)
 {
     struct msg_ctx *m = arg;
     conv_reply_status(m->conn, m->id, r->status, r->seq, 0, NULL);
+    if (r->status == PL_OK)
+        metrics_observe_ack_ms((double)(pl_mono_ms() - m->arrived_ms));
     if (r->status == PL_OK && !r->duplicate) {
         struct store_message ev = {.conversation = m->conv, .seq = r->seq, .role = "visitor",
                                    .author_id = m->author_id, .author_name = m->name,
@@ -234,6 +238,7 @@ static void send_message(struct conn *c, const struct proto_cmd *cmd)
         return;
     }
     m->conn = c->id;
+    m->arrived_ms = pl_mono_ms();
     m->name = conv_strdup(c->name);
     m->locale = conv_strdup(c->locale);
     struct store_append a = {.conversation = c->conv_id, .role = "visitor",

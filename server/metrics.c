@@ -19,6 +19,27 @@ static const char *codes[] = {"bad_json", "bad_request", "too_large", "unauthori
                               "conversation_closed", "store_unavailable", "other"};
 static unsigned long long errors[PL_ARRAY_LEN(codes)];
 static unsigned long long http_status[6];
+static const double ack_bounds[] = {0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
+static unsigned long long ack_buckets[PL_ARRAY_LEN(ack_bounds)], ack_count;
+static double ack_sum;
+static const char *faq_names[METRIC_FAQ__COUNT] = {"answered", "choices", "missed", "greeting",
+                                            "human_request"};
+static unsigned long long faq_counts[METRIC_FAQ__COUNT];
+
+void metrics_observe_ack_ms(double ms)
+{
+    for (size_t i = 0; i < PL_ARRAY_LEN(ack_bounds); i++)
+        if (ms <= ack_bounds[i])
+            ack_buckets[i]++;
+    ack_count++;
+    ack_sum += ms / 1000.0;
+}
+
+void metrics_count_faq(enum metrics_faq outcome)
+{
+    if (outcome < METRIC_FAQ__COUNT)
+        faq_counts[outcome]++;
+}
 
 void metrics_count_frame_in(void) { frames_in++; }
 
@@ -95,6 +116,30 @@ char *metrics_render(void)
             "# TYPE parley_http_responses_total counter\n");
     for (int i = 1; i <= 5; i++)
         add(&b, "parley_http_responses_total{class=\"%dxx\"} %llu\n", i, http_status[i]);
+    add(&b, "# HELP parley_ack_seconds Time from a message's arrival to its durable ack.\n"
+            "# TYPE parley_ack_seconds histogram\n");
+    for (size_t i = 0; i < PL_ARRAY_LEN(ack_bounds); i++)
+        add(&b, "parley_ack_seconds_bucket{le=\"%g\"} %llu\n", ack_bounds[i] / 1000.0, ack_buckets[i]);
+    add(&b, "parley_ack_seconds_bucket{le=\"+Inf\"} %llu\nparley_ack_seconds_sum %.6f\n"
+            "parley_ack_seconds_count %llu\n", ack_count, ack_sum, ack_count);
+    add(&b, "# HELP parley_faq_outcomes_total What the bot did with a visitor message.\n"
+            "# TYPE parley_faq_outcomes_total counter\n");
+    for (int i = 0; i < METRIC_FAQ__COUNT; i++)
+        add(&b, "parley_faq_outcomes_total{outcome=\"%s\"} %llu\n", faq_names[i], faq_counts[i]);
+    int64_t open[4], oldest = 0;
+    if (store_open_counts(conv_store(), open, &oldest) == PL_OK) {
+        static const char *states[] = {"bot", "queued", "assigned"};
+        add(&b, "# HELP parley_conversations Open conversations by state.\n"
+                "# TYPE parley_conversations gauge\n");
+        for (int i = 0; i < 3; i++)
+            add(&b, "parley_conversations{state=\"%s\"} %lld\n", states[i], (long long)open[i]);
+        add(&b, "# HELP parley_queue_length Conversations waiting for a person.\n"
+                "# TYPE parley_queue_length gauge\nparley_queue_length %lld\n",
+            (long long)open[CONV_QUEUED]);
+        add(&b, "# HELP parley_queue_oldest_wait_seconds How long the first in the queue has waited.\n"
+                "# TYPE parley_queue_oldest_wait_seconds gauge\nparley_queue_oldest_wait_seconds %.3f\n",
+            oldest ? (double)(pl_now_ms() - oldest) / 1000.0 : 0.0);
+    }
     struct store_stats s = {0};
     store_get_stats(conv_store(), &s);
     add(&b, "# HELP parley_store_commits_total Write transactions committed.\n"

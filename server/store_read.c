@@ -387,6 +387,24 @@ pl_status store_agent_count(struct store *st, int64_t *out)
     return rc == SQLITE_ROW ? PL_OK : store_db_status(st->rdb, rc, "agent count");
 }
 
+pl_status store_open_counts(struct store *st, int64_t counts[4], int64_t *oldest_queued_at)
+{
+    sqlite3_stmt *s = st->r[R_OPEN_COUNTS];
+    int rc;
+    memset(counts, 0, 4 * sizeof(counts[0]));
+    *oldest_queued_at = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        enum conv_state state;
+        if (conv_state_parse((const char *)sqlite3_column_text(s, 0), &state) != 0)
+            continue;
+        counts[state] = sqlite3_column_int64(s, 1);
+        if (state == CONV_QUEUED)
+            *oldest_queued_at = sqlite3_column_int64(s, 2);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? PL_OK : store_db_status(st->rdb, rc, "open counts");
+}
+
 pl_status store_session_agent(struct store *st, const uint8_t token_hash[32], int64_t now_ms,
                               struct store_agent *out)
 {

@@ -187,6 +187,9 @@ static const char *const read_sql[R__COUNT] = {
                         " WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.active = 1",
     [R_FAQ_LIST] = "SELECT id, json FROM faq ORDER BY position, id",
     [R_KPI_ROWS] = store_kpi_sql,
+    /* Open states only: an index range, however many closed conversations exist. */
+    [R_OPEN_COUNTS] = "SELECT state, count(*), min(queued_at) FROM conversations"
+                      " WHERE state IN ('bot', 'queued', 'assigned') GROUP BY state",
     [R_SETTINGS] = "SELECT key, value FROM settings ORDER BY key",
     /* First come, first served; conv_queue (state, queued_at, rowid) is the order. */
     [R_QUEUE] = CONV_SELECT "WHERE c.state = 'queued' ORDER BY c.queued_at, c.rowid LIMIT ?1",

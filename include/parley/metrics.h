@@ -11,6 +11,10 @@ void metrics_count_frame_in(void);
 void metrics_count_message(const char *role);       /* a stored message was delivered */
 void metrics_count_error(const char *code);
 void metrics_count_http(int status);
+/* Time from a message's arrival to its ack (its commit), in ms. */
+void metrics_observe_ack_ms(double ms);
+enum metrics_faq { METRIC_FAQ_ANSWERED, METRIC_FAQ_CHOICES, METRIC_FAQ_MISSED, METRIC_FAQ_GREETING, METRIC_FAQ_HUMAN, METRIC_FAQ__COUNT };
+void metrics_count_faq(enum metrics_faq outcome);
 /* The page, malloc'd; caller frees. */
 char *metrics_render(void);
 

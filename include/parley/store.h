@@ -278,6 +278,10 @@ pl_status store_agent_loads(struct store *st, struct store_load_list *out);
  * for the wait a visitor in the queue is told to expect. */
 pl_status store_recent_queue_wait(struct store *st, int n, int64_t *median_ms);
 
+/* Conversations per open state (indexed by enum conv_state; closed stays 0) and
+ * when the oldest queued one entered the queue (0: none), for /metrics. */
+pl_status store_open_counts(struct store *st, int64_t counts[4], int64_t *oldest_queued_at);
+
 /* For /metrics. */
 struct store_stats {
     uint64_t commits, ops, commit_failures;

@@ -145,3 +145,21 @@ test('transfer: the new agent gets the conversation and its transcript', async (
   assert.equal(old.type, 'error', 'the previous agent no longer replies');
   v.close(); ana.ws.close(); bo.ws.close();
 });
+
+test('/metrics counts acks, bot outcomes, the queue and open conversations', async () => {
+  const v = await srv.visitor();
+  await v.ask({ type: 'message', text: 'Can I get a refund?' });
+  await v.next(f => f.type === 'message' && f.author.role === 'bot');
+  await v.ask({ type: 'handoff' });
+  await v.next(f => f.type === 'state' && f.state === 'queued');
+  const m = await (await fetch(srv.base + '/metrics')).text();
+  const value = re => Number((m.match(re) || [])[1]);
+  assert.ok(value(/^parley_ack_seconds_count (\d+)$/m) >= 1, 'ack histogram');
+  assert.ok(value(/^parley_ack_seconds_bucket\{le="\+Inf"\} (\d+)$/m) >= 1);
+  assert.ok(value(/^parley_faq_outcomes_total\{outcome="answered"\} (\d+)$/m) >= 1, 'FAQ answers');
+  assert.ok(value(/^parley_queue_length (\d+)$/m) >= 1, 'queue length');
+  assert.ok(value(/^parley_queue_oldest_wait_seconds ([\d.]+)$/m) >= 0);
+  assert.match(m, /^parley_conversations\{state="assigned"\} \d+$/m);
+  assert.match(m, /^# TYPE parley_connections gauge$/m);
+  v.close();
+});
