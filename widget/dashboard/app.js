@@ -11,6 +11,12 @@ import { el, clear, $, duration, clock, safeLink, clientId } from './dom.js';
 import * as api from './api.js';
 import { AgentConn } from './conn.js';
 import { convs, upsert, addMessage, isNote, lastSeq, sorted, unread, visitorLabel, lastText } from './model.js';
+import { messageEl } from './messages.js';
+import { startTeam, resetTeam, loadTeam, onPresence, learnAgent } from './team.js';
+import { initPages, route, resetPages, currentPage } from './pages.js';
+import { renderAgents, renderSettings } from './admin.js';
+import { renderReports } from './reports.js';
+import { initShortcuts } from './keys.js';
 
 const SESSION_KEY = 'parley.agent';
 const READ_KEY = 'parley.agent.read';
@@ -26,6 +32,9 @@ const typingTimers = new Map();
 const notices = new Map(); /* conversation id -> polite message */
 
 const me = () => (session && session.agent) || {};
+const endSession = () => signOut('Your session has ended. Please sign in again.');
+/* What the Agents / Settings / Reports pages and the Team list need. */
+const pageCtx = () => session && { token: session.token, me: me(), isAdmin: me().role === 'admin', authFailed: endSession };
 const mine = (c) => c.state === 'assigned' && c.agent_id != null && String(c.agent_id) === String(me().id);
 
 /* ---------------- session ---------------- */
@@ -57,6 +66,8 @@ function signOut(message) {
   try { sessionStorage.removeItem(SESSION_KEY); sessionStorage.removeItem(READ_KEY);
     sessionStorage.removeItem(SELECTED_KEY); } catch { /* ignore */ }
   convs.clear(); closedIds = []; selected = null; notices.clear();
+  resetTeam(); resetPages();
+  if ($('help-dialog').open) $('help-dialog').close();
   showLogin(message);
 }
 
@@ -87,9 +98,10 @@ function start() {
   $('agent-name').textContent = me().name || me().email || '';
   $('status-select').value = sessionStorage.getItem(STATUS_KEY) || 'online';
   renderAll();
+  startTeam(pageCtx());
+  route(false);
   conn = new AgentConn(session.token, {
-    frame: onFrame, ready: onReady, ack: onAck, failed: onFailed, up: onUp,
-    authFailed: () => signOut('Your session has ended. Please sign in again.'),
+    frame: onFrame, ready: onReady, ack: onAck, failed: onFailed, up: onUp, authFailed: endSession,
   });
 }
 
@@ -107,6 +119,7 @@ function onReady(f) {
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
     $('agent-name').textContent = f.agent.name || f.agent.email || '';
   }
+  loadTeam();
   const seen = new Set();
   for (const s of f.queue || []) {
     const c = upsert({ ...s, state: 'queued' });
@@ -149,6 +162,7 @@ function onFrame(f) {
         c.closed_at = c.closed_at || f.closed_at || Date.now();
         closedIds = [c.id, ...closedIds.filter((x) => x !== c.id)];
       }
+      learnAgent(f.agent_id, f.agent_name);
       if (f.state === 'assigned' && !mine(c) && c.claiming) {
         notices.set(c.id, 'Another agent already claimed this conversation.');
       }
@@ -160,8 +174,11 @@ function onFrame(f) {
       if (!c) return;
       addMessage(c, f);
       if (f.author && f.author.role === 'visitor') setTyping(c, false);
+      if (f.author && f.author.role === 'agent') learnAgent(f.author.id, f.author.name);
       break;
     }
+    case 'assigned': onAssigned(f.conversation); break;
+    case 'presence': onPresence(f); return;
     case 'typing': {
       const c = convs.get(String(f.conversation));
       if (!c || f.role === 'agent' || (f.author && f.author.role === 'agent')) return;
@@ -183,6 +200,32 @@ function onFrame(f) {
       return;
   }
   renderAll();
+}
+
+/* Given to this agent by a transfer or by automatic assignment. */
+function onAssigned(s) {
+  if (!s || s.id == null) return;
+  const before = convs.get(String(s.id));
+  const known = before && (mine(before) || before.claiming);
+  const c = upsert({ ...s, state: 'assigned', agent_id: s.agent_id ?? me().id });
+  if (!c) return;
+  if (!c.assigned_at) c.assigned_at = Date.now();
+  if (!c.readSeq) c.readSeq = storedRead(c.id);
+  notices.delete(c.id);
+  if (known) return;
+  toast(`New conversation assigned to you: ${visitorLabel(c)}`);
+  if (!selected || !convs.has(selected)) {
+    selected = c.id;
+    try { sessionStorage.setItem(SELECTED_KEY, c.id); } catch { /* ignore */ }
+  }
+}
+
+let toastTimer = null;
+function toast(text) {
+  const t = $('toast');
+  t.textContent = text;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { t.textContent = ''; }, 8000);
 }
 
 function onAck(f, req) {
@@ -244,7 +287,7 @@ function setTyping(c, on) {
 
 async function guarded(fn) {
   try { return await fn(); } catch (e) {
-    if (e instanceof api.AuthError) signOut('Your session has ended. Please sign in again.');
+    if (e instanceof api.AuthError) endSession();
     else console.warn('parley:', e.message);
     return null;
   }
@@ -276,6 +319,20 @@ function select(id) {
   const c = convs.get(id);
   if (c && !c.loaded) loadTranscript(id);
   renderAll();
+}
+
+async function exportTranscript(format) {
+  const c = convs.get(selected);
+  if (!c) return;
+  const text = format === 'text';
+  try {
+    await api.download(`/api/conversations/${encodeURIComponent(c.id)}/transcript${text ? '?format=text' : ''}`,
+      session.token, `transcript-${c.id}.${text ? 'txt' : 'json'}`);
+  } catch (e) {
+    if (e instanceof api.AuthError) { endSession(); return; }
+    notices.set(c.id, `Could not export the transcript: ${e.message}`);
+    renderConversation();
+  }
 }
 
 function claim() {
@@ -337,7 +394,7 @@ function sendTyping(on) {
 
 /* Marks what the agent can see as read, and tells the visitor for their own chats. */
 function markRead(c) {
-  if (!c || document.visibilityState === 'hidden' || $('app-view').hidden) return;
+  if (!c || document.visibilityState === 'hidden' || $('app-view').hidden || $('work-view').hidden) return;
   const n = lastSeq(c);
   if (n > c.readSeq) { c.readSeq = n; saveReads(); }
   if (mine(c) && conn && n > (c.sentRead || 0) && conn.send({ type: 'read', conversation: c.id, seq: n })) {
@@ -401,51 +458,6 @@ function tick() {
   for (const s of document.querySelectorAll('#queue-list .wait')) {
     s.textContent = duration(Date.now() - Number(s.dataset.since));
   }
-}
-
-function matchedText(list) {
-  return list.map((x) => (typeof x === 'string' ? x : x.keyword || x.pattern || x.text || JSON.stringify(x))).join(', ');
-}
-
-function botDetail(m) {
-  const parts = [];
-  if (m.faq && m.faq.id != null) {
-    const score = typeof m.faq.score === 'number' ? Math.round(m.faq.score * 100) / 100 : m.faq.score;
-    parts.push(`answered by FAQ '${m.faq.id}'${score != null ? ` (score ${score})` : ''}`);
-  }
-  const matched = m.matched || (m.faq && m.faq.matched);
-  if (Array.isArray(matched) && matched.length) parts.push(`matched: ${matchedText(matched)}`);
-  if (Array.isArray(m.choices) && m.choices.length) {
-    parts.push(`offered: ${m.choices.map((ch) => ch.question || ch.faq).join(' / ')}`);
-  }
-  if (m.helpful === true || m.helpful === 1) parts.push('visitor: that helped');
-  if (m.helpful === false || m.helpful === 0) parts.push("visitor: that didn't help");
-  return parts.join(', ');
-}
-
-function messageEl(c, m, pending) {
-  const role = (m.author && m.author.role) || 'visitor';
-  const note = isNote(m) || (pending && pending.note);
-  const cls = ['msg', role];
-  if (note) cls.push('note');
-  if (pending) cls.push(pending.failed ? 'failed' : 'pending');
-  const who = role === 'visitor' ? visitorLabel(c)
-    : role === 'bot' ? 'Bot'
-    : role === 'agent' ? ((m.author && m.author.name) || 'Agent') : null;
-  const n = el('div', { class: cls.join(' '), 'data-seq': m.seq ?? null });
-  if (role !== 'system') {
-    const status = pending ? (pending.failed ? `Not sent: ${pending.failed}` : 'Sending…') : clock(m.ts);
-    n.append(el('span', { class: 'head' }, [
-      el('b', { text: note ? `Private note · ${who}` : who }),
-      el('span', { text: status }),
-    ]));
-  }
-  n.append(document.createTextNode(String(m.text ?? '')));
-  if (role === 'bot') {
-    const d = botDetail(m);
-    if (d) n.append(el('span', { class: 'detail', text: d }));
-  }
-  return n;
 }
 
 function renderConversation() {
@@ -532,6 +544,14 @@ function init() {
   $('claim-btn').addEventListener('click', claim);
   $('close-btn').addEventListener('click', closeConversation);
   $('release-btn').addEventListener('click', release);
+  $('export-json').addEventListener('click', () => exportTranscript('json'));
+  $('export-text').addEventListener('click', () => exportTranscript('text'));
+  initShortcuts({ active: () => !!session && currentPage() === 'conversations', selected: () => selected, select });
+  initPages({
+    ctx: pageCtx,
+    render: { agents: renderAgents, settings: renderSettings, reports: renderReports },
+    showConversations: () => renderAll(),
+  });
   $('note-btn').addEventListener('click', () => sendReply(true));
   $('reply-form').addEventListener('submit', (e) => {
     e.preventDefault();

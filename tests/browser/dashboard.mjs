@@ -1,0 +1,401 @@
+#!/usr/bin/env node
+/*
+ * Browser test of the dashboard's team and admin features, against the real server in
+ * Debian's Chromium (headless) driven by playwright-core.
+ *
+ *   PARLEY_BIN=build/parley node tests/browser/dashboard.mjs
+ *   PARLEY_ARGS="--web-root /work/main/widget" …   (extra server options, split on spaces)
+ *
+ * The admin signs in, creates an agent (a duplicate e-mail is refused next to the
+ * field), sets its capacity, deactivates and reactivates it, and switches assignment
+ * to automatic. The agent signs in in a second browser context and the admin's Team
+ * list shows them online. A visitor (a plain WebSocket) asks for a person and the
+ * agent's dashboard is given the conversation on its own; the agent answers with
+ * Ctrl+Enter, exports the transcript as text and JSON, closes with Alt+X; the Reports
+ * page counts the conversation for today. One "ok"/"FAIL" line per step; exits
+ * non-zero on the first failure (screenshots in tests/browser/artifacts/).
+ */
+import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '../..');
+const BIN = process.env.PARLEY_BIN ? path.resolve(process.env.PARLEY_BIN) : path.join(REPO, 'build/parley');
+const FAQ = path.resolve(REPO, process.env.PARLEY_TEST_FAQ || 'faq/demo.json');
+const EXTRA = (process.env.PARLEY_ARGS || '').split(/\s+/).filter(Boolean);
+const ARTIFACTS = path.join(HERE, 'artifacts');
+const ADMIN_EMAIL = 'admin@example.test';
+const ADMIN_PASSWORD = 'correct horse battery 9';
+const AGENT = { email: 'bob@example.test', name: 'Bob Agent', password: 'bob password 123' };
+const BUDGET_MS = 55000;
+const WAIT = 10000;
+
+const VISITOR_MSG = 'My parcel never arrived, order 98765.';
+const REPLY = 'Sorry about that, let me check order 98765.';
+
+let server = null, browser = null, tmp = null;
+const sockets = [];
+let serverLog = '';
+const pages = {};
+const problems = [];   /* page errors and CSP violations, reported at the end */
+
+function log(line) { process.stdout.write(line + '\n'); }
+
+async function cleanup() {
+  for (const ws of sockets.splice(0)) { try { ws.terminate(); } catch { /* gone */ } }
+  if (browser) await browser.close().catch(() => {});
+  browser = null;
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    const gone = await Promise.race([
+      new Promise((r) => server.once('exit', () => r(true))),
+      new Promise((r) => setTimeout(() => r(false), 3000)),
+    ]);
+    if (!gone) server.kill('SIGKILL');
+  }
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+async function fail(name, err) {
+  log(`FAIL ${name}: ${err && err.message ? err.message.split('\n').slice(0, 6).join('\n     ') : err}`);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const slug = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 60);
+  for (const [label, page] of Object.entries(pages)) {
+    const file = path.join(ARTIFACTS, `dash-${slug}-${label}.png`);
+    try { await page.screenshot({ path: file, fullPage: true, timeout: 3000 }); log(`     screenshot: ${path.relative(REPO, file)}`); }
+    catch { /* page gone */ }
+  }
+  if (serverLog) log('     server output (tail):\n' + serverLog.split('\n').slice(-15).map((l) => '       ' + l).join('\n'));
+  if (problems.length) log('     page problems:\n' + problems.map((p) => '       ' + p).join('\n'));
+  await cleanup();
+  process.exit(1);
+}
+
+async function step(name, fn) {
+  try { await fn(); log(`ok   ${name}`); } catch (e) { await fail(name, e); }
+}
+
+function check(cond, msg) { if (!cond) throw new Error(msg); }
+
+async function until(what, fn, ms = WAIT) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try { last = await fn(); if (last) return last; } catch (e) { last = e.message; }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${last})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+function watch(page, label) {
+  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
+  page.on('console', (m) => {
+    const t = m.text();
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(t)) problems.push(`${label}: ${t}`);
+  });
+  pages[label] = page;
+}
+
+/* Records CSP violations inside the page itself, from the first script on. */
+async function cspProbe(context) {
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+}
+
+const deadline = setTimeout(() => fail('time budget', new Error(`the test took more than ${BUDGET_MS / 1000} s`)), BUDGET_MS);
+deadline.unref();
+process.on('SIGINT', () => fail('interrupted', new Error('SIGINT')));
+
+/* ---------------- the server ---------------- */
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+
+await step('server starts and /healthz answers 200', async () => {
+  check(fs.existsSync(BIN), `no server binary at ${BIN} (build it first, or set PARLEY_BIN)`);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-dash-'));
+  server = spawn(BIN, ['--port', String(port), '--db', path.join(tmp, 'parley.db'), '--faq', FAQ, ...EXTRA], {
+    cwd: REPO,
+    env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN_EMAIL, PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD, PARLEY_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (d) => { serverLog = (serverLog + d.toString()).slice(-20000); };
+  server.stdout.on('data', keep);
+  server.stderr.on('data', keep);
+  await until('GET /healthz = 200', async () => {
+    check(server.exitCode === null, `server exited with ${server.exitCode}`);
+    const r = await fetch(`${base}/healthz`).catch(() => null);
+    return r && r.status === 200;
+  });
+});
+
+/* REST as the admin, to check what the pages did. */
+let adminToken = null;
+async function rest(method, p, body) {
+  const r = await fetch(base + p, {
+    method, headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+const findAgent = async (email) => (await rest('GET', '/api/agents')).body.agents.find((a) => a.email === email);
+
+browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+
+async function signIn(page, email, password) {
+  await page.goto(`${base}/agent/`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await until('Connected', async () => (await page.locator('#conn-status').textContent()) === 'Connected');
+}
+
+const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+await cspProbe(adminCtx);
+const admin = await adminCtx.newPage();
+watch(admin, 'admin');
+const teamEntry = (page, name) => page.locator('#team-list li', { hasText: name });
+
+await step('admin signs in; the Team list shows them online', async () => {
+  await signIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
+  adminToken = await admin.evaluate(() => JSON.parse(sessionStorage.getItem('parley.agent')).token);
+  await until('the admin online in Team', async () =>
+    (await teamEntry(admin, '(you)').getAttribute('data-status')) === 'online');
+  for (const name of ['Conversations', 'Agents', 'Settings', 'Reports']) {
+    check(await admin.getByRole('link', { name, exact: true }).isVisible(), `no "${name}" link for the admin`);
+  }
+});
+
+/* ---------------- Agents ---------------- */
+const createForm = admin.getByRole('form', { name: 'Add an agent' });
+let agentId = null;
+
+await step('Agents: the list shows the admin; creating an agent adds a row', async () => {
+  await admin.getByRole('link', { name: 'Agents', exact: true }).click();
+  await admin.getByRole('heading', { name: 'Agents', level: 1 }).waitFor({ timeout: WAIT });
+  await admin.locator('tr[data-agent]', { hasText: ADMIN_EMAIL }).waitFor({ timeout: WAIT });
+  await createForm.getByLabel('Email').fill(AGENT.email);
+  await createForm.getByLabel('Name').fill(AGENT.name);
+  await createForm.getByLabel('Password').fill(AGENT.password);
+  await createForm.getByRole('button', { name: 'Create agent' }).click();
+  await admin.locator('tr[data-agent]', { hasText: AGENT.email }).waitFor({ timeout: WAIT });
+  await admin.getByRole('status').filter({ hasText: `Created ${AGENT.name}` }).waitFor({ timeout: WAIT });
+  const a = await findAgent(AGENT.email);
+  check(a && a.role === 'agent' && a.active, `stored agent: ${JSON.stringify(a)}`);
+  agentId = a.id;
+});
+
+await step('Agents: a duplicate e-mail is refused next to the Email field', async () => {
+  await createForm.getByLabel('Email').fill(AGENT.email);
+  await createForm.getByLabel('Name').fill('Someone Else');
+  await createForm.getByLabel('Password').fill('another password 1');
+  await createForm.getByRole('button', { name: 'Create agent' }).click();
+  const email = createForm.getByLabel('Email');
+  await until('aria-invalid on Email', async () => (await email.getAttribute('aria-invalid')) === 'true');
+  const errId = (await email.getAttribute('aria-describedby')).split(' ').pop();
+  const msg = await admin.locator(`[id="${errId}"]`).textContent();
+  check(/exist|taken|e-mail/i.test(msg), `the error next to Email says "${msg}"`);
+  check(await admin.locator('tr[data-agent]').count() === 2, 'a second row appeared');
+  await createForm.getByLabel('Email').fill('');
+  await createForm.getByLabel('Password').fill('');
+  await createForm.getByLabel('Name').fill('');
+});
+
+await step('Agents: capacity 2, deactivate, reactivate', async () => {
+  await admin.getByLabel(`Capacity of ${AGENT.name}`, { exact: true }).fill('2');
+  await admin.getByRole('button', { name: `Save capacity of ${AGENT.name}` }).click();
+  await admin.getByRole('status').filter({ hasText: 'capacity 2' }).waitFor({ timeout: WAIT });
+  check((await findAgent(AGENT.email)).capacity === 2, 'capacity is not 2 in the store');
+  const row = admin.locator(`tr[data-agent="${agentId}"]`);
+  await admin.getByRole('button', { name: `Deactivate ${AGENT.name}` }).click();
+  await admin.getByRole('button', { name: `Reactivate ${AGENT.name}` }).waitFor({ timeout: WAIT });
+  check((await row.textContent()).includes('Inactive'), 'the row does not say Inactive');
+  check((await findAgent(AGENT.email)).active === false, 'still active in the store');
+  await admin.getByRole('button', { name: `Reactivate ${AGENT.name}` }).click();
+  await admin.getByRole('button', { name: `Deactivate ${AGENT.name}` }).waitFor({ timeout: WAIT });
+  const a = await findAgent(AGENT.email);
+  check(a.active === true && a.capacity === 2, `after reactivation: ${JSON.stringify(a)}`);
+});
+
+/* ---------------- Settings ---------------- */
+await step('Settings: switch assignment to automatic', async () => {
+  await admin.getByRole('link', { name: 'Settings', exact: true }).click();
+  const auto = admin.getByLabel('Automatic', { exact: true });
+  await until('the form loaded', () => auto.isEnabled());
+  check(await admin.getByLabel('Manual', { exact: true }).isChecked(), 'manual is not the initial mode');
+  await auto.check();
+  await admin.getByRole('button', { name: 'Save settings' }).click();
+  await admin.getByRole('status').filter({ hasText: 'assignment is automatic' }).waitFor({ timeout: WAIT });
+  check((await rest('GET', '/api/settings')).body.assignment === 'auto', 'the store still says manual');
+});
+
+await step('the admin goes Away (so the agent gets the next conversation)', async () => {
+  await admin.getByRole('link', { name: 'Conversations', exact: true }).click();
+  await admin.locator('#status-select').selectOption('away');
+  await until('the admin away in Team', async () =>
+    (await teamEntry(admin, '(you)').getAttribute('data-status')) === 'away');
+});
+
+/* ---------------- the agent ---------------- */
+const agentCtx = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+await cspProbe(agentCtx);
+const agent = await agentCtx.newPage();
+watch(agent, 'agent');
+
+await step('the agent signs in; the admin sees them go online', async () => {
+  await signIn(agent, AGENT.email, AGENT.password);
+  await until('the agent online in the admin\'s Team list', async () => {
+    const li = teamEntry(admin, AGENT.name);
+    return (await li.getAttribute('data-status')) === 'online' && /Online/.test(await li.textContent());
+  });
+  check(!(await agent.getByRole('link', { name: 'Agents', exact: true }).isVisible()), 'an agent sees the Agents link');
+  check(!(await agent.getByRole('link', { name: 'Settings', exact: true }).isVisible()), 'an agent sees the Settings link');
+  check(await agent.getByRole('link', { name: 'Reports', exact: true }).isVisible(), 'an agent has no Reports link');
+});
+
+/* ---------------- a visitor asks for a person ---------------- */
+/* A visitor on a plain WebSocket who writes `text` and asks for a person. */
+async function visitorAsks(name, text) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/visitor`);
+  sockets.push(ws);
+  const frames = [];
+  const next = (pred, what) => until(`${what} (${name})`, () => frames.find(pred));
+  ws.on('message', (d) => { try { frames.push(JSON.parse(d.toString())); } catch { /* not JSON */ } });
+  await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
+  ws.send(JSON.stringify({ type: 'hello', id: 'h0', token: null, name }));
+  await next((f) => f.type === 'welcome', 'welcome');
+  ws.send(JSON.stringify({ type: 'message', id: 'v1', text }));
+  await next((f) => f.type === 'ack' && f.id === 'v1', 'the ack of the message');
+  ws.send(JSON.stringify({ type: 'handoff', id: 'h1' }));
+  await next((f) => f.type === 'ack' && f.id === 'h1', 'the ack of the handoff');
+  await next((f) => f.type === 'state' && f.state === 'assigned', 'state assigned');
+  return { ws, frames, next };
+}
+let vera = null;
+const next = (pred, what) => vera.next(pred, what);
+
+await step('a visitor asks for a person; the agent is given the conversation', async () => {
+  vera = await visitorAsks('Vera Visitor', VISITOR_MSG);
+  await agent.locator('#mine-list button', { hasText: 'Vera Visitor' }).waitFor({ timeout: WAIT });
+  await until('the notification', async () => /assigned to you/.test(await agent.locator('#toast').textContent()));
+  await agent.locator('#mine-list button', { hasText: 'Vera Visitor' }).click();
+  const transcript = agent.getByRole('log', { name: 'Transcript' });
+  await until('the visitor message in the transcript', async () => (await transcript.textContent()).includes(VISITOR_MSG));
+  await until('Send enabled', () => agent.getByRole('button', { name: 'Send', exact: true }).isEnabled());
+});
+
+await step('the agent replies with Ctrl+Enter; the visitor gets it', async () => {
+  const box = agent.getByRole('textbox', { name: 'Reply' });
+  await box.fill(REPLY);
+  await box.press('Control+Enter');
+  await until('the reply acked', async () =>
+    (await agent.locator('#transcript .msg.agent:not(.pending)', { hasText: REPLY }).count()) === 1);
+  await next((f) => f.type === 'message' && f.author && f.author.role === 'agent' && f.text === REPLY, 'the reply at the visitor');
+});
+
+await step('"?" opens the shortcut help; Escape closes it', async () => {
+  await agent.locator('#conv-title').click();
+  await agent.keyboard.press('?');
+  const dlg = agent.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await dlg.waitFor({ timeout: WAIT });
+  check((await dlg.textContent()).includes('Claim the conversation'), 'the help does not list Claim');
+  await agent.keyboard.press('Escape');
+  await dlg.waitFor({ state: 'hidden', timeout: WAIT });
+});
+
+await step('Export text and Export JSON download the transcript', async () => {
+  let [dl] = await Promise.all([agent.waitForEvent('download', { timeout: WAIT }),
+    agent.getByRole('button', { name: 'Export text', exact: true }).click()]);
+  let body = fs.readFileSync(await dl.path(), 'utf8');
+  check(body.includes(VISITOR_MSG), `the text export lacks the visitor message:\n${body.slice(0, 300)}`);
+  check(body.includes(REPLY), 'the text export lacks the reply');
+  check(/\.txt$/.test(dl.suggestedFilename()), `text file name ${dl.suggestedFilename()}`);
+  [dl] = await Promise.all([agent.waitForEvent('download', { timeout: WAIT }),
+    agent.getByRole('button', { name: 'Export JSON', exact: true }).click()]);
+  body = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+  check(body.messages.some((m) => m.text === VISITOR_MSG), 'the JSON export lacks the visitor message');
+});
+
+await step('a second visitor is assigned too; Alt+ArrowDown / Alt+ArrowUp move between them', async () => {
+  await visitorAsks('Walt Visitor', 'Where is my refund?');
+  const walt = agent.locator('#mine-list button', { hasText: 'Walt Visitor' });
+  await walt.waitFor({ timeout: WAIT });
+  check(await agent.locator('#conv-title').textContent() === 'Vera Visitor', 'the new assignment took the open conversation');
+  await agent.locator('#conv-title').click();
+  await agent.keyboard.press('Alt+ArrowDown');
+  await until('Walt selected', async () => await agent.locator('#conv-title').textContent() === 'Walt Visitor');
+  check(await walt.getAttribute('aria-current') === 'true', 'Walt is not marked current in the list');
+  await agent.keyboard.press('Alt+ArrowUp');
+  await until('Vera selected', async () => await agent.locator('#conv-title').textContent() === 'Vera Visitor');
+});
+
+await step('Alt+X closes the conversation', async () => {
+  await agent.locator('#conv-title').click();
+  await agent.keyboard.press('Alt+KeyX');
+  await next((f) => f.type === 'state' && f.state === 'closed', 'state closed at the visitor');
+  await agent.locator('#closed-list button', { hasText: 'Vera Visitor' }).waitFor({ timeout: WAIT });
+});
+
+/* ---------------- Reports ---------------- */
+const kpi = (page, key) => page.locator(`.tile[data-kpi="${key}"] .t-value`);
+
+await step('Reports (admin): today counts the conversation; the chart is drawn; the agent filter works', async () => {
+  await admin.getByRole('link', { name: 'Reports', exact: true }).click();
+  await until('conversations >= 1', async () => Number(await kpi(admin, 'conversations').textContent()) >= 1);
+  const today = new Date().toISOString().slice(0, 10);
+  check(await admin.getByLabel('To (UTC)').inputValue() === today, 'the range does not end today (UTC)');
+  check(await admin.locator('svg.chart rect').count() >= 7, 'the chart has no bars');
+  check(/\d+(\.\d)? (s|min|h)/.test(await kpi(admin, 'first_response_ms').textContent()), 'first response is not a duration');
+  check(await kpi(admin, 'csat').textContent() === '—', 'an empty CSAT is not shown as "—"');
+  const agentSel = admin.getByLabel('Agent', { exact: true });
+  await until('the agent in the filter', async () => (await agentSel.textContent()).includes(AGENT.name));
+  await agentSel.selectOption({ label: AGENT.name });
+  await admin.getByRole('status').filter({ hasText: `${AGENT.name}: 2 conversations.` }).waitFor({ timeout: WAIT });
+  check(Number(await kpi(admin, 'handoffs').textContent()) === 2, 'the agent report lacks the handoffs');
+});
+
+await step('Reports (agent): their own figures, no agent filter', async () => {
+  await agent.getByRole('link', { name: 'Reports', exact: true }).click();
+  await until('conversations >= 1', async () => Number(await kpi(agent, 'conversations').textContent()) >= 1);
+  check(await agent.getByLabel('Agent', { exact: true }).count() === 0, 'an agent sees the agent filter');
+});
+
+await step('the agent signs out; the admin sees them go offline', async () => {
+  await admin.getByRole('link', { name: 'Conversations', exact: true }).click();
+  await agent.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await until('the agent offline in Team', async () =>
+    (await teamEntry(admin, AGENT.name).getAttribute('data-status')) === 'offline');
+});
+
+await step('no page errors or CSP violations', async () => {
+  for (const [label, page] of Object.entries(pages)) {
+    const csp = await page.evaluate(() => window.__csp || []);
+    for (const v of csp) problems.push(`${label}: securitypolicyviolation ${v}`);
+  }
+  check(problems.length === 0, problems.join('; '));
+});
+
+await cleanup();
+clearTimeout(deadline);
+log('ok   all dashboard checks passed');
+process.exit(0);
