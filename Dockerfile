@@ -12,7 +12,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
-      libwebsockets-dev libsqlite3-dev libjansson-dev libpcre2-dev libsodium-dev \
+      libwebsockets-dev libsqlite3-dev libjansson-dev libpcre2-dev libsodium-dev libunistring-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -1,16 +1,17 @@
 /*
- * The FAQ matcher: entries compiled to PCRE2 programs, scored against a message.
+ * The FAQ matcher's build side: entries checked, compiled to PCRE2 programs and
+ * indexed for the prefilter; matching itself is faq_match.c.
  *
  *  - One program per keyword, not one alternation: an alternation reports only the
  *    leftmost hit, and every hit is needed to score and to show the admin why an
- *    answer was chosen. A few hundred tiny JIT programs cost microseconds.
- *  - Word boundaries are lookarounds over letters, digits, marks and '_', not \b,
- *    so they hold alike in Latin, Cyrillic or Welsh ŵ/ŷ text and next to marks.
- *  - A hit inside a more specific keyword's hit ("hours" in "opening hours") adds
- *    nothing: entries win by specificity, not by listing synonyms of one word.
- *  - Match, depth and heap limits on one match context make an admin's catastrophic
- *    pattern fail (no match) instead of stalling the loop; MATCH_INVALID_UTF makes
- *    bad bytes in a message harmless.
+ *    answer was chosen. The prefilter (faq_prefilter.c) picks the few to run.
+ *  - Keywords are compiled in keyword form (faq_norm.c), the form the message is
+ *    matched in, so case, NFC/NFD, apostrophes and punctuation cannot keep them
+ *    apart; word boundaries are lookarounds over letters, digits, marks and '_'.
+ *  - An admin pattern that backtracks catastrophically on a probe string (PCRE2
+ *    match, depth or heap limit) is refused when saved; at match time the same
+ *    limits make any other runaway fail (no match) instead of stalling the loop.
+ *  - IDF: a keyword many entries of one language share weighs less when ranking.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
@@ -27,13 +28,13 @@
 #define PAT_OPTS (KW_OPTS | PCRE2_NEVER_BACKSLASH_C)
 #define WORD_CLASS "[\\p{L}\\p{N}\\p{M}_]"
 #define ENDING "[\\p{L}\\p{N}\\p{M}'\\-]*"
-#define TEXT_MAX 4096          /* bytes of a message considered for matching */
 #define ID_MAX 64
 #define ANSWER_MAX 4000        /* code points */
-#define MAX_SPANS 32
-#define PATTERN_SCORE 1.5
-#define SAME_LOCALE 1.2
-#define OTHER_LOCALE 0.75
+#define IDF_ALPHA 0.5
+#define REFS_CAP 4096
+#define PROBE_MATCH_LIMIT 100000
+#define PROBE_DEPTH_LIMIT 2000
+#define PROBE_HEAP_LIMIT 4096  /* KiB */          /* programs one message may select before all run */
 
 static void free_strv(char **v, size_t n)
 {
@@ -80,6 +81,7 @@ pl_status faq_entry_copy(struct faq_entry *dst, const struct faq_entry *src)
     dst->keywords = dup_strv(src->keywords, src->n_keywords, &dst->n_keywords, &fail);
     dst->patterns = dup_strv(src->patterns, src->n_patterns, &dst->n_patterns, &fail);
     dst->weight = src->weight;
+    dst->fold_diacritics = src->fold_diacritics;
     if (fail) { faq_entry_free(dst); return PL_ERR_NOMEM; }
     return PL_OK;
 }
@@ -100,14 +102,6 @@ void faq__sb_add(struct sb *b, const char *s) { faq__sb_addn(b, s, strlen(s)); }
 static int is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
 static int is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
-/* Byte length of an apostrophe look-alike (’ ‘ ′ ʼ) at p, else 0. */
-static size_t apos_len(const char *p)
-{
-    const unsigned char *u = (const unsigned char *)p;
-    if (u[0] == 0xCA) return u[1] == 0xBC ? 2 : 0;
-    return u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0x98 || u[2] == 0x99 || u[2] == 0xB2) ? 3 : 0;
-}
-
 /* Byte length of a space at p (ASCII white space or no-break space), else 0. */
 static size_t space_len(const char *p)
 {
@@ -115,25 +109,11 @@ static size_t space_len(const char *p)
     return ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0) ? 2 : 0;
 }
 
-/* The visitor's text, capped at TEXT_MAX on a character boundary, apostrophes
- * unified and white space collapsed to single spaces. Caller frees. */
-char *faq__normalise(const char *in, size_t *len_out)
+static _Atomic int default_fold;
+void faq_set_default_fold_diacritics(int on) { default_fold = on != 0; }
+static int folds(const struct faq_entry *e)
 {
-    size_t n = strlen(in);
-    if (n > TEXT_MAX)
-        for (n = TEXT_MAX; n > 0 && is_cont((unsigned char)in[n]); n--) {}
-    char *out = malloc(n + 1);
-    if (!out) return NULL;
-    size_t o = 0, k;
-    int pending_space = 0;
-    for (size_t i = 0; i < n; ) {
-        if ((k = space_len(in + i)) && i + k <= n) { pending_space = o > 0; i += k; continue; }
-        if (pending_space) { out[o++] = ' '; pending_space = 0; }
-        if ((k = apos_len(in + i)) && i + k <= n) { out[o++] = '\''; i += k; continue; }
-        out[o++] = in[i++];
-    }
-    out[o] = '\0', *len_out = o;
-    return out;
+    return e->fold_diacritics == FAQ_FOLD_ON || (e->fold_diacritics != FAQ_FOLD_OFF && default_fold);
 }
 
 __attribute__((format(printf, 6, 7)))
@@ -150,10 +130,10 @@ static pl_status bad(char *field, size_t field_len, char *msg, size_t msg_len,
     return PL_ERR_BAD_REQUEST;
 }
 
-/* Appends the regex of a keyword: words separated by any white space, bounded by
- * non-word characters, a '*' ending a word matching any ending. Counts the words
- * and their code points (stars excluded). Returns -1 when the keyword is blank
- * or has a '*' that does not end a word. */
+/* Appends the regex of a keyword in keyword form: words separated by any white
+ * space, bounded by non-word characters, a '*' ending a word matching any
+ * ending. Counts the words and their code points (stars excluded). Returns -1
+ * when the keyword is blank or has a '*' that does not end a word. */
 int faq__kw_regex(struct sb *b, const char *kw, int *words, int *letters)
 {
     int last_star = 0;
@@ -164,11 +144,9 @@ int faq__kw_regex(struct sb *b, const char *kw, int *words, int *letters)
         if ((*words)++) faq__sb_add(b, "\\s+");
         int stem = 0; last_star = 0;
         for (; *p && !is_space(*p); ) {
-            size_t a = apos_len(p);
             if (last_star) return -1;
             if (*p == '*') { last_star = 1; p++; continue; }
             stem++;
-            if (a) { faq__sb_add(b, "'"); p += a; continue; }
             unsigned char c = (unsigned char)*p;
             if (c < 0x80 && !isalnum(c)) faq__sb_add(b, "\\");
             faq__sb_addn(b, p++, 1);
@@ -181,6 +159,18 @@ int faq__kw_regex(struct sb *b, const char *kw, int *words, int *letters)
     if (!*words) return -1;
     if (!last_star) faq__sb_add(b, "(?!" WORD_CLASS ")");
     return 0;
+}
+
+static int raw_words(const char *kw)   /* as the admin wrote it: "e-mail" is one */
+{
+    int n = 0;
+    for (const char *p = kw; *p; ) {
+        size_t k = space_len(p);
+        if (k) { p += k; continue; }
+        n++;
+        while (*p && !space_len(p)) p++;
+    }
+    return n;
 }
 
 /* Specificity: a phrase of k words 1.5 per word; a single word 1.0, a little more
@@ -206,17 +196,9 @@ pcre2_code *faq__compile(const char *re, uint32_t opts, int *err, char *why, siz
     return NULL;
 }
 
-struct kw { pcre2_code *re; const char *src; double score; size_t order; };
-struct centry { struct faq_entry e; struct kw *kw; size_t n_kw; pcre2_code **pat; size_t n_pat; };
-struct faq_set {   /* md is shared: faq_match is not for concurrent use */
-    struct centry *v; size_t n;
-    pcre2_match_context *mctx; pcre2_match_data *md;
-    double threshold, margin;
-};
-
 static void centry_free_programs(struct centry *c)
 {
-    for (size_t i = 0; i < c->n_kw; i++) pcre2_code_free(c->kw[i].re);
+    for (size_t i = 0; i < c->n_kw; i++) pcre2_code_free(c->kw[i].re), free(c->kw[i].norm);
     for (size_t i = 0; i < c->n_pat; i++) pcre2_code_free(c->pat[i]);
     free(c->kw); free(c->pat);
     c->kw = NULL; c->pat = NULL; c->n_kw = c->n_pat = 0;
@@ -229,23 +211,76 @@ static int kw_cmp(const void *a, const void *b)   /* most specific first, stable
     return (x->order > y->order) - (x->order < y->order);
 }
 
-static pl_status compile_keyword(struct kw *k, const char *src, size_t i, char *field,
+static pl_status compile_keyword(struct kw *k, const char *src, size_t i, int fold, char *field,
                                  size_t fl, char *msg, size_t ml)
 {
     char name[32], why[200];
     struct sb b = {0};
-    int words, letters, err, shape;
+    int words, letters, err = 0, shape = -1;
+    size_t n;
     snprintf(name, sizeof(name), "keywords[%zu]", i);
     if (!src) return bad(field, fl, msg, ml, name, "must be a string");
-    if ((shape = faq__kw_regex(&b, src, &words, &letters)) == 0 && !b.oom)
+    if (!(k->norm = faq__norm(src, strlen(src), NORM_STAR | (fold ? NORM_FOLD : 0), &n)))
+        return PL_ERR_NOMEM;
+    if ((shape = faq__kw_regex(&b, k->norm, &words, &letters)) == 0 && !b.oom)
         k->re = faq__compile(b.p, KW_OPTS, &err, why, sizeof(why));
     free(b.p);
+    if (shape < 0 || !k->re) { free(k->norm); k->norm = NULL; }
     if (shape < 0)
-        return bad(field, fl, msg, ml, name, "must be a word or phrase; '*' may only end a word");
+        return bad(field, fl, msg, ml, name, "must be a word or phrase of letters or digits; "
+                   "'*' may only end a word");
     if (!k->re)
         return b.oom || err == PCRE2_ERROR_NOMEMORY ? PL_ERR_NOMEM
              : bad(field, fl, msg, ml, name, "not a usable keyword (%s)", why);
-    k->src = src; k->score = kw_score(words, letters); k->order = i;
+    k->src = src; k->score = kw_score(raw_words(src) > 1 ? words : 1, letters);
+    k->idf = 1.0; k->order = i;
+    return PL_OK;
+}
+
+/* Probe strings a sane pattern fails fast on: a run of one letter (nested
+ * quantifiers), words and spaces ((\w+\s?)*x), and 4000 mixed characters. */
+static char probe_words[200], probe_mixed[4001];
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+static void probe_init(void)
+{
+    static const char piece[] = "Lorem ipsum, dolor 42 sit? Мае ŵyl ta’ i-dda! Сайн уу ñ ";
+    size_t o = 0, n = sizeof(piece) - 1;
+    for (; o + 6 < sizeof(probe_words); o += 5) memcpy(probe_words + o, "aaaa ", 5);
+    probe_words[o - 1] = '!';
+    for (o = 0; o + n < sizeof(probe_mixed); o += n) memcpy(probe_mixed + o, piece, n);
+    probe_mixed[o] = '\0';
+}
+static const char *const probe_short = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!";
+
+/* Refuses a pattern that hits a match limit on a probe (too slow for chat). The
+ * probe copy is interpreted and compiled without start optimisations: those
+ * skip a subject lacking the pattern's required character ('b' in (a+)+b), and a
+ * visitor's message may well have it. */
+static pl_status probe_pattern(const char *src, const char *name, char *field, size_t fl,
+                               char *msg, size_t ml)
+{
+    pthread_once(&probe_once, probe_init);
+    int err, rc = 0;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
+                                   PAT_OPTS | PCRE2_NO_START_OPTIMIZE, &err, &off, NULL);
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    pcre2_match_data *md = re ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
+    if (mc && md) {
+        pcre2_set_match_limit(mc, PROBE_MATCH_LIMIT);
+        pcre2_set_depth_limit(mc, PROBE_DEPTH_LIMIT);
+        pcre2_set_heap_limit(mc, PROBE_HEAP_LIMIT);
+        const char *probes[] = { probe_short, probe_words, probe_mixed };
+        for (size_t i = 0; i < PL_ARRAY_LEN(probes) && rc >= PCRE2_ERROR_NOMATCH; i++)
+            rc = pcre2_match(re, (PCRE2_SPTR)probes[i], strlen(probes[i]), 0, PCRE2_NO_JIT, md, mc);
+    }
+    pcre2_match_data_free(md);
+    pcre2_match_context_free(mc);
+    pcre2_code_free(re);
+    if (!mc || !md) return PL_ERR_NOMEM;
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+        return bad(field, fl, msg, ml, name, "too slow: it backtracks without end on a test message "
+                   "(nested repeats such as (a+)+ or (\\w+\\s?)*); simplify it");
     return PL_OK;
 }
 
@@ -256,8 +291,15 @@ static pl_status compile_pattern(pcre2_code **out, const char *src, size_t i, ch
     int err;
     snprintf(name, sizeof(name), "patterns[%zu]", i);
     if (!src) return bad(field, fl, msg, ml, name, "must be a string");
-    if ((*out = faq__compile(src, PAT_OPTS, &err, why, sizeof(why)))) return PL_OK;
-    return err == PCRE2_ERROR_NOMEMORY ? PL_ERR_NOMEM : bad(field, fl, msg, ml, name, "%s", why);
+    char *nfc = faq__nfc(src);   /* NULL: not UTF-8, compiled as given (and refused) */
+    const char *re = nfc ? nfc : src;
+    pl_status st = PL_OK;
+    if (!(*out = faq__compile(re, PAT_OPTS, &err, why, sizeof(why))))
+        st = err == PCRE2_ERROR_NOMEMORY ? PL_ERR_NOMEM : bad(field, fl, msg, ml, name, "%s", why);
+    else if ((st = probe_pattern(re, name, field, fl, msg, ml)) != PL_OK)
+        pcre2_code_free(*out), *out = NULL;
+    free(nfc);
+    return st;
 }
 
 /* Compiles c->e's keywords (most specific first) and patterns; on failure the
@@ -266,11 +308,12 @@ static pl_status compile_entry(struct centry *c, char *field, size_t fl, char *m
 {
     const struct faq_entry *e = &c->e;
     pl_status st = PL_ERR_NOMEM;
+    c->fold = folds(e);
     if ((e->n_keywords && !(c->kw = calloc(e->n_keywords, sizeof(*c->kw)))) ||
         (e->n_patterns && !(c->pat = calloc(e->n_patterns, sizeof(*c->pat)))))
         goto fail;
     for (; c->n_kw < e->n_keywords; c->n_kw++)
-        if ((st = compile_keyword(&c->kw[c->n_kw], e->keywords[c->n_kw], c->n_kw,
+        if ((st = compile_keyword(&c->kw[c->n_kw], e->keywords[c->n_kw], c->n_kw, c->fold,
                                   field, fl, msg, ml)) != PL_OK) goto fail;
     for (; c->n_pat < e->n_patterns; c->n_pat++)
         if ((st = compile_pattern(&c->pat[c->n_pat], e->patterns[c->n_pat], c->n_pat,
@@ -348,6 +391,8 @@ void faq_free(struct faq_set *s)
     free(s->v);
     pcre2_match_context_free(s->mctx);
     pcre2_match_data_free(s->md);
+    faq__pf_free(s->pf);
+    free(s->refs);
     free(s);
 }
 
@@ -359,7 +404,10 @@ static struct faq_set *set_new(size_t n)
     s->mctx = pcre2_match_context_create(NULL);
     s->md = pcre2_match_data_create(1, NULL);   /* whole-match span is all we read */
     s->v = n ? calloc(n, sizeof(*s->v)) : NULL;
-    if (!s->mctx || !s->md || (n && !s->v)) { faq_free(s); return NULL; }
+    s->pf = faq__pf_new();
+    s->refs = malloc(REFS_CAP * sizeof(*s->refs));
+    s->refs_cap = REFS_CAP;
+    if (!s->mctx || !s->md || (n && !s->v) || !s->pf || !s->refs) { faq_free(s); return NULL; }
     pcre2_set_match_limit(s->mctx, 100000);
     pcre2_set_depth_limit(s->mctx, 2000);
     pcre2_set_heap_limit(s->mctx, 4096);        /* KiB */
@@ -379,6 +427,81 @@ static pl_status add_entry(struct faq_set *s, const struct faq_entry *e, char *f
     return PL_OK;
 }
 
+/* The language an entry competes in: its primary subtag, "" for everyone. */
+struct use { struct kw *k; char lang[4]; size_t entry; };
+static int use_cmp(const void *a, const void *b)
+{
+    const struct use *x = a, *y = b;
+    int c = strcmp(x->k->norm, y->k->norm);
+    if (!c) c = strcmp(x->lang, y->lang);
+    return c ? c : (x->entry > y->entry) - (x->entry < y->entry);
+}
+
+/* Distinct entries in u[a..b) (sorted by entry within equal lang). */
+static size_t distinct(const struct use *u, size_t a, size_t b)
+{
+    size_t n = 0;
+    for (size_t i = a; i < b; i++) n += i == a || u[i].entry != u[i - 1].entry || strcmp(u[i].lang, u[i - 1].lang);
+    return n;
+}
+
+/* idf = 1 / (1 + IDF_ALPHA ln df), df the entries of the keyword's language (plus
+ * those for everyone) with the same keyword form; for an entry for everyone, all. */
+static pl_status compute_idf(struct faq_set *s)
+{
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < s->n; i++) n += s->v[i].n_kw;
+    struct use *u = malloc((n ? n : 1) * sizeof(*u));
+    if (!u) return PL_ERR_NOMEM;
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = 0; j < s->v[i].n_kw; j++, k++) {
+            const char *loc = s->v[i].e.locale ? s->v[i].e.locale : "";
+            size_t l = 0;
+            for (; l < 3 && loc[l] && loc[l] != '-' && loc[l] != '_'; l++)
+                u[k].lang[l] = (char)tolower((unsigned char)loc[l]);
+            u[k].lang[l] = '\0';
+            u[k].k = &s->v[i].kw[j]; u[k].entry = i;
+        }
+    qsort(u, n, sizeof(*u), use_cmp);
+    for (size_t a = 0, b; a < n; a = b) {
+        for (b = a; b < n && strcmp(u[b].k->norm, u[a].k->norm) == 0; b++) {}
+        size_t none_end = a, all = 0;
+        while (none_end < b && !u[none_end].lang[0]) none_end++;
+        size_t everyone = distinct(u, a, none_end);
+        for (size_t c = a, d; c < b; c = d) {   /* an entry counts once per keyword form */
+            for (d = c; d < b && strcmp(u[d].lang, u[c].lang) == 0; d++) {}
+            all += distinct(u, c, d);
+        }
+        for (size_t c = a, d; c < b; c = d) {
+            for (d = c; d < b && strcmp(u[d].lang, u[c].lang) == 0; d++) {}
+            size_t df = u[c].lang[0] ? distinct(u, c, d) + everyone : all;
+            for (size_t i = c; i < d; i++) u[i].k->idf = 1.0 / (1.0 + IDF_ALPHA * log((double)df));
+        }
+    }
+    free(u);
+    return PL_OK;
+}
+
+static pl_status index_set(struct faq_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const struct centry *c = &s->v[i];
+        s->has_fold |= c->fold && c->n_kw;
+        s->has_pat |= c->n_pat > 0;
+        for (size_t j = 0; j < c->n_kw; j++)
+            if (faq__pf_add_keyword(s->pf, c->kw[j].norm, c->fold,
+                                    (struct faq_ref){ (uint32_t)i, (uint32_t)j, 0 }) < 0) return PL_ERR_NOMEM;
+        for (size_t j = 0; j < c->n_pat; j++) {
+            char *nfc = faq__nfc(c->e.patterns[j]);
+            int rc = faq__pf_add_pattern(s->pf, nfc ? nfc : c->e.patterns[j],
+                                         (struct faq_ref){ (uint32_t)i, (uint32_t)(c->n_kw + j), 0 });
+            free(nfc);
+            if (rc < 0) return PL_ERR_NOMEM;
+        }
+    }
+    return faq__pf_finish(s->pf) < 0 || compute_idf(s) != PL_OK ? PL_ERR_NOMEM : PL_OK;
+}
+
 pl_status faq_build(const struct faq_entry *entries, size_t n, struct faq_set **out,
                     char *field, size_t field_len, char *msg, size_t msg_len)
 {
@@ -393,6 +516,11 @@ pl_status faq_build(const struct faq_entry *entries, size_t n, struct faq_set **
                      st == PL_ERR_NOMEM ? "out of memory" : why);
         faq_free(s);
         return st;
+    }
+    if (index_set(s) != PL_OK) {
+        if (msg && msg_len) snprintf(msg, msg_len, "out of memory");
+        faq_free(s);
+        return PL_ERR_NOMEM;
     }
     *out = s;
     return PL_OK;
@@ -418,113 +546,8 @@ void faq_set_thresholds(struct faq_set *s, double threshold, double margin)
     s->margin = margin >= 0 && margin < 1 ? margin : 0.2;
 }
 
-struct cand { size_t i; double score; const char *matched[FAQ_MAX_MATCHED]; size_t n_matched; };
-struct span { size_t a, b; };
-
-static int covered(const struct span *sp, size_t n, size_t a, size_t b)
+char *faq_normalise(const char *text, int fold_diacritics)
 {
-    for (size_t i = 0; i < n; i++)
-        if (sp[i].a <= a && b <= sp[i].b) return 1;
-    return 0;
-}
-
-/* Records a hit in c; returns its score. */
-static double hit(struct cand *c, const char *what, double score)
-{
-    if (c->n_matched < FAQ_MAX_MATCHED) c->matched[c->n_matched++] = what;
-    return score;
-}
-
-/* The first hit of a keyword not inside an earlier (more specific) hit: 1 and
- * its span recorded, or 0. */
-static int kw_hit(const struct faq_set *s, const pcre2_code *re, const char *t, size_t len,
-                  struct span *sp, size_t *nsp)
-{
-    for (PCRE2_SIZE start = 0; start < len; ) {
-        if (pcre2_match(re, (PCRE2_SPTR)t, len, start, 0, s->md, s->mctx) < 0) return 0;
-        const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-        if (ov[1] <= ov[0]) return 0;
-        if (!covered(sp, *nsp, ov[0], ov[1])) {
-            if (*nsp < MAX_SPANS) sp[(*nsp)++] = (struct span){ ov[0], ov[1] };
-            return 1;
-        }
-        start = ov[1];
-    }
-    return 0;
-}
-
-/* Raw score of one entry (before weight and locale); fills c's matched. */
-static double score_entry(const struct faq_set *s, const struct centry *ce, const char *t,
-                          size_t len, struct cand *c)
-{
-    struct span sp[MAX_SPANS];
-    size_t nsp = 0;
-    double score = 0;
-    for (const struct kw *k = ce->kw; k < ce->kw + ce->n_kw; k++)
-        if (kw_hit(s, k->re, t, len, sp, &nsp)) score += hit(c, k->src, k->score);
-    for (size_t k = 0; k < ce->n_pat; k++)
-        if (pcre2_match(ce->pat[k], (PCRE2_SPTR)t, len, 0, 0, s->md, s->mctx) >= 0)
-            score += hit(c, ce->e.patterns[k], PATTERN_SCORE);
-    return score;
-}
-
-static int same_language(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        int ea = !*a || *a == '-' || *a == '_', eb = !*b || *b == '-' || *b == '_';
-        if (ea || eb) return ea && eb;
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
-    }
-}
-
-/* Inserts c into a best-first list of at most FAQ_MAX_CHOICES; ties keep order. */
-static void rank(struct cand *top, size_t *n, const struct cand *c)
-{
-    size_t at = *n;
-    while (at > 0 && top[at - 1].score < c->score) at--;
-    if (at >= FAQ_MAX_CHOICES) return;
-    size_t last = *n < FAQ_MAX_CHOICES ? *n : FAQ_MAX_CHOICES - 1;
-    memmove(&top[at + 1], &top[at], (last - at) * sizeof(*top));
-    top[at] = *c;
-    if (*n < FAQ_MAX_CHOICES) (*n)++;
-}
-
-static int decide(const struct faq_set *s, const struct cand *top, size_t n,
-                  struct faq_match *out)
-{
-    if (!n) return 0;
-    out->score = top[0].score, out->n_matched = top[0].n_matched;
-    memcpy(out->matched, top[0].matched, sizeof(out->matched));
-    size_t close = 1;
-    while (close < n && top[close].score >= (1 - s->margin) * top[0].score) close++;
-    if (close == 1) { out->entry = &s->v[top[0].i].e; return 1; }
-    for (size_t i = 0; i < close; i++) out->choices[i] = &s->v[top[i].i].e;
-    out->n_choices = close;
-    return 2;
-}
-
-int faq_match(const struct faq_set *s, const char *text, const char *locale,
-              struct faq_match *out)
-{
-    memset(out, 0, sizeof(*out));
-    size_t len;
-    char *t = s && text ? faq__normalise(text, &len) : NULL;
-    if (!t) return 0;
-    if (locale && !*locale) locale = NULL;
-    /* Candidates the visitor can read, and those in another explicit language:
-     * the latter only count when none of the former passes the threshold. */
-    struct cand own[FAQ_MAX_CHOICES], other[FAQ_MAX_CHOICES];
-    size_t n_own = 0, n_other = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        const struct centry *ce = &s->v[i];
-        struct cand c = { .i = i };
-        int foreign = locale && ce->e.locale && !same_language(locale, ce->e.locale);
-        double f = !locale || !ce->e.locale ? 1.0 : foreign ? OTHER_LOCALE : SAME_LOCALE;
-        c.score = score_entry(s, ce, t, len, &c) * ce->e.weight * f;
-        if (c.score <= 0 || c.score < s->threshold) continue;
-        if (foreign) rank(other, &n_other, &c);
-        else rank(own, &n_own, &c);
-    }
-    free(t);
-    return n_own ? decide(s, own, n_own, out) : decide(s, other, n_other, out);
+    size_t n;
+    return text ? faq__norm(text, strlen(text), fold_diacritics ? NORM_FOLD : 0, &n) : NULL;
 }

@@ -2,8 +2,8 @@
  * Phrase lists the bot recognises in any FAQ: asking for a person, and greeting.
  *
  * Each list is compiled once, on first use, into one PCRE2 alternation with the
- * same keyword syntax as FAQ entries ('*' = any ending, word-bounded in every
- * script). Words that are ordinary inside a longer sentence ("person", "tao",
+ * same keyword syntax and normalisation as FAQ entries ('*' = any ending,
+ * word-bounded in every script, case folded, apostrophes and punctuation aside). Words that are ordinary inside a longer sentence ("person", "tao",
  * "хүн") only count when they are nearly the whole message.
  */
 #include <pthread.h>
@@ -64,8 +64,11 @@ static void add_alternatives(struct sb *b, const char *const *v, size_t n)
     faq__sb_add(b, "(?:");
     for (size_t i = 0; i < n; i++) {
         int words, letters;
+        size_t len;
+        char *kw = faq__norm(v[i], strlen(v[i]), NORM_STAR, &len);
         if (i) faq__sb_add(b, "|");
-        if (faq__kw_regex(b, v[i], &words, &letters) < 0) b->oom = 1;   /* table typo */
+        if (!kw || faq__kw_regex(b, kw, &words, &letters) < 0) b->oom = 1;   /* table typo */
+        free(kw);
     }
     faq__sb_add(b, ")");
 }
@@ -73,7 +76,7 @@ static void add_alternatives(struct sb *b, const char *const *v, size_t n)
 static pcre2_code *human_re, *greeting_re;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* Short messages: at most `words` words (normalised text has single spaces). */
+/* Short messages: at most `words` words (keyword form has single spaces). */
 static void short_message(struct sb *b, int words)
 {
     char lead[64];
@@ -104,7 +107,7 @@ static int matches(pcre2_code **re, const char *text)
 {
     pthread_once(&once, compile_lists);
     size_t len;
-    char *t = *re && text ? faq__normalise(text, &len) : NULL;
+    char *t = *re && text ? faq__norm(text, strlen(text), 0, &len) : NULL;
     if (!t) return 0;
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
     int rc = md ? pcre2_match(*re, (PCRE2_SPTR)t, len, 0, 0, md, NULL) : -1;

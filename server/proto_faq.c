@@ -6,7 +6,7 @@
  * sees the first bad field by name: field "[3].keywords[0]", message "must be a
  * string" (the message never repeats the field, as in proto_rest.c).
  * Unknown fields are ignored so newer files still load. `locale: null` counts as
- * absent.
+ * absent, and so does `fold_diacritics: null` (the server's default applies).
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -73,6 +73,16 @@ static pl_status get_weight(json_t *o, double *w, const struct err *e)
     return PL_OK;
 }
 
+static pl_status get_fold(json_t *o, int *fold, const struct err *e)
+{
+    json_t *v = json_object_get(o, "fold_diacritics");
+    *fold = FAQ_FOLD_DEFAULT;
+    if (!v || json_is_null(v)) return PL_OK;
+    if (!json_is_boolean(v)) return fail(e, "fold_diacritics", "must be true or false");
+    *fold = json_is_true(v) ? FAQ_FOLD_ON : FAQ_FOLD_OFF;
+    return PL_OK;
+}
+
 /* Shape first, then content; `out` is freed on failure. */
 static pl_status decode_object(json_t *o, struct faq_entry *out, const struct err *e)
 {
@@ -86,6 +96,7 @@ static pl_status decode_object(json_t *o, struct faq_entry *out, const struct er
         (st = get_strv(o, "keywords", &out->keywords, &out->n_keywords, e)) ||
         (st = get_strv(o, "patterns", &out->patterns, &out->n_patterns, e)) ||
         (st = get_weight(o, &out->weight, e)) ||
+        (st = get_fold(o, &out->fold_diacritics, e)) ||
         (st = faq_validate(out, e->field, e->field_len, e->msg, e->msg_len))) {
         if (st == PL_ERR_NOMEM) fail(e, "", "out of memory");
         faq_entry_free(out);
@@ -185,6 +196,9 @@ char *proto_faq_encode(const struct faq_entry *e)
     bad = bad || json_object_set_new(o, "keywords", strv_json(e->keywords, e->n_keywords)) < 0;
     bad = bad || json_object_set_new(o, "patterns", strv_json(e->patterns, e->n_patterns)) < 0;
     if (e->weight != 1.0) bad = bad || json_object_set_new(o, "weight", json_real(e->weight)) < 0;
+    if (e->fold_diacritics != FAQ_FOLD_DEFAULT)
+        bad = bad || json_object_set_new(o, "fold_diacritics",
+                                         json_boolean(e->fold_diacritics == FAQ_FOLD_ON)) < 0;
     char *s = bad ? NULL : json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
