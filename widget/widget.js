@@ -321,7 +321,8 @@
 
   var S = {
     open: false, state: null, agentName: null, unread: 0, lastRead: 0, lastBot: null,
-    feedbackGiven: {}, pendingEls: {}, seqEls: {}, typingOff: null, typingSent: 0, typingIdle: null,
+    feedbackGiven: {}, pendingEls: {}, seqEls: {}, history: {}, typingOff: null, typingSent: 0,
+    typingIdle: null,
     rated: load(K.rated, null)
   };
 
@@ -383,6 +384,7 @@
     var p = m.id && S.pendingEls[m.id];
     if (p) { p.remove(); delete S.pendingEls[m.id]; }
     S.seqEls[m.seq] = n;
+    S.history[m.seq] = m;
     insertStored(n);
     var role = m.author && m.author.role;
     if (role === 'bot' && m.faq) S.lastBot = m;
@@ -421,7 +423,7 @@
   });
   Conn.on('reset', function () {
     while (log.firstChild) log.removeChild(log.firstChild);
-    S.seqEls = {}; S.pendingEls = {}; S.lastRead = 0; S.lastBot = null; S.lastMsg = null;
+    S.seqEls = {}; S.pendingEls = {}; S.history = {}; S.lastRead = 0; S.lastBot = null; S.lastMsg = null;
     S.feedbackGiven = {}; S.agentName = null;
   });
   Conn.on('welcome', function (f) {
@@ -504,9 +506,27 @@
     } }));
   }
 
+  /* The visitor keeps their own copy: plain text, built from what this tab holds. */
+  function downloadTranscript() {
+    var names = { visitor: 'You', bot: 'Bot', system: '' };
+    var lines = Object.keys(S.history).map(Number).sort(function (a, b) { return a - b; })
+      .map(function (seq) {
+        var m = S.history[seq], role = (m.author && m.author.role) || '';
+        var who = role === 'agent' ? ((m.author && m.author.name) || 'Agent') : names[role];
+        return '[' + new Date(m.ts || Date.now()).toISOString().replace('T', ' ').slice(0, 16) + '] ' +
+          (who ? who + ': ' : '') + m.text;
+      });
+    var blob = new Blob([CFG.title + '\n\n' + lines.join('\n') + '\n'], { type: 'text/plain' });
+    var a = el('a', { href: URL.createObjectURL(blob), download: 'chat-transcript.txt' });
+    root.appendChild(a); a.click(); a.remove();
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
+  }
+
   function showClosed(rated) {
     while (closedBox.firstChild) closedBox.removeChild(closedBox.firstChild);
     closedBox.hidden = false;
+    closedBox.appendChild(el('button', { type: 'button', text: 'Download transcript',
+      onclick: downloadTranscript }));
     var newBtn = el('button', { type: 'button', class: 'primary', text: 'Start a new conversation',
       onclick: function () {
         if (!Conn.ready) return;

@@ -275,6 +275,17 @@ await step('dashboard: Close conversation; the widget asks for a rating', async 
   await agent.locator('#closed-list button').first().waitFor({ timeout: WAIT });
 });
 
+await step('widget: the visitor downloads the transcript of the closed chat', async () => {
+  const [download] = await Promise.all([
+    visitor.waitForEvent('download', { timeout: WAIT }),
+    visitor.getByRole('button', { name: 'Download transcript', exact: true }).click(),
+  ]);
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(await download.path(), 'utf8');
+  check(text.includes(REPLY), `the agent's reply is missing from: ${text.slice(0, 300)}`);
+  check(/You: /.test(text) && /Bot: /.test(text), 'authors are missing');
+});
+
 await step('widget: the visitor rates and starts a new conversation', async () => {
   await visitor.getByRole('button', { name: '5 out of 5' }).click();
   await visitor.getByRole('textbox', { name: 'Comment (optional)' }).fill('Quick and friendly');
