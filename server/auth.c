@@ -37,3 +37,21 @@ int auth_equal(const char *a, const char *b, size_t n)
 {
     return sodium_memcmp(a, b, n) == 0;
 }
+
+int auth_verify_identity(const char *secret, const char *user_id, const char *user_hash)
+{
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    size_t got = 0;
+    if (!secret || !*secret || !user_id || !*user_id || !user_hash ||
+        strlen(user_hash) != 2 * sizeof(mac) ||
+        sodium_hex2bin(mac, sizeof(mac), user_hash, strlen(user_hash), NULL, &got, NULL) ||
+        got != sizeof(mac))
+        return 0;
+    /* The streaming API takes a key of any length, as sites' HMAC libraries do. */
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)user_id, strlen(user_id));
+    unsigned char want[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_final(&st, want);
+    return sodium_memcmp(want, mac, sizeof(mac)) == 0;
+}

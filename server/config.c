@@ -44,6 +44,11 @@ static const struct opt opts[] = {
      "unanswered questions before the bot hands over to a person (default 2)", INT(bot_misses, 1, 100)},
     {"agent-grace", "PARLEY_AGENT_GRACE", "SECS",
      "how long a disconnected agent keeps their conversations (default 60)", INT(agent_grace, 0, 86400)},
+    {"identity-secret", "PARLEY_IDENTITY_SECRET", "SECRET",
+     "key for signed visitor identities (user_id + HMAC-SHA256 from the site's server)",
+     STR(identity_secret)},
+    {"require-identity", "PARLEY_REQUIRE_IDENTITY", "0|1",
+     "1: refuse visitors without a valid signed identity (default 0)", INT(require_identity, 0, 1)},
     {"session-hours", "PARLEY_SESSION_HOURS", "N", "agent session lifetime (default 12)", INT(session_hours, 1, 24 * 365)},
     {"durability", "PARLEY_DURABILITY", "full|normal",
      "SQLite synchronous mode for commits (default full)", OPT_DURABILITY,
@@ -208,6 +213,10 @@ int config_parse(int argc, char **argv, struct config *c)
         fprintf(stderr, "parley: --bus %s: only 'local' is supported by this build\n", c->bus);
         goto fail;
     }
+    if (c->require_identity && !c->identity_secret) {
+        fprintf(stderr, "parley: --require-identity needs --identity-secret\n");
+        goto fail;
+    }
     if (default_web_root(c, argv[0]))
         goto fail;
     return 0;
@@ -233,5 +242,6 @@ void config_free(struct config *c)
     free(c->web_root);
     free(c->admin_email);
     free(c->admin_password);
+    free(c->identity_secret);
     memset(c, 0, sizeof(*c));
 }

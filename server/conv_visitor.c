@@ -19,6 +19,7 @@
 struct hello_ctx {
     uint64_t conn;
     int64_t last_seq;
+    char visitor_id[40];
     char token[AUTH_TOKEN_LEN + 1];
     char *id;
 };
@@ -141,7 +142,8 @@ static void remember_profile(struct conn *c, const struct proto_cmd *cmd)
     }
 }
 
-static void hello_new(struct conn *c, const struct proto_cmd *cmd)
+/* user_id: a verified site identity for the new visitor, or NULL. */
+static void hello_new(struct conn *c, const struct proto_cmd *cmd, const char *user_id)
 {
     struct hello_ctx *h = calloc(1, sizeof(*h));
     if (!h || auth_new_token(h->token)) {
@@ -152,7 +154,7 @@ static void hello_new(struct conn *c, const struct proto_cmd *cmd)
     h->conn = c->id;
     h->id = conv_strdup(cmd->id);
     struct store_new_visitor nv = {.name = cmd->name, .email = cmd->email,
-                                   .locale = cmd->locale, .page = cmd->page};
+                                   .locale = cmd->locale, .page = cmd->page, .user_id = user_id};
     auth_hash_token(h->token, nv.token_hash);
     c->busy = 1;
     if (store_create_visitor(conv_store(), &nv, opened, h) != PL_OK) {
@@ -192,17 +194,113 @@ static void hello_resume(struct conn *c, const struct proto_cmd *cmd)
     store_visitor_free(&v);
 }
 
+/* ---- signed identities: one person on every device ---- */
+
+/* The identified visitor on a new device: it gets a token of its own. */
+static void device_added(void *arg, const struct store_result *r)
+{
+    struct hello_ctx *h = arg;
+    struct conn *c = conn_find(h->conn);
+    struct store_conversation conv = {0};
+    if (c) {
+        c->busy = 0;
+        if (r->status != PL_OK ||
+            store_latest_conversation(conv_store(), h->visitor_id, &conv) != PL_OK) {
+            conv_send_error(c, h->id, pl_status_code(PL_ERR_STORE), "could not load the conversation");
+        } else {
+            snprintf(c->visitor_id, sizeof(c->visitor_id), "%s", h->visitor_id);
+            snprintf(c->conv_id, sizeof(c->conv_id), "%s", conv.id);
+            send_welcome(c, h->id, h->token, 0);
+        }
+    }
+    store_conversation_free(&conv);
+    free(h->id);
+    free(h);
+}
+
+static void new_device(struct conn *c, const struct proto_cmd *cmd, const char *visitor_id)
+{
+    struct hello_ctx *h = calloc(1, sizeof(*h));
+    uint8_t hash[32];
+    if (!h || auth_new_token(h->token)) {
+        free(h);
+        conv_send_error(c, cmd->id, "internal_error", "out of memory");
+        return;
+    }
+    h->conn = c->id;
+    h->id = conv_strdup(cmd->id);
+    snprintf(h->visitor_id, sizeof(h->visitor_id), "%s", visitor_id);
+    auth_hash_token(h->token, hash);
+    c->busy = 1;
+    if (store_add_visitor_token(conv_store(), visitor_id, hash, device_added, h) != PL_OK) {
+        c->busy = 0;
+        free(h->id);
+        free(h);
+        conv_send_error(c, cmd->id, pl_status_code(PL_ERR_STORE), "could not load the conversation");
+    }
+}
+
+/* The visitor the token names, or "" (unknown token, or none). */
+static void token_visitor(const char *token, char out[40], int *has_user)
+{
+    struct store_visitor v = {0};
+    uint8_t hash[32];
+    out[0] = '\0';
+    *has_user = 0;
+    if (!token)
+        return;
+    auth_hash_token(token, hash);
+    if (store_visitor_by_token(conv_store(), hash, &v) == PL_OK) {
+        snprintf(out, 40, "%s", v.id);
+        *has_user = v.user_id != NULL;
+    }
+    store_visitor_free(&v);
+}
+
+/* A verified identity decides who the visitor is: the same person on every
+ * device, or an anonymous visitor who has just signed in on the site. */
+static void hello_identified(struct conn *c, const struct proto_cmd *cmd)
+{
+    struct store_visitor v = {0};
+    char by_token[40];
+    int token_has_user;
+    token_visitor(cmd->token, by_token, &token_has_user);
+    pl_status s = store_visitor_by_user(conv_store(), cmd->user_id, &v);
+    if (s == PL_OK && !strcmp(v.id, by_token)) {
+        hello_resume(c, cmd);                       /* this device, already linked */
+    } else if (s == PL_OK) {
+        new_device(c, cmd, v.id);
+    } else if (s == PL_ERR_NOT_FOUND && by_token[0] && !token_has_user) {
+        store_link_visitor(conv_store(), by_token, cmd->user_id, ignore_result, NULL);
+        hello_resume(c, cmd);
+    } else if (s == PL_ERR_NOT_FOUND) {
+        hello_new(c, cmd, cmd->user_id);
+    } else {
+        conv_send_error(c, cmd->id, pl_status_code(s), "could not load the visitor");
+    }
+    store_visitor_free(&v);
+}
+
 static void hello(struct conn *c, const struct proto_cmd *cmd)
 {
+    const struct conv_options *o = conv_options();
     if (c->ready || c->busy) {
         conv_send_error(c, cmd->id, "bad_request", "hello was already sent on this connection");
         return;
     }
     remember_profile(c, cmd);
-    if (cmd->token)
+    int signed_hello = o->identity_secret && (cmd->user_id || cmd->user_hash);
+    if (signed_hello && !auth_verify_identity(o->identity_secret, cmd->user_id, cmd->user_hash)) {
+        conv_send_error(c, cmd->id, "unauthorized", "the signed identity (user_id, user_hash) does not verify");
+    } else if (!signed_hello && o->require_identity) {
+        conv_send_error(c, cmd->id, "unauthorized", "this site requires a signed identity (user_id, user_hash)");
+    } else if (signed_hello) {
+        hello_identified(c, cmd);
+    } else if (cmd->token) {
         hello_resume(c, cmd);
-    else
-        hello_new(c, cmd);
+    } else {
+        hello_new(c, cmd, NULL);
+    }
 }
 
 static void message_stored(void *arg, const struct store_result *r)

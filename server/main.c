@@ -152,7 +152,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct store *st = NULL;
     const char *db = config_sqlite_path(&cfg);
-    struct conv_options copt = {cfg.rate_limit, cfg.bot_misses, cfg.session_hours};
+    struct conv_options copt = {cfg.rate_limit, cfg.bot_misses, cfg.session_hours,
+                                cfg.identity_secret, cfg.require_identity};
     /* A person types a few messages a second at most, whatever the tab count. */
     struct limit_options lopt = {cfg.max_conns_per_ip,
                                  cfg.rate_limit ? (cfg.rate_limit >= 8 ? cfg.rate_limit / 4.0 : 2.0) : 0};

@@ -105,7 +105,9 @@ static pl_status decode_fields(json_t *root, struct proto_cmd *c, struct decode_
             (s = get_str(root, "email", 0, 254, &c->email, e)) ||
             (s = get_str(root, "locale", 0, 35, &c->locale, e)) ||
             (s = get_str(root, "page", 0, 2048, &c->page, e)) ||
-            (s = get_str(root, "conversation", 0, 64, &c->conversation, e)))
+            (s = get_str(root, "conversation", 0, 64, &c->conversation, e)) ||
+            (s = get_str(root, "user_id", 0, 128, &c->user_id, e)) ||
+            (s = get_str(root, "user_hash", 0, 128, &c->user_hash, e)))
             return s;
         return PL_OK;
     }

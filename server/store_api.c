@@ -19,6 +19,7 @@ pl_status store_create_visitor(struct store *st, const struct store_new_visitor 
     o->u.vis.email = store_op_dup(o, in->email);
     o->u.vis.locale = store_op_dup(o, in->locale);
     o->u.vis.page = store_op_dup(o, in->page);
+    o->u.vis.user_id = store_op_dup(o, in->user_id);
     return store_enqueue(st, o);
 }
 

@@ -28,7 +28,9 @@ enum rstmt {
     R_LIST_ANY, R_LIST_STATE, R_LIST_AGENT, R_LIST_STATE_AGENT,
     R_MSGS, R_MSGS_NOTES, R_AGENT_BY_EMAIL, R_AGENT_BY_ID, R_AGENTS, R_AGENT_COUNT,
     R_SESSION_AGENT, R_FAQ_LIST, R_KPI_ROWS, R_OPEN_COUNTS,
-    R_SETTINGS, R_QUEUE, R_AGENT_LOADS, R_QUEUE_WAITS, R__COUNT
+    R_SETTINGS, R_QUEUE, R_AGENT_LOADS, R_QUEUE_WAITS, R_VISITOR_BY_USER,
+    R_UNANSWERED, R_DRAFTS,   /* store_faq_admin.c */
+    R__COUNT
 };
 
 /* Write-connection statements. */
@@ -39,14 +41,20 @@ enum wstmt {
     W_TO_QUEUE, W_CLAIM, W_TRANSFER_TO, W_TRANSFER_QUEUE, W_CLOSE,
     W_FEEDBACK, W_RATE, W_INSERT_AGENT, W_INSERT_SESSION, W_DELETE_SESSION,
     W_PURGE_SESSIONS, W_FAQ_INSERT, W_FAQ_UPSERT, W_FAQ_DELETE, W_FAQ_CLEAR,
-    W_UPDATE_AGENT, W_DELETE_AGENT_SESSIONS, W_SETTING_PUT, W__COUNT
+    W_UPDATE_AGENT, W_DELETE_AGENT_SESSIONS, W_SETTING_PUT, W_ADD_VISITOR_TOKEN,
+    W_LINK_VISITOR,
+    W_UNANSWERED_ADD, W_UNANSWERED_PRUNE, W_UNANSWERED_DELETE,   /* store_faq_admin.c */
+    W_DRAFT_ADD, W_DRAFT_DELETE,
+    W__COUNT
 };
 
 enum op_kind {
     OP_CREATE_VISITOR, OP_TOUCH_VISITOR, OP_START_CONV, OP_APPEND, OP_STATE,
     OP_FEEDBACK, OP_RATE, OP_CREATE_AGENT, OP_CREATE_SESSION, OP_DELETE_SESSION,
     OP_FAQ_PUT, OP_FAQ_DELETE, OP_FAQ_REPLACE, OP_FLUSH,
-    OP_UPDATE_AGENT, OP_SETTING_PUT   /* store_routing.c */
+    OP_UPDATE_AGENT, OP_SETTING_PUT,  /* store_routing.c */
+    OP_ADD_VISITOR_TOKEN, OP_LINK_VISITOR,  /* store_identity.c */
+    OP_UNANSWERED_ADD, OP_UNANSWERED_DELETE, OP_DRAFT_ADD, OP_DRAFT_DELETE  /* store_faq_admin.c */
 };
 
 /* A start-up caller waiting for its op (store_create_agent_now...). */
@@ -66,6 +74,7 @@ struct op {
         struct store_append ap;
         struct store_state_change sc;
         struct { const char *id, *name, *email, *locale, *page; } touch;
+        struct { const char *visitor_id, *user_id; uint8_t hash[32]; } ident;
         struct { const char *conv, *comment; int64_t seq; int num; } fb; /* feedback, rate */
         struct { const char *email, *name, *role, *hash; } agent;
         struct { uint8_t hash[32]; int64_t agent_id, expires_at; } sess;
@@ -73,6 +82,8 @@ struct op {
         struct { struct store_faq_row *rows; size_t n; } faqs;  /* rows owned */
         struct { int64_t id; struct store_agent_update f; } upd;
         struct { const char *key, *value; } set;
+        struct { const char *key, *text, *locale, *conv; } una;   /* unanswered */
+        struct { const char *question, *answer, *locale, *conv; int64_t agent_id, id; } draft;
     } u;
     char *owned[OP_MAX_STRINGS];
     int n_owned, oom;
@@ -120,6 +131,12 @@ void *store_writer_main(void *arg);
 pl_status store_op_exec(struct store *st, struct op *o);
 /* store_routing.c: the same for the routing ops (OP_UPDATE_AGENT, OP_SETTING_PUT). */
 pl_status store_routing_exec(struct store *st, struct op *o);
+/* store_identity.c: the same for the identity ops. */
+pl_status store_identity_exec(struct store *st, struct op *o);
+/* store_faq_admin.c: the same for OP_UNANSWERED_* and OP_DRAFT_*. */
+pl_status store_faq_admin_exec(struct store *st, struct op *o);
+/* Most rows the unanswered table keeps (the rarest, oldest go first). */
+#define STORE_UNANSWERED_MAX 10000
 
 /* Sequential binding: the first failure sticks and b_step() reports it. */
 struct binder { sqlite3_stmt *s; int i, rc; };

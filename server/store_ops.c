@@ -90,6 +90,7 @@ static pl_status exec_create_visitor(struct store *st, struct op *o)
     b_text(&b, v->locale);
     b_text(&b, v->page);
     b_int(&b, now);
+    b_text(&b, v->user_id);
     pl_status s = run_done(st, &b, "insert visitor", NULL);
     return s != PL_OK ? s : insert_conv(st, o->res.conversation_id, o->res.visitor_id, now);
 }
@@ -478,6 +479,12 @@ pl_status store_op_exec(struct store *st, struct op *o)
     case OP_FLUSH: return PL_OK;   /* a marker: everything before it is committed */
     case OP_UPDATE_AGENT:
     case OP_SETTING_PUT: return store_routing_exec(st, o);
+    case OP_ADD_VISITOR_TOKEN:
+    case OP_LINK_VISITOR: return store_identity_exec(st, o);
+    case OP_UNANSWERED_ADD:
+    case OP_UNANSWERED_DELETE:
+    case OP_DRAFT_ADD:
+    case OP_DRAFT_DELETE: return store_faq_admin_exec(st, o);
     }
     return PL_ERR_BAD_REQUEST;
 }

@@ -20,7 +20,7 @@ typedef pl_status (*fill_fn)(sqlite3_stmt *s, void *out);
 void store_visitor_free(struct store_visitor *v)
 {
     if (!v) return;
-    free(v->id); free(v->name); free(v->email); free(v->locale); free(v->page);
+    free(v->id); free(v->name); free(v->email); free(v->locale); free(v->page); free(v->user_id);
     memset(v, 0, sizeof(*v));
 }
 
@@ -129,6 +129,7 @@ static pl_status fill_visitor(sqlite3_stmt *s, void *out)
     v->page = col_dup(s, 4, &oom);
     v->created_at = sqlite3_column_int64(s, 5);
     v->last_seen = sqlite3_column_int64(s, 6);
+    v->user_id = col_dup(s, 7, &oom);
     if (!oom) return PL_OK;
     store_visitor_free(v);
     return PL_ERR_NOMEM;
@@ -296,6 +297,13 @@ pl_status store_visitor_by_id(struct store *st, const char *id, struct store_vis
     struct binder b = b_start(st->r[R_VISITOR_BY_ID]);
     b_text(&b, id);
     return read_one(st, &b, fill_visitor, out, sizeof(*out), "visitor by id");
+}
+
+pl_status store_visitor_by_user(struct store *st, const char *user_id, struct store_visitor *out)
+{
+    struct binder b = b_start(st->r[R_VISITOR_BY_USER]);
+    b_text(&b, user_id);
+    return read_one(st, &b, fill_visitor, out, sizeof(*out), "visitor by user");
 }
 
 pl_status store_latest_conversation(struct store *st, const char *visitor_id,

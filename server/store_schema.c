@@ -124,6 +124,36 @@ const char *const store_migrations[] = {
     "CREATE INDEX conv_agent_state ON conversations(agent_id, state);"
     "CREATE INDEX events_agent ON events(agent_id, ts) WHERE agent_id IS NOT NULL;"
     "CREATE INDEX sessions_agent ON sessions(agent_id);",
+
+    /* 4: signed identities. A site-verified user id makes one visitor of every
+     * device the person uses; each device gets a token of its own. */
+    "ALTER TABLE visitors ADD COLUMN user_id TEXT;"
+    "CREATE UNIQUE INDEX visitors_user ON visitors(user_id) WHERE user_id IS NOT NULL;"
+    "CREATE TABLE visitor_tokens("
+    " token_hash BLOB PRIMARY KEY CHECK(length(token_hash) = 32),"
+    " visitor_id TEXT NOT NULL REFERENCES visitors(id),"
+    " created_at INTEGER NOT NULL);",
+
+    /* 5: growing the FAQ from traffic. The questions the bot could not answer,
+     * one row per normalised text (so wordings that differ only in case and
+     * punctuation count together), listed most frequent first; and answers
+     * agents proposed from a conversation, for an admin to turn into entries. */
+    "CREATE TABLE unanswered("
+    " key TEXT PRIMARY KEY,"
+    " text TEXT NOT NULL,"
+    " locale TEXT,"
+    " count INTEGER NOT NULL,"
+    " last_conversation TEXT,"
+    " first_at INTEGER, last_at INTEGER);"
+    "CREATE INDEX unanswered_count ON unanswered(count DESC, last_at DESC);"
+    "CREATE TABLE faq_drafts("
+    " id INTEGER PRIMARY KEY,"
+    " question TEXT NOT NULL,"
+    " answer TEXT NOT NULL,"
+    " locale TEXT,"
+    " conversation_id TEXT,"
+    " agent_id INTEGER,"
+    " created_at INTEGER);",
 };
 const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);
 
@@ -156,10 +186,13 @@ const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);
     " AND q.ts <= " e ".ts AND q.id < " e ".id ORDER BY q.ts DESC, q.id DESC LIMIT 1)"
 
 static const char *const read_sql[R__COUNT] = {
-    [R_VISITOR_BY_TOKEN] = "SELECT id, name, email, locale, page, created_at, last_seen"
-                           " FROM visitors WHERE token_hash = ?1",
-    [R_VISITOR_BY_ID] = "SELECT id, name, email, locale, page, created_at, last_seen"
-                        " FROM visitors WHERE id = ?1",
+#define VISITOR_COLS "v.id, v.name, v.email, v.locale, v.page, v.created_at, v.last_seen, v.user_id"
+    /* A visitor's first token lives on the row; other devices' in visitor_tokens. */
+    [R_VISITOR_BY_TOKEN] = "SELECT " VISITOR_COLS " FROM visitors v WHERE v.token_hash = ?1"
+                           " UNION ALL SELECT " VISITOR_COLS " FROM visitor_tokens t"
+                           " JOIN visitors v ON v.id = t.visitor_id WHERE t.token_hash = ?1 LIMIT 1",
+    [R_VISITOR_BY_ID] = "SELECT " VISITOR_COLS " FROM visitors v WHERE v.id = ?1",
+    [R_VISITOR_BY_USER] = "SELECT " VISITOR_COLS " FROM visitors v WHERE v.user_id = ?1",
     [R_LATEST_CONV] = CONV_SELECT "WHERE c.visitor_id = ?1"
                       " ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1",
     [R_GET_CONV] = CONV_SELECT "WHERE c.id = ?1",
@@ -206,6 +239,11 @@ static const char *const read_sql[R__COUNT] = {
                       " FROM events e INDEXED BY events_type_ts"
                       " WHERE e.type = 'assigned' AND wait IS NOT NULL"
                       " ORDER BY e.ts DESC, e.id DESC LIMIT ?1",
+    /* FAQ admin (store_faq_admin.c): unanswered_count is the order. */
+    [R_UNANSWERED] = "SELECT key, text, locale, count, last_conversation, first_at, last_at"
+                     " FROM unanswered ORDER BY count DESC, last_at DESC LIMIT ?1",
+    [R_DRAFTS] = "SELECT id, question, answer, locale, conversation_id, COALESCE(agent_id, 0),"
+                 " created_at FROM faq_drafts ORDER BY id DESC LIMIT ?1",
 };
 
 static const char *const write_sql[W__COUNT] = {
@@ -231,7 +269,10 @@ static const char *const write_sql[W__COUNT] = {
     [W_CONV_ROW] = "SELECT state, COALESCE(agent_id, 0) FROM conversations WHERE id = ?1",
     [W_AGENT_ACTIVE] = "SELECT 1 FROM agents WHERE id = ?1 AND active = 1",
     [W_INSERT_VISITOR] = "INSERT INTO visitors(id, token_hash, name, email, locale, page,"
-                         " created_at, last_seen) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                         " created_at, last_seen, user_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+    [W_ADD_VISITOR_TOKEN] = "INSERT INTO visitor_tokens(token_hash, visitor_id, created_at)"
+                            " VALUES(?1, ?2, ?3)",
+    [W_LINK_VISITOR] = "UPDATE visitors SET user_id = ?1 WHERE id = ?2 AND user_id IS NULL",
     [W_INSERT_CONV] = "INSERT INTO conversations(id, visitor_id, state, created_at, updated_at)"
                       " VALUES(?1, ?2, 'bot', ?3, ?3)",
     [W_EVENT] = "INSERT INTO events(conversation_id, type, agent_id, ts) VALUES(?1, ?2, ?3, ?4)",
@@ -276,6 +317,22 @@ static const char *const write_sql[W__COUNT] = {
     [W_SETTING_PUT] = "INSERT INTO settings(key, value, updated_at) VALUES(?1, ?2, ?3)"
                       " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
                       " updated_at = excluded.updated_at",
+    /* One more miss of a question: the latest wording, language and conversation
+     * win (an unknown language or conversation keeps the one known). */
+    [W_UNANSWERED_ADD] = "INSERT INTO unanswered(key, text, locale, count, last_conversation,"
+                         " first_at, last_at) VALUES(?1, ?2, ?3, 1, ?4, ?5, ?5)"
+                         " ON CONFLICT(key) DO UPDATE SET text = excluded.text,"
+                         " locale = COALESCE(excluded.locale, locale), count = count + 1,"
+                         " last_conversation = COALESCE(excluded.last_conversation,"
+                         " last_conversation), last_at = excluded.last_at RETURNING count",
+    /* Keeps the table at ?1 rows: the rarest, then the oldest, go first. */
+    [W_UNANSWERED_PRUNE] = "DELETE FROM unanswered WHERE key IN (SELECT key FROM unanswered"
+                           " ORDER BY count, last_at LIMIT"
+                           " max(0, (SELECT count(*) FROM unanswered) - ?1))",
+    [W_UNANSWERED_DELETE] = "DELETE FROM unanswered WHERE key = ?1",
+    [W_DRAFT_ADD] = "INSERT INTO faq_drafts(question, answer, locale, conversation_id, agent_id,"
+                    " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+    [W_DRAFT_DELETE] = "DELETE FROM faq_drafts WHERE id = ?1",
 };
 
 pl_status store_db_status(sqlite3 *db, int rc, const char *what)

@@ -29,7 +29,10 @@
     color: (ds.color && window.CSS && CSS.supports('color', ds.color)) ? ds.color : '#2457d6',
     left: ds.position === 'left',
     name: ds.name || null,
-    email: ds.email || null
+    email: ds.email || null,
+    /* A signed-in shopper, signed by the site's server: the same chat on every device. */
+    userId: ds.userId || null,
+    userHash: ds.userHash || null
   };
   var K = {
     token: 'parley.token.' + ORIGIN,
@@ -86,6 +89,7 @@
       if (this.token && this.convId) f.conversation = this.convId;
       if (CFG.name) f.name = String(CFG.name).slice(0, 100);
       if (CFG.email) f.email = String(CFG.email).slice(0, 254);
+      if (CFG.userId && CFG.userHash) { f.user_id = String(CFG.userId); f.user_hash = String(CFG.userHash); }
       return f;
     },
     retry: function () {

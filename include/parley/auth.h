@@ -22,6 +22,11 @@ void auth_hash_token(const char *token, uint8_t out[32]);
 int auth_hash_password(const char *password, char out[AUTH_HASH_STR_LEN]);
 /* Slow. 1 when the password matches, else 0. */
 int auth_verify_password(const char *hash, const char *password);
+/* A site's signed identity for a visitor: user_hash is the hex HMAC-SHA256 of
+ * user_id under the site's secret, computed by the site's server. 1 when it
+ * verifies (constant time); 0 for a wrong, truncated or malformed one. */
+int auth_verify_identity(const char *secret, const char *user_id, const char *user_hash);
+
 /* Constant-time compare of two strings of known length. */
 int auth_equal(const char *a, const char *b, size_t n);
 

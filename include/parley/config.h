@@ -22,6 +22,8 @@ struct config {
     enum store_durability durability;
     int session_hours;        /* agent session lifetime */
     int agent_grace;          /* seconds a disconnected agent keeps their chats */
+    char *identity_secret;    /* HMAC key for sites' signed visitor identities, or NULL */
+    int require_identity;     /* refuse visitors without a valid signed identity */
 };
 
 /* Returns 0 to run, 1 when --help/--version was printed (exit 0), -1 on a bad

@@ -20,6 +20,8 @@ struct conv_options {
     int rate_limit;          /* frames per second per connection, 0 = off */
     int bot_misses;          /* "I don't know"s before handing off */
     int session_hours;
+    const char *identity_secret; /* signed visitor identities; NULL = not used */
+    int require_identity;
 };
 
 int conv_init(struct store *st, const struct conv_options *opt);   /* 0 ok */

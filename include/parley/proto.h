@@ -30,6 +30,7 @@ struct proto_cmd {
     const char *token;                    /* NULL when null */
     int64_t last_seq;
     const char *name, *email, *locale, *page;
+    const char *user_id, *user_hash;      /* a site-signed identity */
     /* message, rating comment */
     const char *text;
     int note;

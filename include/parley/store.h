@@ -46,6 +46,7 @@ int conv_state_parse(const char *s, enum conv_state *out); /* 0 ok, -1 unknown *
 
 struct store_visitor {
     char *id, *name, *email, *locale, *page;
+    char *user_id;            /* a site-signed identity, or NULL (anonymous) */
     int64_t created_at, last_seen;
 };
 void store_visitor_free(struct store_visitor *v);
@@ -166,6 +167,7 @@ typedef void (*store_cb)(void *ctx, const struct store_result *r);
 struct store_new_visitor {
     uint8_t token_hash[32];
     const char *name, *email, *locale, *page;   /* may be NULL */
+    const char *user_id;                        /* verified site identity, or NULL */
 };
 /* Creates a visitor and their first conversation (state bot). Result:
  * visitor_id, conversation_id, ts. */
@@ -242,6 +244,18 @@ pl_status store_faq_put(struct store *st, const char *id, const char *json, int 
                         store_cb cb, void *ctx);
 pl_status store_faq_delete(struct store *st, const char *id, store_cb cb, void *ctx);
 
+/* ---- signed identities (migration 4) ---- */
+/* The visitor a site's verified user id belongs to. */
+pl_status store_visitor_by_user(struct store *st, const char *user_id, struct store_visitor *out);
+/* Another device's token for the same visitor (store_visitor_by_token finds it). */
+pl_status store_add_visitor_token(struct store *st, const char *visitor_id,
+                                  const uint8_t token_hash[32], store_cb cb, void *ctx);
+/* Gives an anonymous visitor the user id they just signed in with:
+ * PL_ERR_CONFLICT when another visitor has it, PL_ERR_NOT_FOUND when this one
+ * is unknown or already has an id. */
+pl_status store_link_visitor(struct store *st, const char *visitor_id, const char *user_id,
+                             store_cb cb, void *ctx);
+
 /* ---- routing: capacity, settings, the queue ----
  * (migration 3: agents.capacity, a settings table) */
 
@@ -314,5 +328,57 @@ void store_kpi_rows_free(struct store_kpi_rows *l);
  * assignee is that agent. One indexed query for the whole range. */
 pl_status store_kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int64_t agent_id,
                          struct store_kpi_rows *out);
+
+/* ---- FAQ admin: unanswered questions, drafts, a live import (store_faq_admin.c) ----
+ * (migration 5: the unanswered and faq_drafts tables) */
+
+/* A question the bot could not answer, counted by its normalised form. */
+struct store_unanswered {
+    char *key;                   /* the normalised text: the identity */
+    char *text;                  /* the latest original wording */
+    char *locale;                /* the language it was answered in; may be NULL */
+    int64_t count;
+    char *last_conversation;     /* may be NULL */
+    int64_t first_at, last_at;
+};
+struct store_unanswered_list { struct store_unanswered *v; size_t n; };
+void store_unanswered_list_free(struct store_unanswered_list *l);
+/* Counts one more miss of `key` (count 1 when new), keeping the latest text,
+ * locale and conversation (NULL keeps the stored one). A key longer than
+ * STORE_UNANSWERED_KEY_MAX bytes is cut there (at a character boundary), so long
+ * questions that start alike count together and a key always fits in a URL.
+ * The table keeps at most STORE_UNANSWERED_MAX questions: the rarest, then the
+ * oldest, make room. */
+#define STORE_UNANSWERED_KEY_MAX 200
+pl_status store_unanswered_add(struct store *st, const char *key, const char *text,
+                               const char *locale, const char *conv, store_cb cb, void *ctx);
+/* Most frequent first, then the most recently asked; at most `limit` (0: all). */
+pl_status store_unanswered_list(struct store *st, size_t limit, struct store_unanswered_list *out);
+/* PL_ERR_NOT_FOUND when there is no such key. */
+pl_status store_unanswered_delete(struct store *st, const char *key, store_cb cb, void *ctx);
+
+/* An FAQ entry an agent proposed from a conversation (question + their reply). */
+struct store_draft {
+    int64_t id;
+    char *question, *answer;
+    char *locale, *conversation_id;   /* may be NULL */
+    int64_t agent_id;                 /* 0: none */
+    int64_t created_at;
+};
+struct store_draft_list { struct store_draft *v; size_t n; };
+void store_draft_list_free(struct store_draft_list *l);
+/* Result: id (the new draft's) and ts (its created_at). */
+pl_status store_draft_add(struct store *st, const char *question, const char *answer,
+                          const char *locale, const char *conv, int64_t agent_id,
+                          store_cb cb, void *ctx);
+/* Newest first; at most `limit` (0: all). */
+pl_status store_draft_list(struct store *st, size_t limit, struct store_draft_list *out);
+/* PL_ERR_NOT_FOUND when there is no such draft. */
+pl_status store_draft_delete(struct store *st, int64_t id, store_cb cb, void *ctx);
+
+/* store_faq_replace_all for a running server: the rows are copied and replace
+ * the whole FAQ in one transaction on the writer, reported through cb. */
+pl_status store_faq_replace(struct store *st, const struct store_faq_row *rows, size_t n,
+                            store_cb cb, void *ctx);
 
 #endif

@@ -90,7 +90,7 @@ before(async () => {
   const d = await srv.visitor();
   await say(d, 'My parcel is late');
   await handoff(d, adminWs);
-  await delay(40);   // a longer wait than C1's, so the median and p90 differ
+  await delay(400);  // a much longer wait than C1's, so the median and p90 differ
   await ok(await adminWs.ask({ type: 'claim', conversation: d.conv }));
   await ok(await adminWs.ask({ type: 'message', conversation: d.conv, text: 'hm', note: true }));
   await closeAsVisitor(d);
@@ -162,7 +162,7 @@ test('the whole team: every number of the report', async () => {
   assert.equal(want.resolution_ms.count, 4);
   const { by_day: byDay, ...total } = r.body;
   assert.deepEqual(total, { from, to, agent: null, ...want });
-  assert.ok(want.queue_wait_ms.p90 >= want.queue_wait_ms.median + 40, 'C1 waited less than D');
+  assert.ok(want.queue_wait_ms.p90 >= want.queue_wait_ms.median + 200, 'C1 waited less than D');
   if (from === to) {
     assert.deepEqual(byDay, [{ date: from, ...want }]);
   } else {   // the test ran across midnight UTC: each day has its own conversations

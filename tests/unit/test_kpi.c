@@ -291,7 +291,8 @@ static void check_plan(void)
 static const char fixture[] =
     "INSERT INTO agents(id, email, name, role, password_hash, active, created_at) VALUES(2, 'a2@x', 'A2', 'agent', 'h', 1, 0),"
     " (3, 'a3@x', 'A3', 'agent', 'h', 1, 0);"
-    "INSERT INTO visitors VALUES('v1', randomblob(32), NULL, NULL, NULL, NULL, 0, 0),"
+    "INSERT INTO visitors(id, token_hash, name, email, locale, page, created_at, last_seen)"
+    " VALUES('v1', randomblob(32), NULL, NULL, NULL, NULL, 0, 0),"
     " ('v2', randomblob(32), NULL, NULL, NULL, NULL, 0, 0),"
     " ('v3', randomblob(32), NULL, NULL, NULL, NULL, 0, 0);"
     "INSERT INTO conversations(id, visitor_id, state, agent_id, created_at, queued_at,"

@@ -168,7 +168,7 @@ static void test_migration(void)
 {
     struct store *st = open_fresh("fresh.db");
     store_close(st);
-    CHECK(q_int("PRAGMA user_version", NULL) == 3);
+    CHECK(q_int("PRAGMA user_version", NULL) == store_migration_count);
     CHECK(q_int("SELECT count(*) FROM sqlite_master WHERE name IN ('settings', 'conv_queue',"
                 " 'conv_agent_state', 'events_agent', 'sessions_agent')", NULL) == 5);
     remove_db("fresh.db");
@@ -186,7 +186,7 @@ static void test_migration(void)
     sqlite3_close(db);
     st = NULL;
     CHECK(store_open(db_path, STORE_DURABILITY_NORMAL, &st) == PL_OK);
-    CHECK(q_int("PRAGMA user_version", NULL) == 3);
+    CHECK(q_int("PRAGMA user_version", NULL) == store_migration_count);
     struct store_agent a;
     CHECK(store_agent_by_id(st, 7, &a) == PL_OK);
     CHECK(a.capacity == 5 && a.active == 1 && a.created_at == 1);
