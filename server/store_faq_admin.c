@@ -1,0 +1,299 @@
+/*
+ * Store: what the admin needs to grow the FAQ from real traffic. The questions
+ * the bot could not answer (counted per normalised text, so "Do you sell
+ * ELEPHANTS?" and "do you sell elephants" are one question asked twice), the
+ * drafts agents make from a conversation, and replacing the whole FAQ while the
+ * server runs (an import). Apart from store_ops.c for the same reason as
+ * store_routing.c: each file stays a readable size; store_op_exec dispatches here.
+ *
+ * The unanswered table is fed by visitors, so it is bounded: a new question that
+ * takes it past STORE_UNANSWERED_MAX pushes out the rarest, oldest one in the
+ * same savepoint. The import reuses OP_FAQ_REPLACE (store_ops.c runs it and
+ * store_op_free frees its rows), so only its enqueueing lives here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "store_internal.h"
+
+/* Steps a statement expected to return no row; *changed (may be NULL) gets
+ * sqlite3_changes(). */
+static pl_status run_done(struct store *st, struct binder *b, const char *what, int *changed)
+{
+    int rc = b_step(b);
+    sqlite3_reset(b->s);
+    if (rc != SQLITE_DONE) return store_db_status(st->wdb, rc, what);
+    if (changed) *changed = sqlite3_changes(st->wdb);
+    return PL_OK;
+}
+
+/* ---- on the writer thread ---- */
+
+static pl_status exec_unanswered_add(struct store *st, struct op *o)
+{
+    int64_t now = pl_now_ms();
+    struct binder b = b_start(st->w[W_UNANSWERED_ADD]);
+    b_text(&b, o->u.una.key);
+    b_text(&b, o->u.una.text);
+    b_text(&b, o->u.una.locale);
+    b_text(&b, o->u.una.conv);
+    b_int(&b, now);
+    int rc = b_step(&b);
+    int64_t count = rc == SQLITE_ROW ? sqlite3_column_int64(b.s, 0) : 0;
+    sqlite3_reset(b.s);
+    if (rc != SQLITE_ROW) return store_db_status(st->wdb, rc, "unanswered add");
+    o->res.id = count;
+    o->res.ts = now;
+    if (count != 1) return PL_OK;           /* an existing row: the table did not grow */
+    b = b_start(st->w[W_UNANSWERED_PRUNE]);
+    b_int(&b, STORE_UNANSWERED_MAX);
+    return run_done(st, &b, "unanswered prune", NULL);
+}
+
+static pl_status exec_unanswered_delete(struct store *st, struct op *o)
+{
+    struct binder b = b_start(st->w[W_UNANSWERED_DELETE]);
+    b_text(&b, o->u.una.key);
+    int changed = 0;
+    pl_status s = run_done(st, &b, "unanswered delete", &changed);
+    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+}
+
+static pl_status exec_draft_add(struct store *st, struct op *o)
+{
+    int64_t now = pl_now_ms();
+    struct binder b = b_start(st->w[W_DRAFT_ADD]);
+    b_text(&b, o->u.draft.question);
+    b_text(&b, o->u.draft.answer);
+    b_text(&b, o->u.draft.locale);
+    b_text(&b, o->u.draft.conv);
+    b_int_or_null(&b, o->u.draft.agent_id);
+    b_int(&b, now);
+    int rc = b_step(&b);
+    if (rc == SQLITE_ROW) o->res.id = sqlite3_column_int64(b.s, 0);
+    sqlite3_reset(b.s);
+    o->res.ts = now;
+    return rc == SQLITE_ROW ? PL_OK : store_db_status(st->wdb, rc, "draft add");
+}
+
+static pl_status exec_draft_delete(struct store *st, struct op *o)
+{
+    struct binder b = b_start(st->w[W_DRAFT_DELETE]);
+    b_int(&b, o->u.draft.id);
+    int changed = 0;
+    pl_status s = run_done(st, &b, "draft delete", &changed);
+    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+}
+
+pl_status store_faq_admin_exec(struct store *st, struct op *o)
+{
+    switch (o->kind) {
+    case OP_UNANSWERED_ADD: return exec_unanswered_add(st, o);
+    case OP_UNANSWERED_DELETE: return exec_unanswered_delete(st, o);
+    case OP_DRAFT_ADD: return exec_draft_add(st, o);
+    case OP_DRAFT_DELETE: return exec_draft_delete(st, o);
+    default: return PL_ERR_BAD_REQUEST;
+    }
+}
+
+/* ---- the asynchronous API ---- */
+
+pl_status store_unanswered_add(struct store *st, const char *key, const char *text,
+                               const char *locale, const char *conv, store_cb cb, void *ctx)
+{
+    if (!st || !key || !*key || !text) return PL_ERR_BAD_REQUEST;
+    char cut[STORE_UNANSWERED_KEY_MAX + 1];
+    size_t n = strlen(key);
+    if (n > STORE_UNANSWERED_KEY_MAX) {
+        n = STORE_UNANSWERED_KEY_MAX;
+        while (n > 0 && ((unsigned char)key[n] & 0xC0) == 0x80) n--;   /* not mid-character */
+        while (n > 0 && key[n - 1] == ' ') n--;
+        if (!n) return PL_ERR_BAD_REQUEST;
+        memcpy(cut, key, n);
+        cut[n] = '\0';
+        key = cut;
+    }
+    struct op *o = store_op_new(OP_UNANSWERED_ADD, cb, ctx);
+    if (!o) return PL_ERR_NOMEM;
+    o->u.una.key = store_op_dup(o, key);
+    o->u.una.text = store_op_dup(o, text);
+    o->u.una.locale = store_op_dup(o, locale);
+    o->u.una.conv = store_op_dup(o, conv);
+    return store_enqueue(st, o);
+}
+
+pl_status store_unanswered_delete(struct store *st, const char *key, store_cb cb, void *ctx)
+{
+    if (!st || !key) return PL_ERR_BAD_REQUEST;
+    struct op *o = store_op_new(OP_UNANSWERED_DELETE, cb, ctx);
+    if (!o) return PL_ERR_NOMEM;
+    o->u.una.key = store_op_dup(o, key);
+    return store_enqueue(st, o);
+}
+
+pl_status store_draft_add(struct store *st, const char *question, const char *answer,
+                          const char *locale, const char *conv, int64_t agent_id,
+                          store_cb cb, void *ctx)
+{
+    if (!st || !question || !answer) return PL_ERR_BAD_REQUEST;
+    struct op *o = store_op_new(OP_DRAFT_ADD, cb, ctx);
+    if (!o) return PL_ERR_NOMEM;
+    o->u.draft.question = store_op_dup(o, question);
+    o->u.draft.answer = store_op_dup(o, answer);
+    o->u.draft.locale = store_op_dup(o, locale);
+    o->u.draft.conv = store_op_dup(o, conv);
+    o->u.draft.agent_id = agent_id;
+    return store_enqueue(st, o);
+}
+
+pl_status store_draft_delete(struct store *st, int64_t id, store_cb cb, void *ctx)
+{
+    if (!st) return PL_ERR_BAD_REQUEST;
+    struct op *o = store_op_new(OP_DRAFT_DELETE, cb, ctx);
+    if (!o) return PL_ERR_NOMEM;
+    o->u.draft.id = id;
+    return store_enqueue(st, o);
+}
+
+pl_status store_faq_replace(struct store *st, const struct store_faq_row *rows, size_t n,
+                            store_cb cb, void *ctx)
+{
+    if (!st || (n && !rows)) return PL_ERR_BAD_REQUEST;
+    struct op *o = store_op_new(OP_FAQ_REPLACE, cb, ctx);
+    if (!o) return PL_ERR_NOMEM;
+    /* store_op_free frees u.faqs.rows (and the n rows filled) for this kind. */
+    o->u.faqs.rows = calloc(n ? n : 1, sizeof(*o->u.faqs.rows));
+    int oom = !o->u.faqs.rows;
+    for (size_t i = 0; !oom && i < n; i++) {
+        struct store_faq_row *r = &o->u.faqs.rows[i];
+        r->id = strdup(rows[i].id);
+        r->json = strdup(rows[i].json);
+        o->u.faqs.n = i + 1;
+        oom = !r->id || !r->json;
+    }
+    if (oom) {
+        store_op_free(o);
+        return PL_ERR_NOMEM;
+    }
+    return store_enqueue(st, o);
+}
+
+/* ---- synchronous reads (loop thread) ---- */
+
+/* A copy of a text column (NULL stays NULL); *oom = 1 when the copy fails. */
+static char *col_dup(sqlite3_stmt *s, int i, int *oom)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    if (!t) {
+        if (sqlite3_column_type(s, i) != SQLITE_NULL) *oom = 1;
+        return NULL;
+    }
+    char *c = strdup((const char *)t);
+    if (!c) *oom = 1;
+    return c;
+}
+
+static int64_t sql_limit(size_t limit)
+{
+    return limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit;
+}
+
+static void unanswered_free(struct store_unanswered *u)
+{
+    free(u->key); free(u->text); free(u->locale); free(u->last_conversation);
+    memset(u, 0, sizeof(*u));
+}
+
+void store_unanswered_list_free(struct store_unanswered_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) unanswered_free(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+static void draft_free(struct store_draft *d)
+{
+    free(d->question); free(d->answer); free(d->locale); free(d->conversation_id);
+    memset(d, 0, sizeof(*d));
+}
+
+void store_draft_list_free(struct store_draft_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) draft_free(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+/* Room for one more element of `size` bytes in v (holding n of *cap): v itself,
+ * or its larger copy, or NULL (v is then still valid). */
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap) return v;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *p = realloc(v, c * size);
+    if (p) *cap = c;
+    return p;
+}
+
+pl_status store_unanswered_list(struct store *st, size_t limit, struct store_unanswered_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct binder b = b_start(st->r[R_UNANSWERED]);
+    b_int(&b, sql_limit(limit));
+    size_t cap = 0;
+    pl_status s = PL_OK;
+    int rc;
+    while ((rc = b_step(&b)) == SQLITE_ROW) {
+        struct store_unanswered *v = grow(out->v, out->n, &cap, sizeof(*out->v));
+        if (!v) { s = PL_ERR_NOMEM; break; }
+        out->v = v;
+        struct store_unanswered *u = &out->v[out->n];
+        int oom = 0;
+        memset(u, 0, sizeof(*u));
+        u->key = col_dup(b.s, 0, &oom);
+        u->text = col_dup(b.s, 1, &oom);
+        u->locale = col_dup(b.s, 2, &oom);
+        u->count = sqlite3_column_int64(b.s, 3);
+        u->last_conversation = col_dup(b.s, 4, &oom);
+        u->first_at = sqlite3_column_int64(b.s, 5);
+        u->last_at = sqlite3_column_int64(b.s, 6);
+        out->n++;                          /* filled or not, the list free frees it */
+        if (oom) { s = PL_ERR_NOMEM; break; }
+    }
+    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "unanswered list");
+    sqlite3_reset(b.s);
+    if (s != PL_OK) store_unanswered_list_free(out);
+    return s;
+}
+
+pl_status store_draft_list(struct store *st, size_t limit, struct store_draft_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct binder b = b_start(st->r[R_DRAFTS]);
+    b_int(&b, sql_limit(limit));
+    size_t cap = 0;
+    pl_status s = PL_OK;
+    int rc;
+    while ((rc = b_step(&b)) == SQLITE_ROW) {
+        struct store_draft *v = grow(out->v, out->n, &cap, sizeof(*out->v));
+        if (!v) { s = PL_ERR_NOMEM; break; }
+        out->v = v;
+        struct store_draft *d = &out->v[out->n];
+        int oom = 0;
+        memset(d, 0, sizeof(*d));
+        d->id = sqlite3_column_int64(b.s, 0);
+        d->question = col_dup(b.s, 1, &oom);
+        d->answer = col_dup(b.s, 2, &oom);
+        d->locale = col_dup(b.s, 3, &oom);
+        d->conversation_id = col_dup(b.s, 4, &oom);
+        d->agent_id = sqlite3_column_int64(b.s, 5);
+        d->created_at = sqlite3_column_int64(b.s, 6);
+        out->n++;
+        if (oom) { s = PL_ERR_NOMEM; break; }
+    }
+    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "draft list");
+    sqlite3_reset(b.s);
+    if (s != PL_OK) store_draft_list_free(out);
+    return s;
+}
