@@ -95,6 +95,11 @@ int http_static_init(const char *root)
         lwsl_err("web root %s: cannot read widget.js\n", root);
         return -1;
     }
+    snprintf(file, sizeof(file), "%s/widget.css", root);
+    if (add_page("/widget.css", file)) {
+        lwsl_err("web root %s: cannot read widget.css\n", root);
+        return -1;
+    }
     snprintf(file, sizeof(file), "%s/demo.html", root);
     if (add_page("/", file)) {
         lwsl_err("web root %s: cannot read demo.html\n", root);

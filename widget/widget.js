@@ -225,73 +225,19 @@
     catch (e) { return ''; }
   }
 
-  var CSS_TEXT = [
-    ':host{all:initial}',
-    '[hidden]{display:none!important}',
-    '*{box-sizing:border-box;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}',
-    '.launch{position:fixed;bottom:20px;' + (CFG.left ? 'left' : 'right') + ':20px;z-index:2147483000;',
-    'width:56px;height:56px;border-radius:50%;border:0;background:var(--c);color:#fff;cursor:pointer;',
-    'box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}',
-    '.launch svg{width:28px;height:28px;fill:currentColor}',
-    '.badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;',
-    'background:#d32f2f;color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}',
-    '.panel{position:fixed;bottom:88px;' + (CFG.left ? 'left' : 'right') + ':20px;z-index:2147483001;',
-    'width:370px;height:min(600px,calc(100vh - 110px));background:#fff;color:#1d1d1f;border-radius:14px;',
-    'box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden;',
-    'font-size:15px;line-height:1.4;transition:opacity .15s,transform .15s}',
-    '.panel[hidden]{display:none}',
-    'header{background:var(--c);color:#fff;padding:10px 12px;display:flex;align-items:center;gap:8px}',
-    'header h2{font-size:16px;margin:0;flex:1;font-weight:600}',
-    'header button{background:transparent;color:#fff;border:1px solid rgba(255,255,255,.6);border-radius:6px;',
-    'padding:3px 8px;font-size:13px;cursor:pointer}',
-    '.state{font-size:13px;padding:6px 12px;background:#f3f4f6;color:#444;border-bottom:1px solid #e5e7eb}',
-    '.state:empty{display:none}',
-    '.log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}',
-    '.msg{max-width:82%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere;',
-    'align-self:flex-start;background:#eef0f3}',
-    '.msg .who{display:block;font-size:11px;font-weight:600;color:#555;margin-bottom:2px}',
-    '.msg .when{display:block;font-size:10px;color:#777;margin-top:3px}',
-    '.msg.visitor{align-self:flex-end;background:var(--c);color:#fff}',
-    '.msg.visitor .when{color:rgba(255,255,255,.8)}',
-    '.msg.bot{background:#f1f5ff;border:1px solid #d6e0fb}',
-    '.msg.agent{background:#eaf7ee;border:1px solid #cde9d5}',
-    '.msg.system{align-self:center;background:none;color:#666;font-size:13px;font-style:italic;',
-    'text-align:center;padding:2px 8px}',
-    '.msg.pending{opacity:.55}',
-    '.msg.failed{outline:2px solid #d32f2f}',
-    '.choices{display:flex;flex-direction:column;gap:4px;margin-top:6px}',
-    '.quick{display:flex;flex-wrap:wrap;gap:6px;padding:0 12px 8px}',
-    '.quick:empty{display:none}',
-    'button.chip{border:1px solid var(--c);color:var(--c);background:#fff;border-radius:14px;',
-    'padding:4px 10px;font-size:13px;cursor:pointer;text-align:left}',
-    'button.chip:disabled{opacity:.5;cursor:default}',
-    '.typing{font-size:12px;color:#666;padding:0 12px 6px;min-height:0}',
-    '.typing:empty{display:none}',
-    'form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb}',
-    'textarea{flex:1;resize:none;border:1px solid #c9ccd1;border-radius:8px;padding:8px;font-size:15px;',
-    'height:42px;max-height:120px;color:#1d1d1f;background:#fff}',
-    '.send,.primary{background:var(--c);color:#fff;border:0;border-radius:8px;padding:0 14px;',
-    'font-size:14px;cursor:pointer;min-height:36px}',
-    '.closed{padding:10px 12px;border-top:1px solid #e5e7eb;display:flex;flex-direction:column;gap:8px}',
-    '.closed[hidden],.compose[hidden]{display:none}',
-    '.stars{display:flex;gap:6px}',
-    '.stars button{width:38px;height:38px;border-radius:50%;border:1px solid #c9ccd1;background:#fff;',
-    'cursor:pointer;font-size:15px}',
-    '.stars button[aria-pressed="true"]{background:var(--c);color:#fff;border-color:var(--c)}',
-    '.closed textarea{height:56px}',
-    '.closed p{margin:0}.closed p:empty{display:none}',
-    ':focus-visible{outline:3px solid #ffbf47;outline-offset:1px}',
-    '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
-    '@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}}',
-    '@media (prefers-reduced-motion:reduce){*{transition:none!important;animation:none!important}',
-    '.log{scroll-behavior:auto}}'
-  ].join('\n');
+
 
   /* ---------------- the view ---------------- */
   var host = el('parley-chat');
   var root = host.attachShadow({ mode: 'open' });
-  var style = el('style'); style.textContent = CSS_TEXT; root.appendChild(style);
+  /* Hidden until the stylesheet arrives, so the page never shows it unstyled. */
+  host.style.visibility = 'hidden';
+  var sheet = el('link', { rel: 'stylesheet', href: ORIGIN + '/widget.css' });
+  sheet.addEventListener('load', function () { host.style.visibility = ''; });
+  sheet.addEventListener('error', function () { host.style.visibility = ''; });
+  root.appendChild(sheet);
   host.style.setProperty('--c', CFG.color);
+  if (CFG.left) host.classList.add('left');
 
   var icon = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   icon.setAttribute('viewBox', '0 0 24 24'); icon.setAttribute('aria-hidden', 'true');
