@@ -8,7 +8,7 @@ DB         ?= ./data/parley.db
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 DEB_BUILD = build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev \
-            libjansson-dev libpcre2-dev libsodium-dev libunistring-dev
+            libjansson-dev libpcre2-dev libsodium-dev libunistring-dev libwebsockets-evlib-ev
 DEB_TEST  = node:nodejs npm:npm chromium fiu-utils sqlite3
 
 .PHONY: all build run test deps deps-test unit integration browser acceptance clean fuzz fuzz-build
@@ -47,7 +47,7 @@ integration:
 	@cd tests && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley PARLEY_RELEASE_BIN=$(CURDIR)/$(BUILD)/parley node --test --test-concurrency=2 integration/*.test.mjs
 
 browser:
-	@PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/flow.mjs && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/dashboard.mjs
+	@PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/flow.mjs && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/dashboard.mjs && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/faq.mjs
 
 # Fuzzing: each harness for FUZZ_SECONDS, starting from the seeds in
 # tests/fuzz/corpus/<name>; new inputs go to a scratch dir, not the repo.

@@ -193,6 +193,12 @@ void conv_bot_reply(const char *conv_id, const char *text, const char *visitor_l
         store_conversation_free(&c);
         int give_up = misses + 1 >= conv_options()->bot_misses;
         metrics_count_faq(METRIC_FAQ_MISSED);
+        /* Kept for the admin's "unanswered questions", counted by normalised text
+         * ("Do you sell ELEPHANTS?" = "do you sell elephants"); fire and forget. */
+        char *key = faq_normalise(text, 0);
+        if (key && *key)
+            store_unanswered_add(conv_store(), key, text, locale, conv_id, NULL, NULL);
+        free(key);
         bot_say(conv_id, conv_text(locale, give_up ? "give_up" : "dont_know"), NULL, 0, NULL,
                 client_id, locale, 1, give_up);
     }

@@ -318,6 +318,8 @@ static void faq_list(const struct http_req *r)
 
 static int route_faq(struct http_req *r)
 {
+    if (http_faq_admin_route(r))    /* /api/faq/unanswered, /try, /drafts, /import first */
+        return 1;
     const char *p = r->path;
     const char *id = !strncmp(p, "/api/faq/", 9) && p[9] && !strchr(p + 9, '/') ? p + 9 : NULL;
     if (strcmp(p, "/api/faq") && !id)

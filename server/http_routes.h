@@ -14,6 +14,9 @@ int http_require_agent(const struct http_req *r, int admin, struct store_agent *
 int http_settings_route(struct http_req *r);
 /* Login, agents and FAQ endpoints; 1 when the path was one of them. */
 int http_admin_route(struct http_req *r);
+/* /api/faq/unanswered, /try, /drafts, /import (http_faq_admin.c); 1 when the
+ * path and method were one of them. */
+int http_faq_admin_route(struct http_req *r);
 /* GET /api/reports/kpis (http_reports.c). */
 void http_reports_kpis(const struct http_req *r);
 

@@ -16,6 +16,7 @@ import { startTeam, resetTeam, loadTeam, onPresence, learnAgent } from './team.j
 import { initPages, route, resetPages, currentPage } from './pages.js';
 import { renderAgents, renderSettings } from './admin.js';
 import { renderReports } from './reports.js';
+import { renderFaq, initDraftAction } from './faq.js';
 import { initShortcuts } from './keys.js';
 
 const SESSION_KEY = 'parley.agent';
@@ -549,9 +550,10 @@ function init() {
   initShortcuts({ active: () => !!session && currentPage() === 'conversations', selected: () => selected, select });
   initPages({
     ctx: pageCtx,
-    render: { agents: renderAgents, settings: renderSettings, reports: renderReports },
+    render: { agents: renderAgents, settings: renderSettings, faq: renderFaq, reports: renderReports },
     showConversations: () => renderAll(),
   });
+  initDraftAction({ ctx: pageCtx, selected: () => selected });
   $('note-btn').addEventListener('click', () => sendReply(true));
   $('reply-form').addEventListener('submit', (e) => {
     e.preventDefault();

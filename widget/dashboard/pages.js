@@ -1,7 +1,7 @@
 /*
- * The top navigation: Conversations / Agents / Settings / Reports, by URL hash
- * (#/agents …) so Back and reload work. Agents and Settings are for admins only; a
- * page a user may not see falls back to Conversations.
+ * The top navigation: Conversations / Agents / Settings / FAQ / Reports, by URL hash
+ * (#/agents …) so Back and reload work. Agents, Settings and FAQ are for admins only;
+ * a page a user may not see falls back to Conversations.
  *
  * The conversation workspace is static HTML and stays alive (the socket keeps
  * feeding it); the other pages are built into #page-view when shown and dropped when
@@ -9,15 +9,30 @@
  */
 import { clear, $ } from './dom.js';
 
-const PAGES = ['conversations', 'agents', 'settings', 'reports'];
-const ADMIN_ONLY = new Set(['agents', 'settings']);
+const PAGES = ['conversations', 'agents', 'settings', 'faq', 'reports'];
+const ADMIN_ONLY = new Set(['agents', 'settings', 'faq']);
 let opts = null;      /* {ctx() -> {isAdmin,…}, render: {agents(node, ctx), …}} */
 let current = null;
 let cleanup = null;
 
 export function initPages(o) {
   opts = o;
+  addNavLink('faq', 'FAQ', 'reports');
   window.addEventListener('hashchange', () => route(true));
+}
+
+/* A nav entry the page's HTML does not have yet, before `before`'s (hidden until
+ * route() shows it to an admin). */
+function addNavLink(page, label, before) {
+  const nav = document.querySelector('#page-nav ul');
+  if (!nav || nav.querySelector(`[data-page="${page}"]`)) return;
+  const next = nav.querySelector(`[data-page="${before}"]`);
+  const li = document.createElement('li');
+  const a = document.createElement('a');
+  a.href = `#/${page}`; a.dataset.page = page; a.dataset.admin = ''; a.textContent = label;
+  li.hidden = true;
+  li.append(a);
+  nav.insertBefore(li, next ? next.parentElement : null);
 }
 
 function wanted() {
