@@ -165,33 +165,45 @@ static void hello_new(struct conn *c, const struct proto_cmd *cmd, const char *u
     }
 }
 
-static void hello_resume(struct conn *c, const struct proto_cmd *cmd)
+/* Resumes the token's visitor in their latest conversation. */
+static void resume(struct conn *c, const char *id, const char *token, const char *conversation,
+                   int64_t last_seq)
 {
     struct store *st = conv_store();
     uint8_t hash[32];
     struct store_visitor v = {0};
     struct store_conversation conv = {0};
-    auth_hash_token(cmd->token, hash);
+    auth_hash_token(token, hash);
     pl_status s = store_visitor_by_token(st, hash, &v);
     if (s == PL_OK)
         s = store_latest_conversation(st, v.id, &conv);
     if (s == PL_ERR_NOT_FOUND) {
-        conv_send_error(c, cmd->id, "invalid_token", "unknown visitor token; start with token null");
+        conv_send_error(c, id, "invalid_token", "unknown visitor token; start with token null");
     } else if (s != PL_OK) {
-        conv_send_error(c, cmd->id, pl_status_code(s), "could not load the conversation");
+        conv_send_error(c, id, pl_status_code(s), "could not load the conversation");
     } else {
         snprintf(c->visitor_id, sizeof(c->visitor_id), "%s", v.id);
         snprintf(c->conv_id, sizeof(c->conv_id), "%s", conv.id);
         /* A last_seq of an older conversation means nothing in this one. */
-        int64_t last = cmd->conversation && strcmp(cmd->conversation, conv.id) ? 0 : cmd->last_seq;
-        store_touch_visitor(st, v.id, cmd->name, cmd->email, cmd->locale, cmd->page,
-                            ignore_result, NULL);
-        if (!cmd->locale && v.locale && !c->locale)
+        int64_t last = conversation && strcmp(conversation, conv.id) ? 0 : last_seq;
+        if (v.locale && !c->locale)
             c->locale = strdup(v.locale);
-        send_welcome(c, cmd->id, cmd->token, last);
+        send_welcome(c, id, token, last);
     }
     store_conversation_free(&conv);
     store_visitor_free(&v);
+}
+
+static void hello_resume(struct conn *c, const struct proto_cmd *cmd)
+{
+    uint8_t hash[32];
+    struct store_visitor v = {0};
+    auth_hash_token(cmd->token, hash);
+    if (store_visitor_by_token(conv_store(), hash, &v) == PL_OK)
+        store_touch_visitor(conv_store(), v.id, cmd->name, cmd->email, cmd->locale, cmd->page,
+                            ignore_result, NULL);
+    store_visitor_free(&v);
+    resume(c, cmd->id, cmd->token, cmd->conversation, cmd->last_seq);
 }
 
 /* ---- signed identities: one person on every device ---- */
@@ -257,6 +269,50 @@ static void token_visitor(const char *token, char out[40], int *has_user)
     store_visitor_free(&v);
 }
 
+/* An anonymous visitor signing in: the welcome waits for the link's commit, so
+ * the same person's next device, a moment later, finds this conversation. */
+struct link_ctx { uint64_t conn; int64_t last_seq; char *id, *token, *conversation; };
+
+static void linked(void *arg, const struct store_result *r)
+{
+    struct link_ctx *l = arg;
+    struct conn *c = conn_find(l->conn);
+    if (c) {
+        c->busy = 0;
+        if (r->status != PL_OK && r->status != PL_ERR_NOT_FOUND)  /* not found: linked already */
+            conv_send_error(c, l->id, pl_status_code(r->status), "could not link the signed identity");
+        else
+            resume(c, l->id, l->token, l->conversation, l->last_seq);
+    }
+    free(l->id);
+    free(l->token);
+    free(l->conversation);
+    free(l);
+}
+
+static void link_then_resume(struct conn *c, const struct proto_cmd *cmd, const char *visitor_id)
+{
+    struct link_ctx *l = calloc(1, sizeof(*l));
+    if (!l || !(l->token = strdup(cmd->token))) {
+        free(l);
+        conv_send_error(c, cmd->id, "internal_error", "out of memory");
+        return;
+    }
+    l->conn = c->id;
+    l->last_seq = cmd->last_seq;
+    l->id = conv_strdup(cmd->id);
+    l->conversation = conv_strdup(cmd->conversation);
+    c->busy = 1;
+    if (store_link_visitor(conv_store(), visitor_id, cmd->user_id, linked, l) != PL_OK) {
+        c->busy = 0;
+        free(l->id);
+        free(l->token);
+        free(l->conversation);
+        free(l);
+        conv_send_error(c, cmd->id, pl_status_code(PL_ERR_STORE), "could not link the signed identity");
+    }
+}
+
 /* A verified identity decides who the visitor is: the same person on every
  * device, or an anonymous visitor who has just signed in on the site. */
 static void hello_identified(struct conn *c, const struct proto_cmd *cmd)
@@ -271,8 +327,7 @@ static void hello_identified(struct conn *c, const struct proto_cmd *cmd)
     } else if (s == PL_OK) {
         new_device(c, cmd, v.id);
     } else if (s == PL_ERR_NOT_FOUND && by_token[0] && !token_has_user) {
-        store_link_visitor(conv_store(), by_token, cmd->user_id, ignore_result, NULL);
-        hello_resume(c, cmd);
+        link_then_resume(c, cmd, by_token);
     } else if (s == PL_ERR_NOT_FOUND) {
         hello_new(c, cmd, cmd->user_id);
     } else {

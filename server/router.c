@@ -60,7 +60,14 @@ void router_shutdown(void)
     context = NULL;
 }
 
-void router_bind(struct lws_context *ctx) { context = ctx; }
+static void start_graces(void);
+
+void router_bind(struct lws_context *ctx)
+{
+    context = ctx;
+    if (ctx && agents)
+        start_graces();
+}
 void router_set_auto(int on) { auto_assign = on; }
 int router_auto(void) { return auto_assign; }
 
@@ -258,8 +265,7 @@ void router_agent_status(int64_t agent_id, int was_away, int away)
         return;
     p->away_conns += away ? 1 : -1;
     announce(agent_id);
-    if (!away)
-        router_queue_changed();
+    router_queue_changed();              /* assign, or tell the queue who is left */
 }
 
 void router_agent_gone(int64_t agent_id, int away)
@@ -277,4 +283,29 @@ void router_agent_gone(int64_t agent_id, int away)
     announce(agent_id);
     if (context)
         lws_sul_schedule(context, 0, &p->grace, grace_over, (lws_usec_t)grace_secs * LWS_US_PER_SEC);
+    tell_positions();                    /* one fewer online: the estimates change */
+}
+
+/* After a restart nobody is connected: agents who still hold conversations get
+ * the same grace period as one whose connection just dropped. */
+static void start_graces(void)
+{
+    struct store_load_list l = {0};
+    if (store_agent_loads(conv_store(), &l) != PL_OK)
+        return;
+    for (size_t i = 0; i < l.n; i++) {
+        if (l.v[i].assigned == 0 || find(l.v[i].agent_id))
+            continue;
+        char k[24];
+        struct presence *p = calloc(1, sizeof(*p));
+        key_of(l.v[i].agent_id, k);
+        if (!p || map_put(agents, k, p)) {
+            free(p);
+            continue;
+        }
+        p->agent_id = l.v[i].agent_id;
+        p->gone = 1;
+        lws_sul_schedule(context, 0, &p->grace, grace_over, (lws_usec_t)grace_secs * LWS_US_PER_SEC);
+    }
+    store_load_list_free(&l);
 }

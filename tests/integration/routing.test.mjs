@@ -184,3 +184,21 @@ test('PATCH an agent: fields are validated, deactivation signs them out everywhe
     assert.equal(login.status, 401);
   } finally { await srv.stop(); }
 });
+
+test('after a restart, an agent who does not come back loses their chats after the grace period', async () => {
+  let srv = await start({ args: ['--agent-grace', '1'] });
+  const dir = srv.dir;
+  try {
+    const ana = await srv.makeAgent('ana@example.test', 'Ana');
+    const v = await queued(srv);
+    await ana.ws.ask({ type: 'claim', conversation: v.conv });
+    v.close(); ana.ws.close();
+    await srv.stop();
+    srv = await start({ dir, args: ['--agent-grace', '1'] });
+    const admin = await srv.login();
+    const listed = async state => (await api(srv, 'GET', `/api/conversations?state=${state}`, admin))
+      .body.conversations.some(c => c.id === v.conv);
+    assert.ok(await listed('assigned'), 'still hers right after the restart');
+    await until(() => listed('queued'), 5000, 'back in the queue after the grace period');
+  } finally { await srv.stop(); }
+});
