@@ -372,5 +372,7 @@ int http_admin_route(struct http_req *r)
     }
     if (http_settings_route(r))
         return 1;
+    if (http_canned_route(r))
+        return 1;
     return route_faq(r);
 }

@@ -1,8 +1,9 @@
 /*
- * Admin settings over REST: the assignment mode, and changing an agent (name,
- * role, capacity, deactivation). Each change waits for its commit, then takes
- * effect at once: a new mode or a larger capacity lets the router assign what
- * is waiting, and a deactivated agent's open dashboards are closed.
+ * Admin settings over REST: the assignment mode, the extra phrases that ask for
+ * a person, and changing an agent (name, role, capacity, deactivation). Each
+ * change waits for its commit, then takes effect at once: a new mode or a larger
+ * capacity lets the router assign what is waiting, new phrases recompile the
+ * human-request matcher, and a deactivated agent's open dashboards are closed.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,46 +11,127 @@
 #include <string.h>
 #include "http_routes.h"
 #include "parley/conv.h"
+#include "parley/faq.h"
 #include "parley/proto_rest.h"
 #include "parley/router.h"
 
 struct change { uint64_t conn; int64_t agent_id; int auto_assign, deactivate; };
 
+/* A PUT /api/settings on its way through the store: each key is stored in
+ * turn and takes effect once committed. */
+struct settings_put {
+    uint64_t conn;
+    char *assignment;                    /* still to store, or NULL */
+    char *phrases_json;                  /* still to store, or NULL */
+    char **phrases; size_t n_phrases;
+};
+
+static void settings_put_free(struct settings_put *c)
+{
+    free(c->assignment);
+    free(c->phrases_json);
+    for (size_t i = 0; i < c->n_phrases; i++)
+        free(c->phrases[i]);
+    free(c->phrases);
+    free(c);
+}
+
+static char *settings_json(void)
+{
+    const char *const *v;
+    size_t n = faq_extra_human_phrases(&v);
+    return proto_rest_settings_json(router_auto(), v, n);
+}
+
+static void settings_stored(void *arg, const struct store_result *r);
+
+/* Stores the next key; 0 when one was sent, 1 when none is left, -1 on failure. */
+static int store_next(struct settings_put *c)
+{
+    if (c->assignment)
+        return store_setting_put(conv_store(), "assignment", c->assignment, settings_stored, c)
+               ? -1 : 0;
+    if (c->phrases_json)
+        return store_setting_put(conv_store(), "human_phrases", c->phrases_json, settings_stored,
+                                 c) ? -1 : 0;
+    return 1;
+}
+
 static void settings_stored(void *arg, const struct store_result *r)
 {
-    struct change *c = arg;
+    struct settings_put *c = arg;
+    char field[64], msg[160];
     if (r->status != PL_OK) {
         http_respond_error(c->conn, 503, "store_unavailable", "try again", NULL);
-    } else {
-        router_set_auto(c->auto_assign);
-        router_queue_changed();
-        http_respond(c->conn, 200, "application/json", proto_rest_settings_json(c->auto_assign),
-                     NULL);
+        settings_put_free(c);
+        return;
     }
-    free(c);
+    if (c->assignment) {                 /* that was the assignment */
+        router_set_auto(!strcmp(c->assignment, "auto"));
+        router_queue_changed();
+        free(c->assignment);
+        c->assignment = NULL;
+    } else if (c->phrases_json) {        /* that was the phrases */
+        free(c->phrases_json);
+        c->phrases_json = NULL;
+        if (faq_set_extra_human_phrases((const char *const *)c->phrases, c->n_phrases, field,
+                                        sizeof(field), msg, sizeof(msg))) {
+            http_respond_error(c->conn, 500, "internal_error", "the phrases could not be applied",
+                               NULL);
+            settings_put_free(c);
+            return;
+        }
+    }
+    int next = store_next(c);
+    if (next == 0)
+        return;
+    if (next < 0)
+        http_respond_error(c->conn, 503, "store_unavailable", "try again", NULL);
+    else
+        http_respond(c->conn, 200, "application/json", settings_json(), NULL);
+    settings_put_free(c);
 }
 
 static void put_settings(const struct http_req *r)
 {
-    char field[64], msg[128];
+    char field[64], msg[160];
     struct rest_settings in;
     if (proto_rest_settings(r->body, r->body_len, &in, field, sizeof(field), msg, sizeof(msg))) {
         http_respond_error(r->conn_id, 400, "bad_request", msg, field);
         return;
     }
-    struct change *c = calloc(1, sizeof(*c));
-    if (!in.assignment) {                /* nothing to change */
-        free(c);
-        http_json(r, 200, proto_rest_settings_json(router_auto()));
-    } else if (!c) {
-        http_respond_error(r->conn_id, 500, "internal_error", "out of memory", NULL);
-    } else {
+    if (in.has_human_phrases &&
+        faq_check_human_phrases((const char *const *)in.human_phrases, in.n_human_phrases, field,
+                                sizeof(field), msg, sizeof(msg))) {
+        http_respond_error(r->conn_id, 400, "bad_request", msg, field);
+        proto_rest_settings_free(&in);
+        return;
+    }
+    if (!in.assignment && !in.has_human_phrases) {   /* nothing to change */
+        http_json(r, 200, settings_json());
+        proto_rest_settings_free(&in);
+        return;
+    }
+    struct settings_put *c = calloc(1, sizeof(*c));
+    if (c) {
         c->conn = r->conn_id;
-        c->auto_assign = !strcmp(in.assignment, "auto");
-        if (store_setting_put(conv_store(), "assignment", in.assignment, settings_stored, c)) {
-            free(c);
-            http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
+        c->assignment = in.assignment;
+        in.assignment = NULL;
+        if (in.has_human_phrases) {
+            c->phrases = in.human_phrases;
+            c->n_phrases = in.n_human_phrases;
+            in.human_phrases = NULL;
+            in.n_human_phrases = 0;
+            c->phrases_json = proto_rest_phrases_json((const char *const *)c->phrases,
+                                                      c->n_phrases);
         }
+    }
+    if (!c || (in.has_human_phrases && !c->phrases_json)) {
+        http_respond_error(r->conn_id, 500, "internal_error", "out of memory", NULL);
+        if (c) settings_put_free(c);
+    } else if (store_next(c)) {
+        http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
+        settings_put_free(c);
     }
     proto_rest_settings_free(&in);
 }
@@ -122,7 +204,7 @@ int http_settings_route(struct http_req *r)
         return 1;
     store_agent_free(&a);
     if (settings && r->method == HTTP_GET)
-        http_json(r, 200, proto_rest_settings_json(router_auto()));
+        http_json(r, 200, settings_json());
     else if (settings && r->method == HTTP_PUT)
         put_settings(r);
     else if (agent && r->method == HTTP_PATCH)

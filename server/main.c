@@ -91,11 +91,16 @@ static int load_faq(struct store *st, const struct config *cfg)
 static int load_settings(struct store *st)
 {
     struct store_setting_list l = {0};
-    if (store_settings(st, &l) != PL_OK)
+    char field[64], msg[160];
+    if (faq_phrases_init() != PL_OK || store_settings(st, &l) != PL_OK)
         return -1;
     for (size_t i = 0; i < l.n; i++)
         if (!strcmp(l.v[i].key, "assignment"))
             router_set_auto(!strcmp(l.v[i].value, "auto"));
+        else if (!strcmp(l.v[i].key, "human_phrases") &&
+                 faq_apply_stored_human_phrases(l.v[i].value, field, sizeof(field), msg,
+                                                sizeof(msg)) != PL_OK)
+            fprintf(stderr, "parley: stored setting %s ignored: %s\n", field, msg);
     store_setting_list_free(&l);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "parley/faq.h"
 #include "parley/proto_rest.h"
 #include "proto_util.h"
 
@@ -284,6 +285,43 @@ void proto_rest_agent_update_free(struct rest_agent_update *u)
     u->name = u->role = NULL;
 }
 
+/* An array of at most 200 strings of 1 to 100 characters, copied. */
+static pl_status take_phrases(json_t *v, char ***out, size_t *n, char *field, size_t flen,
+                              char *msg, size_t mlen)
+{
+    char name[48];
+    *out = NULL;
+    *n = 0;
+    if (!json_is_array(v))
+        return bad(field, flen, "human_phrases", msg, mlen, "must be an array of strings");
+    if (json_array_size(v) > FAQ_MAX_EXTRA_PHRASES)
+        return bad(field, flen, "human_phrases", msg, mlen, "at most 200 phrases");
+    if (json_array_size(v) && !(*out = calloc(json_array_size(v), sizeof(**out))))
+        return PL_ERR_NOMEM;
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) {
+        snprintf(name, sizeof(name), "human_phrases[%zu]", i);
+        if (!json_is_string(x))
+            return bad(field, flen, name, msg, mlen, "must be a string");
+        size_t chars = proto_utf8_chars(json_string_value(x), json_string_length(x));
+        if (chars < FAQ_PHRASE_MIN_CHARS || chars > FAQ_PHRASE_MAX_CHARS ||
+            strlen(json_string_value(x)) != json_string_length(x))
+            return bad(field, flen, name, msg, mlen, "must be 1 to 100 characters");
+        if (!((*out)[i] = strdup(json_string_value(x))))
+            return PL_ERR_NOMEM;
+        *n = i + 1;
+    }
+    return PL_OK;
+}
+
+static void free_phrases(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 pl_status proto_rest_settings(const char *body, size_t len, struct rest_settings *out,
                               char *field, size_t flen, char *msg, size_t mlen)
 {
@@ -294,7 +332,11 @@ pl_status proto_rest_settings(const char *body, size_t len, struct rest_settings
     pl_status s = PL_OK;
     const char *key;
     json_object_foreach(o, key, v) {
-        if (strcmp(key, "assignment")) {
+        if (!strcmp(key, "human_phrases")) {
+            out->has_human_phrases = 1;
+            s = take_phrases(v, &out->human_phrases, &out->n_human_phrases, field, flen, msg,
+                             mlen);
+        } else if (strcmp(key, "assignment")) {
             s = bad(field, flen, key, msg, mlen, "not a setting");
         } else if (!json_is_string(v) ||
                    (strcmp(json_string_value(v), "manual") && strcmp(json_string_value(v), "auto"))) {
@@ -314,12 +356,49 @@ pl_status proto_rest_settings(const char *body, size_t len, struct rest_settings
 void proto_rest_settings_free(struct rest_settings *s)
 {
     free(s->assignment);
-    s->assignment = NULL;
+    free_phrases(s->human_phrases, s->n_human_phrases);
+    memset(s, 0, sizeof(*s));
 }
 
-char *proto_rest_settings_json(int auto_assign)
+static json_t *phrases_array(const char *const *phrases, size_t n)
 {
-    return proto_dump_take(json_pack("{s:s}", "assignment", auto_assign ? "auto" : "manual"));
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_string(phrases[i]))) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+char *proto_rest_settings_json(int auto_assign, const char *const *phrases, size_t n)
+{
+    json_t *a = phrases_array(phrases, n);
+    return a ? proto_dump_take(json_pack("{s:s,s:o}", "assignment", auto_assign ? "auto" : "manual",
+                                         "human_phrases", a))
+             : NULL;
+}
+
+char *proto_rest_phrases_json(const char *const *phrases, size_t n)
+{
+    return proto_dump_take(phrases_array(phrases, n));
+}
+
+/* Declared in faq.h: the stored setting, decoded here where the JSON is. */
+pl_status faq_apply_stored_human_phrases(const char *json, char *field, size_t flen, char *msg,
+                                         size_t mlen)
+{
+    json_error_t e;
+    json_t *v = json ? json_loads(json, 0, &e) : NULL;
+    char **list = NULL;
+    size_t n = 0;
+    pl_status s = v ? take_phrases(v, &list, &n, field, flen, msg, mlen)
+                    : bad(field, flen, "human_phrases", msg, mlen, "not a JSON array");
+    json_decref(v);
+    if (!s)
+        s = faq_set_extra_human_phrases((const char *const *)list, n, field, flen, msg, mlen);
+    free_phrases(list, n);
+    return s;
 }
 
 char *proto_rest_agents_status(const struct store_agent_list *l, const char *const *status)

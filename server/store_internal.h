@@ -30,6 +30,7 @@ enum rstmt {
     R_SESSION_AGENT, R_FAQ_LIST, R_KPI_ROWS, R_OPEN_COUNTS,
     R_SETTINGS, R_QUEUE, R_AGENT_LOADS, R_QUEUE_WAITS, R_VISITOR_BY_USER,
     R_UNANSWERED, R_DRAFTS,   /* store_faq_admin.c */
+    R_CANNED_LIST,            /* store_canned.c */
     R__COUNT
 };
 
@@ -45,6 +46,7 @@ enum wstmt {
     W_LINK_VISITOR,
     W_UNANSWERED_ADD, W_UNANSWERED_PRUNE, W_UNANSWERED_DELETE,   /* store_faq_admin.c */
     W_DRAFT_ADD, W_DRAFT_DELETE,
+    W_CANNED_INSERT, W_CANNED_UPDATE, W_CANNED_DELETE,   /* store_canned.c */
     W__COUNT
 };
 
@@ -54,7 +56,8 @@ enum op_kind {
     OP_FAQ_PUT, OP_FAQ_DELETE, OP_FAQ_REPLACE, OP_FLUSH,
     OP_UPDATE_AGENT, OP_SETTING_PUT,  /* store_routing.c */
     OP_ADD_VISITOR_TOKEN, OP_LINK_VISITOR,  /* store_identity.c */
-    OP_UNANSWERED_ADD, OP_UNANSWERED_DELETE, OP_DRAFT_ADD, OP_DRAFT_DELETE  /* store_faq_admin.c */
+    OP_UNANSWERED_ADD, OP_UNANSWERED_DELETE, OP_DRAFT_ADD, OP_DRAFT_DELETE,  /* store_faq_admin.c */
+    OP_CANNED_CREATE, OP_CANNED_UPDATE, OP_CANNED_DELETE  /* store_canned.c */
 };
 
 /* A start-up caller waiting for its op (store_create_agent_now...). */
@@ -84,6 +87,7 @@ struct op {
         struct { const char *key, *value; } set;
         struct { const char *key, *text, *locale, *conv; } una;   /* unanswered */
         struct { const char *question, *answer, *locale, *conv; int64_t agent_id, id; } draft;
+        struct { const char *shortcut, *title, *text; int64_t id; } canned;
     } u;
     char *owned[OP_MAX_STRINGS];
     int n_owned, oom;
@@ -135,6 +139,8 @@ pl_status store_routing_exec(struct store *st, struct op *o);
 pl_status store_identity_exec(struct store *st, struct op *o);
 /* store_faq_admin.c: the same for OP_UNANSWERED_* and OP_DRAFT_*. */
 pl_status store_faq_admin_exec(struct store *st, struct op *o);
+/* store_canned.c: the same for OP_CANNED_*. */
+pl_status store_canned_exec(struct store *st, struct op *o);
 /* Most rows the unanswered table keeps (the rarest, oldest go first). */
 #define STORE_UNANSWERED_MAX 10000
 

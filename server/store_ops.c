@@ -485,6 +485,9 @@ pl_status store_op_exec(struct store *st, struct op *o)
     case OP_UNANSWERED_DELETE:
     case OP_DRAFT_ADD:
     case OP_DRAFT_DELETE: return store_faq_admin_exec(st, o);
+    case OP_CANNED_CREATE:
+    case OP_CANNED_UPDATE:
+    case OP_CANNED_DELETE: return store_canned_exec(st, o);
     }
     return PL_ERR_BAD_REQUEST;
 }

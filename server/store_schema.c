@@ -154,6 +154,16 @@ const char *const store_migrations[] = {
     " conversation_id TEXT,"
     " agent_id INTEGER,"
     " created_at INTEGER);",
+
+    /* 6: canned responses, inserted by an agent typing /shortcut. NOT GLOB on
+     * the negated class checks every character (a plain GLOB only the first). */
+    "CREATE TABLE canned("
+    " id INTEGER PRIMARY KEY,"
+    " shortcut TEXT NOT NULL UNIQUE COLLATE NOCASE"
+    "  CHECK(length(shortcut) BETWEEN 1 AND 32 AND shortcut NOT GLOB '*[^a-z0-9_-]*'),"
+    " title TEXT NOT NULL CHECK(length(title) BETWEEN 1 AND 100),"
+    " text TEXT NOT NULL CHECK(length(text) BETWEEN 1 AND 4000),"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
 };
 const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);
 
@@ -244,6 +254,8 @@ static const char *const read_sql[R__COUNT] = {
                      " FROM unanswered ORDER BY count DESC, last_at DESC LIMIT ?1",
     [R_DRAFTS] = "SELECT id, question, answer, locale, conversation_id, COALESCE(agent_id, 0),"
                  " created_at FROM faq_drafts ORDER BY id DESC LIMIT ?1",
+    [R_CANNED_LIST] = "SELECT id, shortcut, title, text, created_at, updated_at FROM canned"
+                      " ORDER BY shortcut, id",
 };
 
 static const char *const write_sql[W__COUNT] = {
@@ -333,6 +345,11 @@ static const char *const write_sql[W__COUNT] = {
     [W_DRAFT_ADD] = "INSERT INTO faq_drafts(question, answer, locale, conversation_id, agent_id,"
                     " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
     [W_DRAFT_DELETE] = "DELETE FROM faq_drafts WHERE id = ?1",
+    [W_CANNED_INSERT] = "INSERT INTO canned(shortcut, title, text, created_at, updated_at)"
+                        " VALUES(?1, ?2, ?3, ?4, ?4) RETURNING id",
+    [W_CANNED_UPDATE] = "UPDATE canned SET shortcut = ?1, title = ?2, text = ?3, updated_at = ?4"
+                        " WHERE id = ?5",
+    [W_CANNED_DELETE] = "DELETE FROM canned WHERE id = ?1",
 };
 
 pl_status store_db_status(sqlite3 *db, int rc, const char *what)

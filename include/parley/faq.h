@@ -73,6 +73,37 @@ int faq_match(const struct faq_set *s, const char *text, const char *locale,
  * "людина", "оператор", "person go iawn", "tao", "хүн"...), else 0. */
 int faq_is_human_request(const char *text);
 
+/* The admin's extra human-request phrases (the `human_phrases` setting), added
+ * to the built-in lists: each a keyword-syntax phrase (words, '*' endings) of
+ * 1 to 100 characters, at most 200 of them. */
+#define FAQ_MAX_EXTRA_PHRASES 200
+#define FAQ_PHRASE_MIN_CHARS 1
+#define FAQ_PHRASE_MAX_CHARS 100
+/* Compiles the built-in phrase lists and greetings (start-up; a first match does
+ * it too). PL_ERR_NOMEM when they cannot be compiled. */
+pl_status faq_phrases_init(void);
+/* Checks a list of extra phrases with the keyword compiler, changing nothing. On
+ * failure PL_ERR_BAD_REQUEST, field "human_phrases[3]" (or "human_phrases" when
+ * there are too many) and msg saying why. */
+pl_status faq_check_human_phrases(const char *const *v, size_t n, char *field, size_t flen,
+                                  char *msg, size_t mlen);
+/* Replaces the extra phrases (copied; n == 0 leaves only the built-ins) and
+ * recompiles faq_is_human_request's program. Fails like faq_check_human_phrases,
+ * or PL_ERR_NOMEM; the previous phrases then stay in force. Not for concurrent
+ * use with matching (the event loop is the only caller). */
+pl_status faq_set_extra_human_phrases(const char *const *v, size_t n, char *field, size_t flen,
+                                      char *msg, size_t mlen);
+/* The extra phrases in force, as given; valid until the next change. */
+size_t faq_extra_human_phrases(const char *const **out);
+/* Frees the compiled lists (a later match compiles the built-ins again). */
+void faq_phrases_free(void);
+/* The stored form of `human_phrases` (a JSON array of strings) applied with
+ * faq_set_extra_human_phrases; fails like it, or PL_ERR_BAD_REQUEST with field
+ * "human_phrases" when the text is not such an array. The JSON side lives in
+ * proto_rest.c (only proto*.c use Jansson). */
+pl_status faq_apply_stored_human_phrases(const char *json, char *field, size_t flen, char *msg,
+                                         size_t mlen);
+
 /* 1 when the whole message is a greeting ("hello there", "привіт", "shwmae",
  * "kumusta", "сайн байна уу"): the bot greets back instead of counting a miss. */
 int faq_is_greeting(const char *text);

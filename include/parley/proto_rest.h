@@ -24,12 +24,22 @@ struct rest_agent_update { char *name, *role; int capacity, active; };
 pl_status proto_rest_agent_update(const char *body, size_t len, struct rest_agent_update *out,
                                   char *field, size_t flen, char *msg, size_t mlen);
 void proto_rest_agent_update_free(struct rest_agent_update *u);
-/* PUT /api/settings: {"assignment":"manual"|"auto"}; unknown keys are refused. */
-struct rest_settings { char *assignment; };
+/* PUT /api/settings: {"assignment":"manual"|"auto", "human_phrases":["..."]}, either
+ * key optional; unknown keys are refused. human_phrases is checked for shape here
+ * (an array of at most 200 strings of 1 to 100 characters, errors naming
+ * "human_phrases[3]"); the keyword syntax is the FAQ module's to check. */
+struct rest_settings {
+    char *assignment;                      /* NULL when absent */
+    char **human_phrases; size_t n_human_phrases;
+    int has_human_phrases;                 /* the key was given (maybe []) */
+};
 pl_status proto_rest_settings(const char *body, size_t len, struct rest_settings *out,
                               char *field, size_t flen, char *msg, size_t mlen);
 void proto_rest_settings_free(struct rest_settings *s);
-char *proto_rest_settings_json(int auto_assign);
+/* {"assignment":..., "human_phrases":[...]} */
+char *proto_rest_settings_json(int auto_assign, const char *const *phrases, size_t n);
+/* The stored form of human_phrases: a JSON array of strings. */
+char *proto_rest_phrases_json(const char *const *phrases, size_t n);
 /* The agent list with each agent's presence ("online" | "away" | "offline"). */
 char *proto_rest_agents_status(const struct store_agent_list *l, const char *const *status);
 

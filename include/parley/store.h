@@ -381,4 +381,28 @@ pl_status store_draft_delete(struct store *st, int64_t id, store_cb cb, void *ct
 pl_status store_faq_replace(struct store *st, const struct store_faq_row *rows, size_t n,
                             store_cb cb, void *ctx);
 
+/* ---- canned responses (store_canned.c; migration 6: the canned table) ----
+ * Replies an admin writes once and agents insert by typing /shortcut. A
+ * shortcut is 1-32 of a-z 0-9 - _ and unique ignoring case; title 1-100 and
+ * text 1-4000 characters. The schema's CHECKs enforce it: a refused value is
+ * PL_ERR_BAD_REQUEST, a taken shortcut PL_ERR_CONFLICT. */
+struct store_canned {
+    int64_t id;
+    char *shortcut, *title, *text;
+    int64_t created_at, updated_at;
+};
+struct store_canned_list { struct store_canned *v; size_t n; };
+void store_canned_list_free(struct store_canned_list *l);
+/* Every canned response, by shortcut. */
+pl_status store_canned_list(struct store *st, struct store_canned_list *out);
+/* Result: id (the new row's) and ts (its created_at). */
+pl_status store_canned_create(struct store *st, const char *shortcut, const char *title,
+                              const char *text, store_cb cb, void *ctx);
+/* Replaces all three fields; result ts (updated_at). PL_ERR_NOT_FOUND when
+ * there is no such row. */
+pl_status store_canned_update(struct store *st, int64_t id, const char *shortcut,
+                              const char *title, const char *text, store_cb cb, void *ctx);
+/* PL_ERR_NOT_FOUND when there is no such row. */
+pl_status store_canned_delete(struct store *st, int64_t id, store_cb cb, void *ctx);
+
 #endif

@@ -387,6 +387,91 @@ await step('the agent signs out; the admin sees them go offline', async () => {
     (await teamEntry(admin, AGENT.name).getAttribute('data-status')) === 'offline');
 });
 
+/* ---------------- Canned responses ---------------- */
+const cannedForm = admin.getByRole('form', { name: 'Add a canned response' });
+
+await step('Canned responses (admin): a bad shortcut is refused next to the field; /thanks is created', async () => {
+  await admin.getByRole('link', { name: 'Canned responses', exact: true }).click();
+  await admin.getByRole('heading', { name: 'Canned responses', level: 1 }).waitFor({ timeout: WAIT });
+  await cannedForm.getByLabel('Shortcut').fill('Thanks!');
+  await cannedForm.getByLabel('Title').fill('Thanks');
+  await cannedForm.getByLabel('Text').fill('Thanks, {{visitor.name}}!');
+  await cannedForm.getByRole('button', { name: 'Create canned response' }).click();
+  const sc = cannedForm.getByLabel('Shortcut');
+  await until('aria-invalid on Shortcut', async () => (await sc.getAttribute('aria-invalid')) === 'true');
+  await sc.fill('thanks');
+  await cannedForm.getByRole('button', { name: 'Create canned response' }).click();
+  await admin.getByRole('status').filter({ hasText: 'Created /thanks.' }).waitFor({ timeout: WAIT });
+  await admin.locator('tr[data-canned]', { hasText: '/thanks' }).waitFor({ timeout: WAIT });
+  const stored = (await rest('GET', '/api/canned')).body.canned;
+  check(stored.length === 1 && stored[0].text === 'Thanks, {{visitor.name}}!', `stored: ${JSON.stringify(stored)}`);
+});
+
+await step('Canned responses (admin): a duplicate shortcut is refused next to the field (409)', async () => {
+  await cannedForm.getByLabel('Shortcut').fill('thanks');
+  await cannedForm.getByLabel('Title').fill('Again');
+  await cannedForm.getByLabel('Text').fill('Again');
+  await cannedForm.getByRole('button', { name: 'Create canned response' }).click();
+  const sc = cannedForm.getByLabel('Shortcut');
+  await until('aria-invalid on Shortcut', async () => (await sc.getAttribute('aria-invalid')) === 'true');
+  const errId = (await sc.getAttribute('aria-describedby')).split(' ').pop();
+  const msg = await admin.locator(`[id="${errId}"]`).textContent();
+  check(/taken/i.test(msg), `the error next to Shortcut says "${msg}"`);
+  check(await admin.locator('tr[data-canned]').count() === 1, 'a second row appeared');
+  await admin.getByRole('link', { name: 'Conversations', exact: true }).click();
+});
+
+let xena = null;
+await step('the agent signs in again and is given a new visitor', async () => {
+  await rest('PATCH', `/api/agents/${agentId}`, { capacity: 5 });
+  await signIn(agent, AGENT.email, AGENT.password);
+  check(!(await agent.getByRole('link', { name: 'Canned responses', exact: true }).isVisible()), 'an agent sees the Canned responses link');
+  xena = await visitorAsks('Xena Visitor', 'Can I change my delivery address?');
+  const item = agent.locator('#mine-list button', { hasText: 'Xena Visitor' });
+  await item.waitFor({ timeout: WAIT });
+  await item.click();
+  await until('Xena selected', async () => await agent.locator('#conv-title').textContent() === 'Xena Visitor');
+  await until('Send enabled', () => agent.getByRole('button', { name: 'Send', exact: true }).isEnabled());
+});
+
+await step('the agent types "/tha": the suggestion list offers /thanks; Escape closes it', async () => {
+  const box = agent.getByRole('textbox', { name: 'Reply' });
+  await box.fill('');
+  await box.pressSequentially('/tha');
+  const list = agent.getByRole('listbox', { name: 'Canned responses' });
+  await list.waitFor({ timeout: WAIT });
+  const opt = list.getByRole('option', { name: '/thanks — Thanks' });
+  await opt.waitFor({ timeout: WAIT });
+  check(await opt.getAttribute('aria-selected') === 'true', 'the first option is not selected');
+  check(await box.getAttribute('aria-activedescendant') === await opt.getAttribute('id'), 'aria-activedescendant is not the option');
+  await box.press('Escape');
+  await list.waitFor({ state: 'hidden', timeout: WAIT });
+  check(await box.inputValue() === '/tha', 'Escape changed the text');
+  await box.press('Backspace');
+  await box.pressSequentially('a');
+  await list.waitFor({ timeout: WAIT });
+});
+
+await step('Enter inserts the text with the visitor\'s name; sending it reaches the visitor', async () => {
+  const box = agent.getByRole('textbox', { name: 'Reply' });
+  await box.press('Enter');
+  await until('the text inserted', async () => (await box.inputValue()) === 'Thanks, Xena Visitor!');
+  check(await agent.getByRole('listbox', { name: 'Canned responses' }).isHidden(), 'the list stayed open');
+  check(await agent.locator('#transcript .msg.agent', { hasText: 'Thanks, Xena' }).count() === 0, 'Enter also sent the reply');
+  await box.press('Enter');
+  await xena.next((f) => f.type === 'message' && f.author && f.author.role === 'agent' && f.text === 'Thanks, Xena Visitor!',
+    'the canned reply at the visitor');
+  check(await box.inputValue() === '', 'the box was not cleared after sending');
+});
+
+await step('a click on a suggestion inserts it too', async () => {
+  const box = agent.getByRole('textbox', { name: 'Reply' });
+  await box.pressSequentially('/t');
+  await agent.getByRole('option', { name: '/thanks — Thanks' }).click();
+  await until('the text inserted', async () => (await box.inputValue()) === 'Thanks, Xena Visitor!');
+  await box.fill('');
+});
+
 await step('no page errors or CSP violations', async () => {
   for (const [label, page] of Object.entries(pages)) {
     const csp = await page.evaluate(() => window.__csp || []);

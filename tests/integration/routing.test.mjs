@@ -47,7 +47,7 @@ test('settings: manual by default, auto on request, bad values named', async () 
   const srv = await start();
   try {
     const admin = await srv.login();
-    assert.deepEqual((await api(srv, 'GET', '/api/settings', admin)).body, { assignment: 'manual' });
+    assert.deepEqual((await api(srv, 'GET', '/api/settings', admin)).body, { assignment: 'manual', human_phrases: [] });
     let r = await api(srv, 'PUT', '/api/settings', admin, { assignment: 'sometimes' });
     assert.equal(r.status, 400);
     assert.equal(r.body.error.field, 'assignment');
@@ -55,7 +55,7 @@ test('settings: manual by default, auto on request, bad values named', async () 
     assert.equal(r.status, 400);
     assert.equal(r.body.error.field, 'colour');
     r = await api(srv, 'PUT', '/api/settings', admin, { assignment: 'auto' });
-    assert.deepEqual(r.body, { assignment: 'auto' });
+    assert.deepEqual(r.body, { assignment: 'auto', human_phrases: [] });
     const ana = await srv.makeAgent('ana@example.test', 'Ana');
     assert.equal((await api(srv, 'PUT', '/api/settings', ana.token, { assignment: 'manual' })).status, 403);
     ana.ws.close();

@@ -191,6 +191,89 @@ static void test_limits(void)
 }
 
 /* Decoding fails naming `want_field`; the message mentions `want_msg`. */
+/* The admin's extra phrases add to the built-ins; a bad list changes nothing. */
+static void test_extra_phrases(void)
+{
+    const char *const *cur;
+    static const char *const one[] = {"kuhu inimes*", "hablar con el encargado"};
+    CHECK(!faq_is_human_request("Ma tahan kuhu inimesega rääkida"));
+    CHECK(faq_set_extra_human_phrases(one, 2, field, sizeof(field), msg, sizeof(msg)) == PL_OK);
+    CHECK(faq_is_human_request("Ma tahan kuhu inimesega rääkida"));
+    CHECK(faq_is_human_request("¿Puedo HABLAR con el encargado?"));
+    CHECK(faq_is_human_request("I want to talk to a human please"));    /* built-in */
+    CHECK(faq_is_human_request("Хочу поговорити з людиною"));
+    CHECK(!faq_is_human_request("What are your opening hours?"));
+    CHECK(faq_extra_human_phrases(&cur) == 2 && !strcmp(cur[1], "hablar con el encargado"));
+
+    /* refused: the index is named, the old set stays */
+    static const char *const bad[] = {"fine phrase", "ok", "*", "x"};
+    field[0] = msg[0] = '\0';
+    CHECK(faq_set_extra_human_phrases(bad, 4, field, sizeof(field), msg, sizeof(msg)) ==
+          PL_ERR_BAD_REQUEST);
+    CHECK(!strcmp(field, "human_phrases[2]"));
+    CHECK(strstr(msg, "'*'") != NULL);
+    CHECK(faq_is_human_request("Ma tahan kuhu inimesega rääkida"));
+    CHECK(!faq_is_human_request("this is a fine phrase"));
+    CHECK(faq_extra_human_phrases(&cur) == 2);
+    static const char *const star[] = {"pers*on"};
+    CHECK(faq_check_human_phrases(star, 1, field, sizeof(field), msg, sizeof(msg)) ==
+          PL_ERR_BAD_REQUEST && !strcmp(field, "human_phrases[0]"));
+    char longer[102];
+    memset(longer, 'a', 101);
+    longer[101] = '\0';
+    const char *const too_long[] = {"ok", longer};
+    CHECK(faq_check_human_phrases(too_long, 2, field, sizeof(field), msg, sizeof(msg)) ==
+          PL_ERR_BAD_REQUEST && !strcmp(field, "human_phrases[1]"));
+    longer[100] = '\0';                  /* 100 characters is allowed */
+    CHECK(faq_check_human_phrases(too_long, 2, field, sizeof(field), msg, sizeof(msg)) == PL_OK);
+    const char *const empty[] = {""};
+    CHECK(faq_check_human_phrases(empty, 1, field, sizeof(field), msg, sizeof(msg)) ==
+          PL_ERR_BAD_REQUEST);
+    static const char *many[FAQ_MAX_EXTRA_PHRASES + 1];
+    for (size_t i = 0; i < PL_ARRAY_LEN(many); i++) many[i] = "word";
+    CHECK(faq_check_human_phrases(many, FAQ_MAX_EXTRA_PHRASES, field, sizeof(field), msg,
+                                  sizeof(msg)) == PL_OK);
+    CHECK(faq_check_human_phrases(many, PL_ARRAY_LEN(many), field, sizeof(field), msg,
+                                  sizeof(msg)) == PL_ERR_BAD_REQUEST &&
+          !strcmp(field, "human_phrases"));
+
+    /* 200 phrases of 100 characters: too large for one program, compiled in groups */
+    static char big[FAQ_MAX_EXTRA_PHRASES][200];
+    const char *bigv[FAQ_MAX_EXTRA_PHRASES];
+    for (size_t i = 0; i < FAQ_MAX_EXTRA_PHRASES; i++) {
+        snprintf(big[i], sizeof(big[i]), "ж%03zu*", i);               /* 5 characters */
+        for (int k = 0; k < 31; k++) strcat(big[i], " жж");          /* + 93 */
+        strcat(big[i], " ж");                                        /* + 2 = 100 */
+        bigv[i] = big[i];
+    }
+    CHECK(faq_set_extra_human_phrases(bigv, FAQ_MAX_EXTRA_PHRASES, field, sizeof(field), msg,
+                                      sizeof(msg)) == PL_OK);
+    char text[400];
+    snprintf(text, sizeof(text), "ну ж199ааа %s", strchr(big[199], ' ') + 1);
+    CHECK(faq_is_human_request(text));
+    CHECK(faq_is_human_request("AGENT"));
+    CHECK(!faq_is_human_request("ж199 жж"));
+    CHECK(faq_check_human_phrases(bigv, 1, field, sizeof(field), msg, sizeof(msg)) == PL_OK);
+
+    /* the stored form (JSON, decoded in proto_rest.c) */
+    CHECK(faq_apply_stored_human_phrases("[\"siarad â'r rheolwr\"]", field, sizeof(field), msg,
+                                         sizeof(msg)) == PL_OK);
+    CHECK(faq_is_human_request("Ga i siarad â'r Rheolwr?"));
+    CHECK(!faq_is_human_request("Ma tahan kuhu inimesega rääkida"));
+    CHECK(faq_apply_stored_human_phrases("{\"x\":1}", field, sizeof(field), msg, sizeof(msg)) ==
+          PL_ERR_BAD_REQUEST);
+    CHECK(faq_is_human_request("Ga i siarad â'r Rheolwr?"));
+
+    /* back to the built-ins only */
+    CHECK(faq_set_extra_human_phrases(NULL, 0, field, sizeof(field), msg, sizeof(msg)) == PL_OK);
+    CHECK(!faq_is_human_request("Ga i siarad â'r Rheolwr?"));
+    CHECK(faq_is_human_request("AGENT"));
+    CHECK(faq_is_greeting("shwmae"));
+    faq_phrases_free();                  /* a later match compiles the built-ins again */
+    CHECK(faq_is_human_request("get me an operator"));
+    CHECK(faq_phrases_init() == PL_OK);
+}
+
 static void bad_entry(const char *json, const char *want_field, const char *want_msg);
 
 #define HEAD "{\"id\":\"x\",\"question\":\"q\",\"answer\":\"a\","
@@ -484,6 +567,7 @@ int main(void)
     test_limits();
     test_refused_patterns();
     test_human();
+    test_extra_phrases();
     test_validation();
     test_arrays_and_build();
     test_demo();

@@ -1,6 +1,7 @@
 /*
  * Admin pages: Agents (list, create, rename, role, capacity, deactivate/reactivate)
- * and Settings (manual or automatic assignment). Each render function fills the
+ * and Settings (manual or automatic assignment); Canned responses live in canned.js
+ * (beside the reply box's suggestions that use them) and are re-exported here. Each render function fills the
  * given node and returns a cleanup function.
  *
  * A server error that names a field (400 bad_request, 409 conflict) is shown next to
@@ -10,6 +11,8 @@ import { el, clear } from './dom.js';
 import * as api from './api.js';
 import { field, errorFor, setError, clearErrors, showApiError, uid } from './forms.js';
 import { onTeamChange, statusOf, statusLabel, statusDot, updateAgent } from './team.js';
+
+export { renderCanned } from './canned.js';
 
 function options(pairs, value) {
   return pairs.map(([v, label]) => el('option', { value: v, text: label, selected: v === value }));
@@ -213,6 +216,9 @@ const MODES = [
   ['auto', 'Automatic', 'Each conversation that enters the queue goes to the online agent with free capacity and the fewest open conversations.'],
 ];
 
+/* The textarea's lines as the setting's list (blank lines dropped), and back. */
+const phraseLines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+
 export function renderSettings(root, ctx) {
   const say = el('p', { class: 'page-status', role: 'status' });
   const err = el('p', { class: 'error', role: 'alert' });
@@ -228,22 +234,47 @@ export function renderSettings(root, ctx) {
         el('span', { class: 'hint muted', id: hintId, text: hint })]);
     }),
   ]);
+  const phrases = el('textarea', { name: 'human_phrases', rows: '6', spellcheck: 'false', style: 'width:100%' });
+  const phraseSet = el('fieldset', { disabled: true }, [
+    field('Extra phrases that ask for a person', phrases,
+      'One per line, in any language, added to the built-in ones. Words as in FAQ keywords: '
+      + 'a * at the end of a word matches any ending (kundenservice*). Up to 200 phrases of 1 to 100 characters.'),
+  ]);
   const save = el('button', { type: 'submit', class: 'primary', text: 'Save settings', disabled: true });
   const form = el('form', { class: 'panel-form', novalidate: true, 'aria-label': 'Settings' },
-    [set, err, el('div', { class: 'form-actions' }, [save])]);
+    [set, phraseSet, err, el('div', { class: 'form-actions' }, [save])]);
+
+  const show = (res) => {
+    if (radios[res.assignment]) radios[res.assignment].checked = true;
+    phrases.value = (res.human_phrases || []).join('\n');
+  };
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     err.textContent = ''; say.textContent = '';
+    clearErrors(form);
     const v = Object.keys(radios).find((k) => radios[k].checked);
     if (!v) { err.textContent = 'Choose an assignment mode.'; return; }
+    const lines = phraseLines(phrases.value);
+    if (lines.length > 200) { setError(phrases, `At most 200 phrases (there are ${lines.length}).`); phrases.focus(); return; }
     save.disabled = true;
     try {
-      const res = await api.putSettings(ctx.token, { assignment: v });
-      if (radios[res.assignment]) radios[res.assignment].checked = true;
-      say.textContent = `Saved: assignment is ${res.assignment === 'auto' ? 'automatic' : 'manual'}.`;
+      const res = await api.putSettings(ctx.token, { assignment: v, human_phrases: lines });
+      show(res);
+      const n = (res.human_phrases || []).length;
+      say.textContent = `Saved: assignment is ${res.assignment === 'auto' ? 'automatic' : 'manual'}; `
+        + `${n === 0 ? 'no extra phrases' : n === 1 ? '1 extra phrase' : `${n} extra phrases`}.`;
     } catch (e) {
-      failed(ctx, e, (x) => { err.textContent = `Could not save${x.field ? ` (${x.field})` : ''}: ${x.message}`; });
+      failed(ctx, e, (x) => {
+        const m = /^human_phrases(?:\[(\d+)\])?$/.exec(x.field || '');
+        if (m) {
+          const line = m[1] !== undefined ? `Line ${Number(m[1]) + 1} ("${lines[Number(m[1])] ?? ''}"): ` : '';
+          setError(phrases, `${line}${x.message}`);
+          phrases.focus();
+        } else {
+          err.textContent = `Could not save${x.field ? ` (${x.field})` : ''}: ${x.message}`;
+        }
+      });
     } finally { save.disabled = false; }
   });
 
@@ -252,8 +283,8 @@ export function renderSettings(root, ctx) {
   (async () => {
     try {
       const res = await api.settings(ctx.token);
-      if (radios[res.assignment]) radios[res.assignment].checked = true;
-      set.disabled = false; save.disabled = false;
+      show(res);
+      set.disabled = false; phraseSet.disabled = false; save.disabled = false;
     } catch (e) {
       failed(ctx, e, (x) => { err.textContent = `Could not load the settings: ${x.message}`; });
     }

@@ -14,7 +14,8 @@ import { convs, upsert, addMessage, isNote, lastSeq, sorted, unread, visitorLabe
 import { messageEl } from './messages.js';
 import { startTeam, resetTeam, loadTeam, onPresence, learnAgent } from './team.js';
 import { initPages, route, resetPages, currentPage } from './pages.js';
-import { renderAgents, renderSettings } from './admin.js';
+import { renderAgents, renderSettings, renderCanned } from './admin.js';
+import { initCannedSuggest } from './canned.js';
 import { renderReports } from './reports.js';
 import { renderFaq, initDraftAction } from './faq.js';
 import { initShortcuts } from './keys.js';
@@ -550,7 +551,7 @@ function init() {
   initShortcuts({ active: () => !!session && currentPage() === 'conversations', selected: () => selected, select });
   initPages({
     ctx: pageCtx,
-    render: { agents: renderAgents, settings: renderSettings, faq: renderFaq, reports: renderReports },
+    render: { agents: renderAgents, settings: renderSettings, faq: renderFaq, canned: renderCanned, reports: renderReports },
     showConversations: () => renderAll(),
   });
   initDraftAction({ ctx: pageCtx, selected: () => selected });
@@ -561,7 +562,13 @@ function init() {
     if (c && mine(c)) sendReply(false);
   });
   const box = $('reply-text');
+  /* First, so an open suggestion list takes Enter, the arrows and Escape. */
+  initCannedSuggest({
+    box, token: () => session && session.token, agent: me, authFailed: endSession,
+    visitor: () => (selected && convs.get(selected) && convs.get(selected).visitor) || {},
+  });
   box.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented) return;
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       $('reply-form').requestSubmit();

@@ -1,6 +1,7 @@
 /*
- * The top navigation: Conversations / Agents / Settings / FAQ / Reports, by URL hash
- * (#/agents …) so Back and reload work. Agents, Settings and FAQ are for admins only;
+ * The top navigation: Conversations / Agents / Settings / FAQ / Canned responses /
+ * Reports, by URL hash (#/agents …) so Back and reload work. Agents, Settings, FAQ and
+ * Canned responses are for admins only;
  * a page a user may not see falls back to Conversations.
  *
  * The conversation workspace is static HTML and stays alive (the socket keeps
@@ -9,8 +10,8 @@
  */
 import { clear, $ } from './dom.js';
 
-const PAGES = ['conversations', 'agents', 'settings', 'faq', 'reports'];
-const ADMIN_ONLY = new Set(['agents', 'settings', 'faq']);
+const PAGES = ['conversations', 'agents', 'settings', 'faq', 'canned', 'reports'];
+const ADMIN_ONLY = new Set(['agents', 'settings', 'faq', 'canned']);
 let opts = null;      /* {ctx() -> {isAdmin,…}, render: {agents(node, ctx), …}} */
 let current = null;
 let cleanup = null;
@@ -18,6 +19,7 @@ let cleanup = null;
 export function initPages(o) {
   opts = o;
   addNavLink('faq', 'FAQ', 'reports');
+  addNavLink('canned', 'Canned responses', 'reports');
   window.addEventListener('hashchange', () => route(true));
 }
 
