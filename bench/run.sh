@@ -10,6 +10,8 @@
 #   IDLE=5000 STORM=5000 CONVS=200 RATE=20 AGENTS_PER=25 DURATION=8 WARMUP=2
 #   FLOOD_CONVS=100 FLOOD_WINDOW=16 ROOMS=3 ROOM_RATE=1333 FAQ_N=1000 REPS=3
 #   WORKERS=4 SRC=16 PORT=18480 DURABILITY=full PEERS=1 KEEP=0 (keep the temp dir)
+#   ONLY="idle chat flood storm rooms peers cold" (a subset, for quick iterations)
+#   EVENT_LOOP=libev|libuv|poll (passed to Parley as PARLEY_EVENT_LOOP; default: Parley's)
 #   PARLEY_BIN=path: benchmark that binary instead of running `make` (e.g. a build of
 #   a given commit: git archive HEAD | tar -x -C DIR, then cmake in DIR)
 set -euo pipefail
@@ -22,6 +24,9 @@ FLOOD_CONVS=${FLOOD_CONVS:-100}; FLOOD_WINDOW=${FLOOD_WINDOW:-16}
 ROOMS=${ROOMS:-3}; ROOM_RATE=${ROOM_RATE:-1333}
 FAQ_N=${FAQ_N:-1000}; WORKERS=${WORKERS:-4}; SRC=${SRC:-16}; PORT=${PORT:-18480}
 DURABILITY=${DURABILITY:-full}; PEERS=${PEERS:-1}
+ONLY=${ONLY:-idle chat flood storm rooms peers cold}
+want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+[ -n "${EVENT_LOOP:-}" ] && export PARLEY_EVENT_LOOP=$EVENT_LOOP
 SERVER_CPU=${SERVER_CPU:-0}; LOADGEN_CPU=${LOADGEN_CPU:-1}
 ADMIN_EMAIL=bench@example.test; ADMIN_PASSWORD='bench password 1'
 
@@ -52,7 +57,7 @@ start_parley() {     # start_parley NAME [extra args]: fresh db in $TMP/NAME
   local dir=$TMP/$1; shift; mkdir -p "$dir"
   PARLEY_ADMIN_EMAIL=$ADMIN_EMAIL PARLEY_ADMIN_PASSWORD=$ADMIN_PASSWORD \
     taskset -c "$SERVER_CPU" "$BIN" --port "$PORT" --db "$dir/parley.db" --rate-limit 0 \
-    --durability "$DURABILITY" "$@" >"$dir/server.log" 2>&1 &
+    --max-conns-per-ip 0 --durability "$DURABILITY" "$@" >"$dir/server.log" 2>&1 &
   SPID=$!; DB=$dir/parley.db; wait_port
 }
 start_peer() {       # start_peer NAME COMMAND...
@@ -90,19 +95,21 @@ echo "       flood $FLOOD_CONVS x window $FLOOD_WINDOW, peers $ROOMS rooms x $RO
 T0=$(date +%s)
 for r in $(seq 1 "$REPS"); do
   echo "---- repetition $r"
-  start_parley "idle$r";  lg idle --conns "$IDLE" --label parley; stop_server
-  start_parley "chat$r";  lg chat --convs "$CONVS" --rate "$RATE" --agents-per "$AGENTS_PER" \
-    --duration "$DURATION" --warmup "$WARMUP" --label parley; stop_server
-  start_parley "flood$r"
-  before=$(rows); lg chat --convs "$FLOOD_CONVS" --rate 0 --window "$FLOOD_WINDOW" --agents-per 0 \
-    --duration "$DURATION" --warmup "$WARMUP" --label flood
-  stop_server; after=$(rows)   # after SIGTERM: everything acked is on disk
-  awk -v a="$after" -v b="$before" -v d="$DURATION" -v u="$WARMUP" \
-    'BEGIN { printf "RESULT label=flood scenario=rows rows=%d rows_per_s=%.0f\n", a - b, (a - b) / (d + u) }' >>"$RES"
-  start_parley "storm$r"; lg storm --conns "$STORM" --label parley; stop_server
-  start_parley "rooms$r"; lg chat --convs "$ROOMS" --rate "$ROOM_RATE" --agents-per 1 \
-    --duration "$DURATION" --warmup "$WARMUP" --label parley-rooms; stop_server
-  if [ "$PEERS" = 1 ]; then
+  if want idle; then start_parley "idle$r";  lg idle --conns "$IDLE" --label parley; stop_server; fi
+  if want chat; then start_parley "chat$r";  lg chat --convs "$CONVS" --rate "$RATE" --agents-per "$AGENTS_PER" \
+    --duration "$DURATION" --warmup "$WARMUP" --label parley; stop_server; fi
+  if want flood; then
+    start_parley "flood$r"
+    before=$(rows); lg chat --convs "$FLOOD_CONVS" --rate 0 --window "$FLOOD_WINDOW" --agents-per 0 \
+      --duration "$DURATION" --warmup "$WARMUP" --label flood
+    stop_server; after=$(rows)   # after SIGTERM: everything acked is on disk
+    awk -v a="$after" -v b="$before" -v d="$DURATION" -v u="$WARMUP" \
+      'BEGIN { printf "RESULT label=flood scenario=rows rows=%d rows_per_s=%.0f\n", a - b, (a - b) / (d + u) }' >>"$RES"
+  fi
+  if want storm; then start_parley "storm$r"; lg storm --conns "$STORM" --label parley; stop_server; fi
+  if want rooms; then start_parley "rooms$r"; lg chat --convs "$ROOMS" --rate "$ROOM_RATE" --agents-per 1 \
+    --duration "$DURATION" --warmup "$WARMUP" --label parley-rooms; stop_server; fi
+  if [ "$PEERS" = 1 ] && want peers; then
     start_peer "node$r" node "$PWD/bench/peer-ws.mjs" "$PORT"
     lg chat --raw '/room/%d' --convs "$CONVS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --label node
     lg chat --raw '/room/%d' --convs "$ROOMS" --rate "$ROOM_RATE" --duration "$DURATION" --warmup "$WARMUP" --label node-rooms
@@ -114,6 +121,7 @@ for r in $(seq 1 "$REPS"); do
       stop_server
     fi
   fi
+  want cold || continue
   for kind in plain faq restart; do  # cold start to /healthz 200
     dir=$TMP/cold$r; mkdir -p "$dir"
     case $kind in

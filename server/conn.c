@@ -196,6 +196,58 @@ static const char *close_reason(int code)
     }
 }
 
+/*
+ * Several queued frames go out in ONE send: their RFC 6455 headers (server
+ * frames are unmasked, FIN + text) are written here and the bytes handed to lws
+ * as raw data, which lws buffers like any other write if the socket takes only
+ * part. A frame too big to share the buffer is written alone by lws_write().
+ */
+#define COALESCE_MAX (16u << 10)
+static unsigned char coalesce[LWS_PRE + COALESCE_MAX];
+
+static size_t ws_header(unsigned char *p, size_t len)
+{
+    p[0] = 0x81;                         /* FIN, text */
+    if (len < 126) {
+        p[1] = (unsigned char)len;
+        return 2;
+    }
+    if (len <= 0xffff) {
+        p[1] = 126;
+        p[2] = (unsigned char)(len >> 8);
+        p[3] = (unsigned char)len;
+        return 4;
+    }
+    p[1] = 127;
+    for (int i = 0; i < 8; i++)
+        p[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+    return 10;
+}
+
+static struct frame *dequeue(struct conn *c)
+{
+    struct frame *f = c->q[c->q_head];
+    c->q_head = (c->q_head + 1) % c->q_cap;
+    c->q_len--;
+    c->q_bytes -= f->len;
+    return f;
+}
+
+/* Frames from the head of the queue that fit in the coalescing buffer. */
+static unsigned coalescible(const struct conn *c)
+{
+    size_t total = 0;
+    unsigned n = 0;
+    while (n < c->q_len) {
+        size_t len = c->q[(c->q_head + n) % c->q_cap]->len;
+        if (total + len + 10 > COALESCE_MAX)
+            break;
+        total += len + 10;
+        n++;
+    }
+    return n;
+}
+
 int conn_on_writeable(struct conn *c)
 {
     /* A slow consumer is closed at once: what is queued is exactly what it
@@ -208,14 +260,26 @@ int conn_on_writeable(struct conn *c)
     }
     if (!c->q_len)
         return 0;
-    struct frame *f = c->q[c->q_head];
-    c->q_head = (c->q_head + 1) % c->q_cap;
-    c->q_len--;
-    c->q_bytes -= f->len;
-    int n = lws_write(c->wsi, frame_data(f), f->len, LWS_WRITE_TEXT);
-    frame_unref(f);
-    if (n < 0)
-        return -1;
+    unsigned n = coalescible(c);
+    if (n < 2) {
+        struct frame *f = dequeue(c);
+        int w = lws_write(c->wsi, frame_data(f), f->len, LWS_WRITE_TEXT);
+        frame_unref(f);
+        if (w < 0)
+            return -1;
+    } else {
+        unsigned char *p = coalesce + LWS_PRE;
+        for (unsigned i = 0; i < n; i++) {
+            struct frame *f = dequeue(c);
+            p += ws_header(p, f->len);
+            memcpy(p, frame_data(f), f->len);
+            p += f->len;
+            frame_unref(f);
+        }
+        if (lws_write(c->wsi, coalesce + LWS_PRE, (size_t)(p - (coalesce + LWS_PRE)),
+                      LWS_WRITE_RAW) < 0)
+            return -1;
+    }
     if (c->replaying && refill && c->q_len < CONN_QUEUE_MAX / 4 && c->q_bytes < CONN_QUEUE_BYTES / 4)
         refill(c);
     if (c->q_len || c->close_pending)

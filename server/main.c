@@ -26,6 +26,9 @@
 
 static volatile sig_atomic_t stopping;
 static struct lws_context *context;
+/* Set when the loop runs on an event library (epoll) rather than lws' poll(). */
+static int evlib;
+static int stop_begun;
 
 static void on_signal(int sig)
 {
@@ -33,6 +36,49 @@ static void on_signal(int sig)
     stopping = 1;
     if (context)
         lws_cancel_service(context);
+}
+
+/*
+ * On an event library lws_service() runs the library's loop until it ends, so
+ * the `stopping` flag alone cannot end it. Instead the loop thread starts the
+ * context's destruction (lws' documented pattern for internal event loops):
+ * every connection is closed from inside the loop, the loop returns, and the
+ * final lws_context_destroy() in main() frees the rest. The router goes first
+ * because its timers live in the context (as in the poll() path).
+ */
+static void begin_stop(void)
+{
+    if (stop_begun || !context)
+        return;
+    stop_begun = 1;
+    router_shutdown();
+    lws_context_destroy(context);
+}
+
+/* Signals the event library caught itself (libev: SIGINT). Runs on the loop
+ * thread. */
+static void on_evlib_signal(void *handle, int sig)
+{
+    (void)handle;
+    (void)sig;
+    stopping = 1;
+    begin_stop();
+}
+
+/* The protocol table with its callback wrapped, so that a SIGTERM (which wakes
+ * the loop through lws_cancel_service) can stop an event-library loop. */
+static struct lws_protocols wrapped[2];
+static lws_callback_function *inner_cb;
+
+static int outer_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED && stopping && evlib) {
+        int rc = inner_cb(wsi, reason, user, in, len);
+        begin_stop();
+        return rc;
+    }
+    return inner_cb(wsi, reason, user, in, len);
 }
 
 /* Creates the parent directory of the database file if it is missing. */
@@ -105,25 +151,76 @@ static int load_settings(struct store *st)
     return 0;
 }
 
+/*
+ * The event loop: "poll" (default) is lws' built-in poll() loop, which walks
+ * every socket on each turn; "libev" runs lws on libev's epoll loop through
+ * Debian's plugin (libwebsockets-evlib-ev). The environment variable
+ * PARLEY_EVENT_LOOP chooses; if the plugin cannot be loaded, Parley falls back
+ * to poll() and says so. libev is not the default yet: under load it showed
+ * rare ~1 s delivery stalls that are not understood (docs/performance.md).
+ * (lws 4.1.6 on libuv was tried and left out: close frames with a status code
+ * were lost, peers saw 1006 instead of 4001/4008/1009.)
+ */
+static uint64_t evlib_option(void)
+{
+    const char *e = getenv("PARLEY_EVENT_LOOP");
+    if (e && (!strcmp(e, "libev") || !strcmp(e, "ev")))
+        return LWS_SERVER_OPTION_LIBEV;
+    if (e && *e && strcmp(e, "poll"))
+        fprintf(stderr, "parley: unknown PARLEY_EVENT_LOOP \"%s\"; using poll()\n", e);
+    return 0;
+}
+
 static struct lws_context *make_context(const struct config *cfg)
 {
     static const lws_retry_bo_t idle = {
         .secs_since_valid_ping = 30,     /* ping a quiet peer after 30 s */
         .secs_since_valid_hangup = 45,   /* and drop it 15 s later without a pong */
     };
+    memcpy(wrapped, ws_protocols(), sizeof(wrapped));
+    inner_cb = wrapped[0].callback;
+    wrapped[0].callback = outer_cb;
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = cfg->port;
-    info.protocols = ws_protocols();
+    info.protocols = wrapped;
     info.vhost_name = "parley";
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
     info.retry_and_idle_policy = &idle;
     info.timeout_secs = 10;
     info.max_http_header_data = 4096;
+    info.signal_cb = on_evlib_signal;
+    uint64_t ev = evlib_option();
+    if (ev) {
+        info.options |= ev;
+        struct lws_context *ctx = lws_create_context(&info);
+        if (ctx) {
+            evlib = 1;
+            return ctx;
+        }
+        fprintf(stderr, "parley: could not start on libev (is libwebsockets-evlib-ev "
+                        "installed?); trying poll()\n");
+        info.options &= ~ev;
+    }
     return lws_create_context(&info);
 }
 
 static lws_sorted_usec_list_t sweep_timer;
+
+/*
+ * lws 4.1.6's libev glue arms its one ev_timer for the earliest lws timer and
+ * never moves it earlier: a timer scheduled later for a sooner time (a 5 s
+ * hello/auth deadline while a 30 s ping is armed) waited for the armed one. A
+ * short repeating timer bounds that delay to EVLIB_TICK_MS; it costs ten
+ * wake-ups a second when idle.
+ */
+#define EVLIB_TICK_MS 100
+static lws_sorted_usec_list_t tick_timer;
+
+static void tick(lws_sorted_usec_list_t *sul)
+{
+    lws_sul_schedule(context, 0, sul, tick, EVLIB_TICK_MS * LWS_US_PER_MS);
+}
 
 static void sweep(lws_sorted_usec_list_t *sul)
 {
@@ -187,14 +284,22 @@ int main(int argc, char **argv)
     loop_bind(context);
     router_bind(context);
     sweep(&sweep_timer);
+    if (evlib)
+        tick(&tick_timer);
     loop_drain();                        /* anything posted during start-up */
     printf("Parley is listening on http://localhost:%d\n"
            "  demo page:       http://localhost:%d/\n"
            "  agent dashboard: http://localhost:%d/agent/\n",
            cfg.port, cfg.port, cfg.port);
-    while (!stopping)
-        if (lws_service(context, 0) < 0)
-            break;
+    if (evlib) {
+        /* Runs until begin_stop() (or the loop has nothing left to watch). */
+        lws_service(context, 0);
+        stopping = 1;
+    } else {
+        while (!stopping)
+            if (lws_service(context, 0) < 0)
+                break;
+    }
     printf("parley: shutting down\n");
     rc = 0;
 out:

@@ -262,8 +262,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 }
 
+/*
+ * rx_buffer_size is allocated for every WebSocket (it was 4 KiB of each idle
+ * visitor's memory); receive() assembles larger messages from the chunks, so
+ * 512 B only means more than one RECEIVE callback for a big frame. Without
+ * tx_packet_size lws would cap each send at rx_buffer_size and buffer the rest.
+ */
+#define WS_RX_BUFFER 512
+#define WS_TX_PACKET (64 * 1024)
+
 static const struct lws_protocols protocols[] = {
-    {"parley", callback, sizeof(struct conn), 4096, 0, NULL, 0},
+    {"parley", callback, sizeof(struct conn), WS_RX_BUFFER, 0, NULL, WS_TX_PACKET},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 

@@ -6,8 +6,8 @@
  * check) finds its connection again with conn_find(id), which returns NULL once
  * the peer has gone, so nothing ever writes to a freed wsi.
  *
- * Frames are only written from the WRITEABLE callback, one per callback, from a
- * bounded queue. A client too slow to drain it is closed with
+ * Frames are only written from the WRITEABLE callback, from a bounded queue: as
+ * many queued frames as fit in one 16 KiB send go out together. A client too slow to drain it is closed with
  * CONN_CLOSE_SLOW_CONSUMER rather than letting memory grow; it resumes with
  * last_seq and misses nothing.
  */
