@@ -9,17 +9,6 @@
 #include <string.h>
 #include "store_internal.h"
 
-/* Steps a statement expected to return no row; *changed (may be NULL) gets
- * sqlite3_changes(). */
-static pl_status run_done(struct store *st, struct binder *b, const char *what, int *changed)
-{
-    int rc = b_step(b);
-    sqlite3_reset(b->s);
-    if (rc != SQLITE_DONE) return store_db_status(st->wdb, rc, what);
-    if (changed) *changed = sqlite3_changes(st->wdb);
-    return PL_OK;
-}
-
 /* ---- on the writer thread ---- */
 
 static pl_status exec_create(struct store *st, struct op *o)
@@ -47,7 +36,7 @@ static pl_status exec_update(struct store *st, struct op *o)
     b_int(&b, now);
     b_int(&b, o->u.canned.id);
     int changed = 0;
-    pl_status s = run_done(st, &b, "canned update", &changed);
+    pl_status s = store_run_done(st, &b, "canned update", &changed);
     o->res.id = o->u.canned.id;
     o->res.ts = now;
     return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
@@ -58,7 +47,7 @@ static pl_status exec_delete(struct store *st, struct op *o)
     struct binder b = b_start(st->w[W_CANNED_DELETE]);
     b_int(&b, o->u.canned.id);
     int changed = 0;
-    pl_status s = run_done(st, &b, "canned delete", &changed);
+    pl_status s = store_run_done(st, &b, "canned delete", &changed);
     o->res.id = o->u.canned.id;
     return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
 }

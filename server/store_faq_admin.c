@@ -15,17 +15,6 @@
 #include <string.h>
 #include "store_internal.h"
 
-/* Steps a statement expected to return no row; *changed (may be NULL) gets
- * sqlite3_changes(). */
-static pl_status run_done(struct store *st, struct binder *b, const char *what, int *changed)
-{
-    int rc = b_step(b);
-    sqlite3_reset(b->s);
-    if (rc != SQLITE_DONE) return store_db_status(st->wdb, rc, what);
-    if (changed) *changed = sqlite3_changes(st->wdb);
-    return PL_OK;
-}
-
 /* ---- on the writer thread ---- */
 
 static pl_status exec_unanswered_add(struct store *st, struct op *o)
@@ -46,7 +35,7 @@ static pl_status exec_unanswered_add(struct store *st, struct op *o)
     if (count != 1) return PL_OK;           /* an existing row: the table did not grow */
     b = b_start(st->w[W_UNANSWERED_PRUNE]);
     b_int(&b, STORE_UNANSWERED_MAX);
-    return run_done(st, &b, "unanswered prune", NULL);
+    return store_run_done(st, &b, "unanswered prune", NULL);
 }
 
 static pl_status exec_unanswered_delete(struct store *st, struct op *o)
@@ -54,7 +43,7 @@ static pl_status exec_unanswered_delete(struct store *st, struct op *o)
     struct binder b = b_start(st->w[W_UNANSWERED_DELETE]);
     b_text(&b, o->u.una.key);
     int changed = 0;
-    pl_status s = run_done(st, &b, "unanswered delete", &changed);
+    pl_status s = store_run_done(st, &b, "unanswered delete", &changed);
     return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
 }
 
@@ -80,7 +69,7 @@ static pl_status exec_draft_delete(struct store *st, struct op *o)
     struct binder b = b_start(st->w[W_DRAFT_DELETE]);
     b_int(&b, o->u.draft.id);
     int changed = 0;
-    pl_status s = run_done(st, &b, "draft delete", &changed);
+    pl_status s = store_run_done(st, &b, "draft delete", &changed);
     return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
 }
 

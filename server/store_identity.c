@@ -6,22 +6,13 @@
 #include <string.h>
 #include "store_internal.h"
 
-static pl_status step_done(struct store *st, struct binder *b, const char *what, int *changed)
-{
-    int rc = b_step(b);
-    sqlite3_reset(b->s);
-    if (rc != SQLITE_DONE) return store_db_status(st->wdb, rc, what);
-    if (changed) *changed = sqlite3_changes(st->wdb);
-    return PL_OK;
-}
-
 static pl_status exec_add_token(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_ADD_VISITOR_TOKEN]);
     b_blob(&b, o->u.ident.hash, 32);
     b_text(&b, o->u.ident.visitor_id);
     b_int(&b, pl_now_ms());
-    return step_done(st, &b, "add visitor token", NULL);
+    return store_run_done(st, &b, "add visitor token", NULL);
 }
 
 static pl_status exec_link(struct store *st, struct op *o)
@@ -30,7 +21,7 @@ static pl_status exec_link(struct store *st, struct op *o)
     b_text(&b, o->u.ident.user_id);
     b_text(&b, o->u.ident.visitor_id);
     int changed = 0;
-    pl_status s = step_done(st, &b, "link visitor", &changed);
+    pl_status s = store_run_done(st, &b, "link visitor", &changed);
     return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
 }
 

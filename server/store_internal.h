@@ -179,4 +179,8 @@ static inline int b_step(struct binder *b)
     return b->rc != SQLITE_OK ? b->rc : sqlite3_step(b->s);
 }
 
+/* Steps a write statement expected to return no row; *changed (may be NULL)
+ * gets sqlite3_changes(). The status of a failure is the store's for it. */
+pl_status store_run_done(struct store *st, struct binder *b, const char *what, int *changed);
+
 #endif

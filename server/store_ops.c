@@ -13,7 +13,7 @@
 
 /* Steps a statement expected to return no row. *changed (may be NULL) gets
  * sqlite3_changes(). */
-static pl_status run_done(struct store *st, struct binder *b, const char *what, int *changed)
+pl_status store_run_done(struct store *st, struct binder *b, const char *what, int *changed)
 {
     int rc = b_step(b);
     sqlite3_reset(b->s);
@@ -30,7 +30,7 @@ static pl_status add_event(struct store *st, const char *conv, const char *type,
     b_text(&b, type);
     b_int_or_null(&b, agent_id);
     b_int(&b, ts);
-    return run_done(st, &b, "event", NULL);
+    return store_run_done(st, &b, "event", NULL);
 }
 
 /* The conversation's state and agent (0: none); PL_ERR_NOT_FOUND if unknown. */
@@ -71,7 +71,7 @@ static pl_status insert_conv(struct store *st, const char *conv, const char *vis
     b_text(&b, conv);
     b_text(&b, visitor);
     b_int(&b, now);
-    pl_status s = run_done(st, &b, "insert conversation", NULL);
+    pl_status s = store_run_done(st, &b, "insert conversation", NULL);
     return s != PL_OK ? s : add_event(st, conv, "created", 0, now);
 }
 
@@ -91,7 +91,7 @@ static pl_status exec_create_visitor(struct store *st, struct op *o)
     b_text(&b, v->page);
     b_int(&b, now);
     b_text(&b, v->user_id);
-    pl_status s = run_done(st, &b, "insert visitor", NULL);
+    pl_status s = store_run_done(st, &b, "insert visitor", NULL);
     return s != PL_OK ? s : insert_conv(st, o->res.conversation_id, o->res.visitor_id, now);
 }
 
@@ -105,7 +105,7 @@ static pl_status exec_touch_visitor(struct store *st, struct op *o)
     b_int(&b, pl_now_ms());
     b_text(&b, o->u.touch.id);
     int changed = 0;
-    pl_status s = run_done(st, &b, "touch visitor", &changed);
+    pl_status s = store_run_done(st, &b, "touch visitor", &changed);
     return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
 }
 
@@ -202,7 +202,7 @@ static pl_status insert_message(struct store *st, const struct store_append *ap,
     b_double(&b, ap->faq_score);
     b_text(&b, ap->meta_json);
     b_int(&b, now);
-    return run_done(st, &b, "insert message", NULL);
+    return store_run_done(st, &b, "insert message", NULL);
 }
 
 static pl_status exec_append(struct store *st, struct op *o)
@@ -246,7 +246,7 @@ static pl_status sc_to_queue(struct store *st, const struct store_state_change *
     b_int(&b, now);
     b_text(&b, sc->conversation);
     int changed = 0;
-    pl_status s = run_done(st, &b, "queue", &changed);
+    pl_status s = store_run_done(st, &b, "queue", &changed);
     if (s != PL_OK) return s;
     if (!changed) {   /* already queued/assigned: a no-op success */
         s = report_row(st, sc->conversation, res, PL_OK);
@@ -279,7 +279,7 @@ static pl_status sc_claim(struct store *st, const struct store_state_change *sc,
     b_int(&b, now);
     b_text(&b, sc->conversation);
     int changed = 0;
-    s = run_done(st, &b, "claim", &changed);
+    s = store_run_done(st, &b, "claim", &changed);
     if (s != PL_OK) return s;
     if (!changed) return claim_refused(st, sc->conversation, res);
     res->state = CONV_ASSIGNED;
@@ -298,7 +298,7 @@ static pl_status transfer_update(struct store *st, const struct store_state_chan
     b_text(&b, sc->conversation);
     b_int(&b, from);
     int changed = 0;
-    pl_status s = run_done(st, &b, "transfer", &changed);
+    pl_status s = store_run_done(st, &b, "transfer", &changed);
     if (s != PL_OK) return s;
     if (!changed) return PL_ERR_CONFLICT;  /* cannot happen: we hold the write lock */
     s = add_event(st, sc->conversation, "transferred", sc->agent_id, now);
@@ -341,7 +341,7 @@ static pl_status sc_close(struct store *st, const struct store_state_change *sc,
     b_text(&b, by);
     b_text(&b, sc->conversation);
     int changed = 0;
-    s = run_done(st, &b, "close", &changed);
+    s = store_run_done(st, &b, "close", &changed);
     if (s != PL_OK) return s;
     if (!changed) return PL_ERR_CLOSED;
     res->prev_agent_id = res->agent_id;
@@ -371,7 +371,7 @@ static pl_status exec_feedback(struct store *st, struct op *o)
     b_text(&b, o->u.fb.conv);
     b_int(&b, o->u.fb.seq);
     int changed = 0;
-    pl_status s = run_done(st, &b, "feedback", &changed);
+    pl_status s = store_run_done(st, &b, "feedback", &changed);
     return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
 }
 
@@ -388,7 +388,7 @@ static pl_status exec_rate(struct store *st, struct op *o)
     b_int(&b, o->u.fb.num);
     b_text(&b, o->u.fb.comment);
     b_int(&b, now);
-    s = run_done(st, &b, "rate", NULL);   /* a second rating: PRIMARY KEY -> conflict */
+    s = store_run_done(st, &b, "rate", NULL);   /* a second rating: PRIMARY KEY -> conflict */
     o->res.ts = now;
     return s != PL_OK ? s : add_event(st, o->u.fb.conv, "rated", agent, now);
 }
@@ -414,21 +414,21 @@ static pl_status exec_create_session(struct store *st, struct op *o)
     int64_t now = pl_now_ms();
     struct binder b = b_start(st->w[W_PURGE_SESSIONS]);
     b_int(&b, now);
-    pl_status s = run_done(st, &b, "purge sessions", NULL);
+    pl_status s = store_run_done(st, &b, "purge sessions", NULL);
     if (s != PL_OK) return s;
     b = b_start(st->w[W_INSERT_SESSION]);
     b_blob(&b, o->u.sess.hash, 32);
     b_int(&b, o->u.sess.agent_id);
     b_int(&b, now);
     b_int(&b, o->u.sess.expires_at);
-    return run_done(st, &b, "create session", NULL);  /* unknown agent: not found */
+    return store_run_done(st, &b, "create session", NULL);  /* unknown agent: not found */
 }
 
 static pl_status exec_delete_session(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_DELETE_SESSION]);
     b_blob(&b, o->u.sess.hash, 32);
-    return run_done(st, &b, "delete session", NULL);   /* logging out twice is fine */
+    return store_run_done(st, &b, "delete session", NULL);   /* logging out twice is fine */
 }
 
 /* ---- FAQ ---- */
@@ -439,7 +439,7 @@ static pl_status faq_insert(struct store *st, const char *id, const char *json, 
     b_text(&b, id);
     b_text(&b, json);
     b_int(&b, pl_now_ms());
-    return run_done(st, &b, "faq put", NULL);
+    return store_run_done(st, &b, "faq put", NULL);
 }
 
 static pl_status exec_faq_delete(struct store *st, struct op *o)
@@ -447,14 +447,14 @@ static pl_status exec_faq_delete(struct store *st, struct op *o)
     struct binder b = b_start(st->w[W_FAQ_DELETE]);
     b_text(&b, o->u.faq.id);
     int changed = 0;
-    pl_status s = run_done(st, &b, "faq delete", &changed);
+    pl_status s = store_run_done(st, &b, "faq delete", &changed);
     return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
 }
 
 static pl_status exec_faq_replace(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_FAQ_CLEAR]);
-    pl_status s = run_done(st, &b, "faq clear", NULL);
+    pl_status s = store_run_done(st, &b, "faq clear", NULL);
     for (size_t i = 0; s == PL_OK && i < o->u.faqs.n; i++)
         s = faq_insert(st, o->u.faqs.rows[i].id, o->u.faqs.rows[i].json, 0);
     return s;

@@ -12,17 +12,6 @@
 #include <string.h>
 #include "store_internal.h"
 
-/* Steps a statement expected to return no row; *changed (may be NULL) gets
- * sqlite3_changes(). */
-static pl_status run_done(struct store *st, struct binder *b, const char *what, int *changed)
-{
-    int rc = b_step(b);
-    sqlite3_reset(b->s);
-    if (rc != SQLITE_DONE) return store_db_status(st->wdb, rc, what);
-    if (changed) *changed = sqlite3_changes(st->wdb);
-    return PL_OK;
-}
-
 static int update_valid(const struct store_agent_update *u)
 {
     if (u->role && strcmp(u->role, "admin") != 0 && strcmp(u->role, "agent") != 0) return 0;
@@ -43,13 +32,13 @@ static pl_status exec_update_agent(struct store *st, struct op *o)
     b_int(&b, u->active);
     b_int(&b, id);
     int changed = 0;
-    pl_status s = run_done(st, &b, "update agent", &changed);
+    pl_status s = store_run_done(st, &b, "update agent", &changed);
     if (s != PL_OK) return s;
     if (!changed) return PL_ERR_NOT_FOUND;
     if (u->active != 0) return PL_OK;
     b = b_start(st->w[W_DELETE_AGENT_SESSIONS]);
     b_int(&b, id);
-    return run_done(st, &b, "delete agent sessions", NULL);
+    return store_run_done(st, &b, "delete agent sessions", NULL);
 }
 
 static pl_status exec_setting_put(struct store *st, struct op *o)
@@ -58,7 +47,7 @@ static pl_status exec_setting_put(struct store *st, struct op *o)
     b_text(&b, o->u.set.key);
     b_text(&b, o->u.set.value);
     b_int(&b, pl_now_ms());
-    return run_done(st, &b, "setting put", NULL);
+    return store_run_done(st, &b, "setting put", NULL);
 }
 
 pl_status store_routing_exec(struct store *st, struct op *o)
