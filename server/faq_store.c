@@ -56,6 +56,13 @@ pl_status faq_store_import_file(struct store *st, const char *path)
     char field[96], msg[256];
     struct faq_set *set = NULL;
     pl_status s = proto_faq_decode_array(text, len, &v, &n, field, sizeof(field), msg, sizeof(msg));
+    /* A file is new to us: each entry is validated in full (slow patterns too)
+     * before it replaces the stored FAQ. */
+    for (size_t i = 0; s == PL_OK && i < n; i++) {
+        char f[64];
+        if ((s = faq_validate(&v[i], f, sizeof(f), msg, sizeof(msg))) != PL_OK)
+            snprintf(field, sizeof(field), "[%zu].%.60s", i, f);
+    }
     if (s == PL_OK)
         s = faq_build(v, n, &set, field, sizeof(field), msg, sizeof(msg));
     if (s != PL_OK) {

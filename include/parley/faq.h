@@ -42,7 +42,8 @@ pl_status faq_validate(const struct faq_entry *e, char *field, size_t field_len,
 
 struct faq_set;
 /* Compiles copies of the entries. Fails like faq_validate, naming the entry id
- * in msg; *out is untouched on failure. */
+ * in msg; *out is untouched on failure. It does not run faq_validate's slow-
+ * pattern probes: entries are validated when they are saved or imported. */
 pl_status faq_build(const struct faq_entry *entries, size_t n, struct faq_set **out,
                     char *field, size_t field_len, char *msg, size_t msg_len);
 void faq_free(struct faq_set *s);
