@@ -49,6 +49,9 @@ static const struct opt opts[] = {
      STR(identity_secret)},
     {"require-identity", "PARLEY_REQUIRE_IDENTITY", "0|1",
      "1: refuse visitors without a valid signed identity (default 0)", INT(require_identity, 0, 1)},
+    {"ping-secs", "PARLEY_PING_SECS", "SECS",
+     "ping a quiet WebSocket peer after SECS, drop it SECS/2 later without a pong (default 30)",
+     INT(ping_secs, 1, 3600)},
     {"session-hours", "PARLEY_SESSION_HOURS", "N", "agent session lifetime (default 12)", INT(session_hours, 1, 24 * 365)},
     {"durability", "PARLEY_DURABILITY", "full|normal",
      "SQLite synchronous mode for commits (default full)", OPT_DURABILITY,
@@ -116,6 +119,7 @@ static int set_defaults(struct config *c)
     c->bot_misses = 2;
     c->session_hours = 12;
     c->agent_grace = 60;
+    c->ping_secs = 30;
     c->durability = STORE_DURABILITY_FULL;
     c->db = strdup("./data/parley.db");
     c->bus = strdup("local");

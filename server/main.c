@@ -173,10 +173,11 @@ static uint64_t evlib_option(void)
 
 static struct lws_context *make_context(const struct config *cfg)
 {
-    static const lws_retry_bo_t idle = {
-        .secs_since_valid_ping = 30,     /* ping a quiet peer after 30 s */
-        .secs_since_valid_hangup = 45,   /* and drop it 15 s later without a pong */
-    };
+    /* A quiet peer is pinged after --ping-secs and dropped half as long again
+     * later without a pong, so a dead link never holds a socket for long. */
+    static lws_retry_bo_t idle;
+    idle.secs_since_valid_ping = (uint16_t)cfg->ping_secs;
+    idle.secs_since_valid_hangup = (uint16_t)(cfg->ping_secs + (cfg->ping_secs + 1) / 2);
     memcpy(wrapped, ws_protocols(), sizeof(wrapped));
     inner_cb = wrapped[0].callback;
     wrapped[0].callback = outer_cb;

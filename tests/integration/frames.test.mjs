@@ -116,3 +116,25 @@ test('fragmented text frames are reassembled', async () => {
   assert.ok(st.data.toString().includes('"welcome"'), 'fragments not reassembled');
   st.sock.destroy();
 });
+
+test('a peer that stops answering pings is dropped; a live one is kept', async () => {
+  const quick = await start({ args: ['--ping-secs', '1'] });
+  try {
+    const dead = await new Promise(resolve => {
+      const sock = net.connect(quick.port, '127.0.0.1');
+      const st = { sock, closed: false, pinged: false };
+      sock.on('data', d => { if (d.includes(Buffer.from([0x89]))) st.pinged = true; });
+      sock.on('close', () => { st.closed = true; });
+      sock.on('error', () => {});
+      sock.write(`GET /ws/visitor HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      sock.once('data', () => { sock.write(frame(1, hello)); resolve(st); });   // then never pong
+    });
+    const live = await quick.visitor();                 // the ws library answers pings itself
+    await new Promise(r => setTimeout(r, 4000));
+    assert.ok(dead.closed, 'a silent peer still holds its socket');
+    assert.equal(live.closed, null, 'a peer that answers pings was dropped');
+    assert.equal((await live.ask({ type: 'ping' })).type, 'ack');
+    live.close();
+  } finally { await quick.stop(); }
+});
