@@ -334,3 +334,31 @@ test('a paged replay says more:true, and live messages during it arrive after it
     await srv.stop();
   }
 });
+
+test('a server paused with SIGSTOP catches up on SIGCONT; retried ids are not duplicated', async () => {
+  const srv = await start({ args: ['--rate-limit', '0', '--ping-secs', '1'] });
+  try {
+    const v = await srv.visitor();
+    await v.ask({ type: 'handoff' });
+    srv.child.kill('SIGSTOP');
+    for (let i = 0; i < 20; i++) v.send({ type: 'message', id: `p${i}`, text: `paused ${i}` });
+    for (let i = 0; i < 20; i++) v.send({ type: 'message', id: `p${i}`, text: `paused ${i}` });  // a client retrying
+    await delay(3000);
+    srv.child.kill('SIGCONT');
+    const acks = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      v.next(f => f.type === 'ack' && f.id === `p${i}`, { ms: 8000 })));
+    const seqs = acks.map(a => a.seq);
+    assert.equal(new Set(seqs).size, 20, 'each id got its own seq');
+    await delay(300);
+    const echoed = v.messages().filter(m => /^paused /.test(m.text));
+    assert.equal(echoed.length, 20, `each message delivered once, got ${echoed.length}`);
+    v.close();
+    const again = await srv.visitor({ token: v.token, last_seq: 0 });
+    const stored = again.welcome.messages.filter(m => /^paused /.test(m.text));
+    assert.equal(stored.length, 20, 'each message stored once');
+    again.close();
+  } finally {
+    srv.child.kill('SIGCONT');
+    await srv.stop();
+  }
+});
