@@ -11,7 +11,8 @@ DEB_BUILD = build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev \
             libjansson-dev libpcre2-dev libsodium-dev libunistring-dev libwebsockets-evlib-ev
 DEB_TEST  = node:nodejs npm:npm chromium fiu-utils sqlite3
 
-.PHONY: all build run test deps deps-test unit integration browser acceptance clean fuzz fuzz-build
+.PHONY: all build run test deps deps-test unit integration browser acceptance clean fuzz fuzz-build \
+        valgrind
 
 all: build
 
@@ -39,6 +40,7 @@ test: deps-test build
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@$(MAKE) --no-print-directory unit integration browser
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+	@$(MAKE) --no-print-directory valgrind
 
 unit:
 	@cd $(TEST_BUILD) && ctest --output-on-failure
@@ -66,6 +68,19 @@ fuzz: fuzz-build
 	    $$work tests/fuzz/corpus/$$f 2>$$work.log || { tail -40 $$work.log; exit 1; }; \
 	  grep -E '^#[0-9]+.*DONE' $$work.log | tail -1; rm -rf $$work $$work.log; \
 	done
+
+# The unit tests, and the server behind three integration suites, under valgrind
+# (release build; PCRE2's JIT is off because valgrind cannot follow its code).
+VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9
+valgrind: build
+	@scripts/ensure-debs.sh valgrind
+	@for t in $(BUILD)/test_*; do \
+	  case $$t in *.valgrind) continue;; esac; \
+	  PARLEY_NO_JIT=1 $(VALGRIND) $$t >/dev/null 2>$$t.valgrind || { cat $$t.valgrind; exit 1; }; \
+	  echo "valgrind: $$(basename $$t) clean"; \
+	done
+	@cd tests && PARLEY_NO_JIT=1 PARLEY_WRAP="$(VALGRIND)" PARLEY_BIN=$(CURDIR)/$(BUILD)/parley \
+	  node --test integration/flow.test.mjs integration/bad_input.test.mjs integration/identity.test.mjs
 
 acceptance: build
 	@../shared/acceptance/run.sh

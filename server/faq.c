@@ -189,7 +189,11 @@ pcre2_code *faq__compile(const char *re, uint32_t opts, int *err, char *why, siz
     PCRE2_SIZE off = 0;
     PCRE2_UCHAR m[160];
     pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, opts, err, &off, NULL);
-    if (c) { (void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); return c; }
+    /* PARLEY_NO_JIT: valgrind cannot follow JIT-compiled code (make valgrind). */
+    static int jit = -1;
+    if (jit < 0)
+        jit = getenv("PARLEY_NO_JIT") == NULL;
+    if (c) { if (jit) (void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); return c; }
     if (pcre2_get_error_message(*err, m, sizeof(m)) < 0)
         snprintf((char *)m, sizeof(m), "error %d", *err);
     snprintf(why, len, "%s at offset %zu", (const char *)m, (size_t)off);

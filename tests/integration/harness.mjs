@@ -33,6 +33,9 @@ export async function start({ faq, dir, args = [], env = {}, wrap = null, bin = 
     argv.push('--faq', file);
   }
   const exe = bin || BIN;
+  // PARLEY_WRAP (e.g. "valgrind -q --leak-check=full --error-exitcode=9") runs every
+  // server of the suite under a tool; make valgrind uses it.
+  if (!wrap && process.env.PARLEY_WRAP) wrap = process.env.PARLEY_WRAP.split(' ').filter(Boolean);
   const child = spawn(wrap ? wrap[0] : exe, wrap ? [...wrap.slice(1), exe, ...argv] : argv, {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN.email, PARLEY_ADMIN_PASSWORD: ADMIN.password,
