@@ -13,6 +13,7 @@
 #include "http_routes.h"
 #include "parley/auth.h"
 #include "parley/conv.h"
+#include "parley/kpi.h"
 #include "parley/metrics.h"
 #include "parley/proto_rest.h"
 
@@ -85,6 +86,52 @@ static void metrics(const struct http_req *r)
         http_respond(r->conn_id, 200, "text/plain; version=0.0.4; charset=utf-8", page, NULL);
 }
 
+/* A UTC day YYYY-MM-DD into *day (days since 1970), when the parameter is given:
+ * 0 absent, 1 given, -1 answered 400. */
+static int day_param(const struct http_req *r, const char *name, int64_t *day)
+{
+    char v[32];
+    if (!http_query(r, name, v, sizeof(v)))
+        return 0;
+    if (kpi_parse_date(v, day)) {
+        http_respond_error(r->conn_id, 400, "bad_request", "not a date: use YYYY-MM-DD (UTC)", name);
+        return -1;
+    }
+    return 1;
+}
+
+/* The search filters (q, from, to, limit): 0 ok, -1 answered 400. */
+static int search_params(const struct http_req *r, struct store_conv_search *q, char *text,
+                         size_t tlen, int *searching)
+{
+    int64_t from_day = 0, to_day = 0;
+    int has_q = http_query(r, "q", text, tlen);
+    int has_from = day_param(r, "from", &from_day);
+    if (has_from < 0) return -1;
+    int has_to = day_param(r, "to", &to_day);
+    if (has_to < 0) return -1;
+    if (has_from && has_to && to_day < from_day) {
+        http_respond_error(r->conn_id, 400, "bad_request", "must not be before from", "to");
+        return -1;
+    }
+    *searching = (has_q && text[0]) || has_from || has_to;
+    q->text = has_q && text[0] ? text : NULL;
+    q->from_ms = has_from ? from_day * KPI_DAY_MS : 0;
+    q->to_ms = has_to ? (to_day + 1) * KPI_DAY_MS : 0;
+    q->limit = *searching ? 50 : 500;
+    char v[32];
+    if (http_query(r, "limit", v, sizeof(v))) {
+        size_t n = strlen(v);
+        long long l = n && n <= 4 && strspn(v, "0123456789") == n ? strtoll(v, NULL, 10) : 0;
+        if (l < 1 || l > 500) {
+            http_respond_error(r->conn_id, 400, "bad_request", "limit must be 1 to 500", "limit");
+            return -1;
+        }
+        q->limit = (size_t)l;
+    }
+    return 0;
+}
+
 static void list_conversations(const struct http_req *r)
 {
     struct store_agent a;
@@ -102,11 +149,21 @@ static void list_conversations(const struct http_req *r)
         }
         want = (int)st;
     }
+    struct store_conv_search q = { .state = want };
+    char text[sizeof(r->query)];
+    int searching = 0;
+    if (search_params(r, &q, text, sizeof(text), &searching)) {
+        store_agent_free(&a);
+        return;
+    }
     int is_admin = a.role && !strcmp(a.role, "admin");
     /* Agents see the queue, and only their own of the rest. */
     int64_t only = is_admin || want == CONV_QUEUED ? 0 : a.id;
+    q.agent_id = only;
     struct store_conversation_list l = {0};
-    if (store_list_conversations(conv_store(), want, only, 500, &l) != PL_OK)
+    pl_status s = searching ? store_search_conversations(conv_store(), &q, &l)
+                            : store_list_conversations(conv_store(), want, only, q.limit, &l);
+    if (s != PL_OK)
         http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
     else
         http_json(r, 200, proto_rest_conversations(&l));
@@ -148,6 +205,40 @@ static void transcript(const struct http_req *r, const char *conv_id)
     store_agent_free(&a);
 }
 
+/* The most of a visitor's conversations one history answer lists. */
+#define VISITOR_HISTORY_MAX 500
+
+/* GET /api/visitors/{id}/conversations: listed to an agent who may read at least
+ * one of them (may_read); anyone else gets 404, like an unknown visitor. */
+static void visitor_conversations(const struct http_req *r, const char *visitor_id)
+{
+    struct store_agent a;
+    if (http_require_agent(r, 0, &a))
+        return;
+    struct store_visitor_conv_list l = {0};
+    pl_status s = store_visitor_conversations(conv_store(), visitor_id, VISITOR_HISTORY_MAX, &l);
+    int *readable = s == PL_OK ? calloc(l.n + 1, sizeof(*readable)) : NULL;
+    int any = 0;
+    if (s == PL_OK && !readable)
+        s = PL_ERR_NOMEM;
+    for (size_t i = 0; s == PL_OK && i < l.n; i++) {
+        struct store_conversation c = { .state = l.v[i].state, .agent_id = l.v[i].agent_id };
+        readable[i] = may_read(&a, &c);
+        any |= readable[i];
+    }
+    if (s == PL_OK && !any)
+        http_respond_error(r->conn_id, 404, "not_found", "no such visitor", NULL);
+    else if (s == PL_ERR_NOMEM)
+        http_respond_error(r->conn_id, 500, "internal_error", "out of memory", NULL);
+    else if (s != PL_OK)
+        http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
+    else
+        http_json(r, 200, proto_rest_visitor_conversations(visitor_id, &l, readable));
+    free(readable);
+    store_visitor_conv_list_free(&l);
+    store_agent_free(&a);
+}
+
 /* "/api/conversations/{id}/transcript" -> id, or NULL. */
 static int path_param(const char *path, const char *prefix, const char *suffix, char *out,
                       size_t len)
@@ -182,6 +273,8 @@ void http_route(struct http_req *r)
         list_conversations(r);
     else if (get && path_param(p, "/api/conversations/", "/transcript", id, sizeof(id)))
         transcript(r, id);
+    else if (get && path_param(p, "/api/visitors/", "/conversations", id, sizeof(id)))
+        visitor_conversations(r, id);
     else if (get && !strcmp(p, "/api/reports/kpis"))
         http_reports_kpis(r);
     else if (!http_admin_route(r))

@@ -412,3 +412,29 @@ char *proto_rest_agents_status(const struct store_agent_list *l, const char *con
     }
     return proto_dump_take(json_pack("{s:o}", "agents", arr));
 }
+
+static json_t *str_or_null(const char *s)
+{
+    json_t *v = s ? json_string(s) : NULL;
+    return v ? v : json_null();
+}
+
+char *proto_rest_visitor_conversations(const char *visitor_id,
+                                       const struct store_visitor_conv_list *l,
+                                       const int *readable)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < l->n; i++) {
+        const struct store_visitor_conv *c = &l->v[i];
+        json_t *o = json_pack("{s:s, s:s, s:b}", "id", c->id, "state", conv_state_name(c->state),
+                              "readable", readable[i]);
+        if (!o) continue;
+        json_object_set_new(o, "created_at", json_integer(c->created_at));
+        json_object_set_new(o, "closed_at", c->closed_at ? json_integer(c->closed_at) : json_null());
+        json_object_set_new(o, "agent_id", c->agent_id ? json_integer(c->agent_id) : json_null());
+        json_object_set_new(o, "agent_name", str_or_null(c->agent_name));
+        json_object_set_new(o, "preview", str_or_null(readable[i] ? c->preview : NULL));
+        json_array_append_new(arr, o);
+    }
+    return proto_dump_take(json_pack("{s:s, s:o}", "visitor_id", visitor_id, "conversations", arr));
+}

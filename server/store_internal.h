@@ -31,6 +31,7 @@ enum rstmt {
     R_SETTINGS, R_QUEUE, R_AGENT_LOADS, R_QUEUE_WAITS, R_VISITOR_BY_USER,
     R_UNANSWERED, R_DRAFTS,   /* store_faq_admin.c */
     R_CANNED_LIST,            /* store_canned.c */
+    R_SEARCH_CONVS, R_VISITOR_CONVS,   /* store_search.c */
     R__COUNT
 };
 

@@ -256,6 +256,25 @@ static const char *const read_sql[R__COUNT] = {
                  " created_at FROM faq_drafts ORDER BY id DESC LIMIT ?1",
     [R_CANNED_LIST] = "SELECT id, shortcut, title, text, created_at, updated_at FROM canned"
                       " ORDER BY shortcut, id",
+    /* Search (store_search.c). Every filter is optional: a NULL parameter is
+     * "any". ?5 is a LIKE pattern with \ as its escape; only visible messages
+     * (seq, not notes) are searched. Newest created first. */
+    [R_SEARCH_CONVS] = CONV_SELECT "WHERE (?1 IS NULL OR c.state = ?1)"
+                       " AND (?2 IS NULL OR c.agent_id = ?2)"
+                       " AND (?3 IS NULL OR c.created_at >= ?3)"
+                       " AND (?4 IS NULL OR c.created_at < ?4)"
+                       " AND (?5 IS NULL OR v.name LIKE ?5 ESCAPE '\\' OR v.email LIKE ?5 ESCAPE '\\'"
+                       " OR EXISTS(SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
+                       " AND m.seq IS NOT NULL AND m.text LIKE ?5 ESCAPE '\\'))"
+                       " ORDER BY c.created_at DESC, c.rowid DESC LIMIT ?6",
+    /* A visitor's conversations (conv_visitor), each with its last visible message. */
+    [R_VISITOR_CONVS] = "SELECT c.id, c.state, COALESCE(c.agent_id, 0), c.created_at,"
+                        " c.closed_at, a.name,"
+                        " (SELECT substr(m.text, 1, 200) FROM messages m"
+                        " WHERE m.conversation_id = c.id AND m.seq IS NOT NULL"
+                        " ORDER BY m.seq DESC LIMIT 1)"
+                        " FROM conversations c LEFT JOIN agents a ON a.id = c.agent_id"
+                        " WHERE c.visitor_id = ?1 ORDER BY c.created_at DESC, c.rowid DESC LIMIT ?2",
 };
 
 static const char *const write_sql[W__COUNT] = {

@@ -48,6 +48,12 @@ char *proto_rest_login_ok(const char *token, const struct store_agent *a);
 char *proto_rest_agent(const struct store_agent *a);
 char *proto_rest_agents(const struct store_agent_list *l);
 char *proto_rest_conversations(const struct store_conversation_list *l);
+/* GET /api/visitors/{id}/conversations: {"visitor_id":..., "conversations":[{id, state,
+ * created_at, closed_at, agent_id, agent_name, preview, readable}]}. readable[i] says
+ * whether the caller may open conversation i; the preview is null when not. */
+char *proto_rest_visitor_conversations(const char *visitor_id,
+                                       const struct store_visitor_conv_list *l,
+                                       const int *readable);
 char *proto_rest_transcript(const struct store_conversation *c, const struct store_message_list *m);
 char *proto_rest_transcript_text(const struct store_conversation *c,
                                  const struct store_message_list *m);

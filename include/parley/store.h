@@ -405,4 +405,35 @@ pl_status store_canned_update(struct store *st, int64_t id, const char *shortcut
 /* PL_ERR_NOT_FOUND when there is no such row. */
 pl_status store_canned_delete(struct store *st, int64_t id, store_cb cb, void *ctx);
 
+/* ---- search and visitor history (store_search.c) ---- */
+/* Every filter is optional. text matches, ignoring ASCII case, as a plain
+ * substring (% and _ are literal) of the visitor's name or email or of any
+ * visible message (not notes). Days are [from_ms, to_ms). */
+struct store_conv_search {
+    int state;                /* < 0: any */
+    int64_t agent_id;         /* > 0: only those whose agent_id is this */
+    const char *text;         /* NULL or "": any */
+    int64_t from_ms, to_ms;   /* created_at bounds; 0: unbounded */
+    size_t limit;             /* 0: all */
+};
+/* Matching conversations, newest created first. */
+pl_status store_search_conversations(struct store *st, const struct store_conv_search *q,
+                                     struct store_conversation_list *out);
+
+/* One of a visitor's conversations, for their history. */
+struct store_visitor_conv {
+    char *id;
+    enum conv_state state;
+    int64_t agent_id;         /* 0: none */
+    int64_t created_at, closed_at;
+    char *agent_name;         /* may be NULL */
+    char *preview;            /* the last visible message (200 characters at most), or NULL */
+};
+struct store_visitor_conv_list { struct store_visitor_conv *v; size_t n; };
+void store_visitor_conv_list_free(struct store_visitor_conv_list *l);
+/* The visitor's conversations, newest created first, at most `limit` (0: all).
+ * An unknown visitor has none (PL_OK, n = 0). */
+pl_status store_visitor_conversations(struct store *st, const char *visitor_id, size_t limit,
+                                      struct store_visitor_conv_list *out);
+
 #endif

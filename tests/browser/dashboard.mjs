@@ -472,6 +472,47 @@ await step('a click on a suggestion inserts it too', async () => {
   await box.fill('');
 });
 
+/* ---------------- search and visitor history ---------------- */
+await step('searching closed conversations finds one by a word of its transcript; Clear restores the list', async () => {
+  await agent.locator('#closed-list button', { hasText: 'Vera Visitor' }).waitFor({ timeout: WAIT });
+  const q = agent.getByRole('searchbox', { name: 'Search text' });
+  await q.fill('PARCEL never');
+  await q.press('Enter');
+  await until('one result', async () => (await agent.locator('#search-status').textContent()) === '1 found');
+  const items = agent.locator('#closed-list button');
+  check(await items.count() === 1, `search gave ${await items.count()} items`);
+  check((await items.first().textContent()).includes('Vera Visitor'), 'the result is not Vera');
+  await q.fill('no-such-words-anywhere');
+  await q.press('Enter');
+  await until('no result', async () => (await agent.locator('#search-status').textContent()) === '0 found');
+  check(await agent.locator('#closed-empty').isVisible(), 'no "No match" note');
+  await agent.getByRole('button', { name: 'Clear', exact: true }).click();
+  await agent.locator('#closed-list button', { hasText: 'Vera Visitor' }).waitFor({ timeout: WAIT });
+  check(await q.inputValue() === '', 'Clear kept the text');
+});
+
+await step('a returning visitor: the visitor panel lists the previous conversation, which opens read-only', async () => {
+  vera.ws.send(JSON.stringify({ type: 'start', id: 's2' }));
+  await next((f) => f.type === 'welcome' && f.id === 's2', 'the welcome of the new conversation');
+  vera.ws.send(JSON.stringify({ type: 'message', id: 'v2', text: 'Back again about that parcel.' }));
+  await next((f) => f.type === 'ack' && f.id === 'v2', 'the ack of the second message');
+  vera.ws.send(JSON.stringify({ type: 'handoff', id: 'h2' }));
+  await next((f) => f.type === 'ack' && f.id === 'h2', 'the ack of the second handoff');
+  const open = agent.locator('#queue-list button, #mine-list button', { hasText: 'Vera Visitor' });
+  await open.first().waitFor({ timeout: WAIT });
+  await open.first().click();
+  const prev = agent.locator('#history-list button');
+  await prev.first().waitFor({ timeout: WAIT });
+  check(await prev.count() === 1, `${await prev.count()} previous conversations`);
+  check((await prev.first().textContent()).includes('closed'), 'the previous one is not shown closed');
+  await prev.first().click();
+  const transcript = agent.getByRole('log', { name: 'Transcript' });
+  await until('the old transcript', async () => (await transcript.textContent()).includes(VISITOR_MSG));
+  check(!(await transcript.textContent()).includes('Back again'), 'the new conversation is shown instead');
+  check(await agent.locator('#conv-state').textContent() === 'closed', 'not shown as closed');
+  check(await agent.locator('#reply-form').isHidden(), 'a closed conversation offers the reply box');
+});
+
 await step('no page errors or CSP violations', async () => {
   for (const [label, page] of Object.entries(pages)) {
     const csp = await page.evaluate(() => window.__csp || []);

@@ -48,6 +48,17 @@ export const get = (path, token) => request('GET', path, token);
 export const listConversations = (state, token) =>
   get(`/api/conversations?state=${encodeURIComponent(state)}`, token);
 
+/* {q, from, to}: closed conversations matching; empty fields are left out. */
+export function searchClosed(token, q) {
+  const p = new URLSearchParams({ state: 'closed' });
+  for (const k of ['q', 'from', 'to']) if (q[k]) p.set(k, q[k]);
+  return get(`/api/conversations?${p}`, token);
+}
+
+/* A visitor's conversations, newest first (404 when none is readable). */
+export const visitorConversations = (visitorId, token) =>
+  get(`/api/visitors/${encodeURIComponent(visitorId)}/conversations`, token);
+
 export const transcript = (id, token) =>
   get(`/api/conversations/${encodeURIComponent(id)}/transcript`, token);
 

@@ -29,6 +29,8 @@ let session = null;        /* {token, agent} */
 let conn = null;
 let selected = null;       /* conversation id */
 let closedIds = [];        /* order of the "recently closed" list */
+let searchIds = null;      /* a search's results, shown instead of closedIds; null: none */
+const history = new Map(); /* visitor id -> {at, rows, loading} (the "Previous conversations") */
 let typingSentAt = 0, typingIdle = null;
 const typingTimers = new Map();
 const notices = new Map(); /* conversation id -> polite message */
@@ -68,6 +70,7 @@ function signOut(message) {
   try { sessionStorage.removeItem(SESSION_KEY); sessionStorage.removeItem(READ_KEY);
     sessionStorage.removeItem(SELECTED_KEY); } catch { /* ignore */ }
   convs.clear(); closedIds = []; selected = null; notices.clear();
+  searchIds = null; history.clear();
   resetTeam(); resetPages();
   if ($('help-dialog').open) $('help-dialog').close();
   showLogin(message);
@@ -305,6 +308,56 @@ async function loadClosed() {
   renderLists();
 }
 
+/* ---------------- search and visitor history ---------------- */
+
+async function searchClosed() {
+  const q = { q: $('search-q').value.trim(), from: $('search-from').value, to: $('search-to').value };
+  if (!q.q && !q.from && !q.to) { clearSearch(); return; }
+  $('search-status').textContent = 'Searching…';
+  let res = null;
+  try { res = await api.searchClosed(session.token, q); } catch (e) {
+    if (e instanceof api.AuthError) { endSession(); return; }
+    $('search-status').textContent = e.field ? `${e.field}: ${e.message}` : e.message;
+    return;
+  }
+  if (!session) return;
+  const rows = (res.conversations || []).map((r) => upsert(r)).filter(Boolean);
+  searchIds = rows.map((c) => c.id);
+  $('search-status').textContent = `${rows.length} found`;
+  $('search-clear').hidden = false;
+  renderLists();
+}
+
+function clearSearch() {
+  searchIds = null;
+  $('search-q').value = ''; $('search-from').value = ''; $('search-to').value = '';
+  $('search-status').textContent = '';
+  $('search-clear').hidden = true;
+  renderLists();
+}
+
+/* Fetches a visitor's conversations when unknown or older than 30 s. */
+async function loadHistory(visitorId) {
+  const h = history.get(visitorId);
+  if (h && (h.loading || Date.now() - h.at < 30000)) return;
+  history.set(visitorId, { at: Date.now(), rows: h ? h.rows : [], loading: true });
+  let rows = [];
+  try { rows = (await api.visitorConversations(visitorId, session.token)).conversations || []; } catch (e) {
+    if (e instanceof api.AuthError) { endSession(); return; }
+    if (e.status !== 404) console.warn('parley:', e.message);
+  }
+  if (!session) return;
+  history.set(visitorId, { at: Date.now(), rows, loading: false });
+  renderVisitor();
+}
+
+/* Opens a previous conversation's transcript (read-only unless it is still open). */
+async function openPrevious(id) {
+  const c = convs.get(id);
+  if (!c || !c.loaded) await loadTranscript(id);
+  if (session && convs.get(id)) select(id);
+}
+
 async function loadTranscript(id) {
   const res = await guarded(() => api.transcript(id, session.token));
   if (!res || !session) return;
@@ -438,7 +491,9 @@ function renderLists() {
   const all = [...convs.values()];
   const queue = all.filter((c) => c.state === 'queued').sort((a, b) => (a.queued_at || 0) - (b.queued_at || 0));
   const minel = all.filter(mine).sort((a, b) => (a.assigned_at || 0) - (b.assigned_at || 0));
-  const closed = closedIds.map((id) => convs.get(id)).filter((c) => c && c.state === 'closed').slice(0, 25);
+  const closed = searchIds
+    ? searchIds.map((id) => convs.get(id)).filter(Boolean)
+    : closedIds.map((id) => convs.get(id)).filter((c) => c && c.state === 'closed').slice(0, 25);
 
   fillList('queue-list', 'queue-empty', 'queue-count', queue.map((c) => listItem(c,
     el('span', { class: 'c-meta' }, ['waiting ', el('span', { class: 'wait', 'data-since': c.queued_at || Date.now(),
@@ -447,6 +502,7 @@ function renderLists() {
     el('span', { class: 'c-meta', text: c.typing ? 'typing…' : '' }))));
   fillList('closed-list', 'closed-empty', null, closed.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: clock(c.closed_at) }))));
+  $('closed-empty').textContent = searchIds ? 'No match.' : 'None yet.';
 
   if (focusId) {
     const again = document.querySelector(`ul.convs button[data-id="${CSS.escape(focusId)}"]`);
@@ -522,7 +578,11 @@ function renderTyping() {
 function renderVisitor() {
   const c = selected && convs.get(selected);
   const dl = clear($('visitor-info'));
-  if (!c) { dl.append(el('dd', { class: 'muted', text: 'No conversation selected.' })); return; }
+  if (!c) {
+    dl.append(el('dd', { class: 'muted', text: 'No conversation selected.' }));
+    clear($('history-list')); $('history-empty').hidden = false;
+    return;
+  }
   const v = c.visitor;
   const row = (k, node) => { dl.append(el('dt', { text: k }), el('dd', null, [node])); };
   row('Name', document.createTextNode(v.name || '—'));
@@ -531,6 +591,27 @@ function renderVisitor() {
   row('Page', v.page ? safeLink(v.page) : document.createTextNode('—'));
   row('Started', document.createTextNode(clock(c.created_at) || '—'));
   row('Conversation', document.createTextNode(c.id));
+  renderHistory(c);
+}
+
+function renderHistory(c) {
+  const ul = clear($('history-list'));
+  const h = c && c.visitor.id ? history.get(c.visitor.id) : null;
+  if (c && c.visitor.id && (!h || (!h.loading && Date.now() - h.at >= 30000))) loadHistory(c.visitor.id);
+  const rows = (h ? h.rows : []).filter((r) => r.id !== c.id);
+  for (const r of rows) {
+    const state = r.state === 'closed' ? `closed ${clock(r.closed_at) || ''}` : r.state;
+    ul.append(el('li', null, [el('button', {
+      type: 'button', 'data-id': r.id, disabled: r.readable ? null : '',
+      title: r.readable ? 'Open the transcript' : 'Not yours to read',
+      onclick: () => openPrevious(r.id),
+    }, [
+      el('span', { class: 'h-meta', text: `${clock(r.created_at) || ''} · ${state}${r.agent_name ? ` · ${r.agent_name}` : ''}` }),
+      el('span', { class: 'h-last', text: r.preview || '' }),
+    ])]));
+  }
+  $('history-empty').hidden = rows.length > 0;
+  $('history-empty').textContent = h && h.loading && !rows.length ? 'Loading…' : 'None.';
 }
 
 /* ---------------- wiring ---------------- */
@@ -548,6 +629,8 @@ function init() {
   $('release-btn').addEventListener('click', release);
   $('export-json').addEventListener('click', () => exportTranscript('json'));
   $('export-text').addEventListener('click', () => exportTranscript('text'));
+  $('search-form').addEventListener('submit', (e) => { e.preventDefault(); if (session) searchClosed(); });
+  $('search-clear').addEventListener('click', clearSearch);
   initShortcuts({ active: () => !!session && currentPage() === 'conversations', selected: () => selected, select });
   initPages({
     ctx: pageCtx,

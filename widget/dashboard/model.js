@@ -25,6 +25,7 @@ export function upsert(s) {
   if (s.state) c.state = s.state;
   const v = s.visitor || {};
   c.visitor = {
+    id: v.id ?? c.visitor.id ?? null,
     name: v.name ?? s.visitor_name ?? c.visitor.name ?? null,
     email: v.email ?? s.visitor_email ?? c.visitor.email ?? null,
     locale: v.locale ?? s.locale ?? c.visitor.locale ?? null,

@@ -1,0 +1,152 @@
+/*
+ * Store: searching conversations and a visitor's history (synchronous reads on
+ * the loop thread's connection, like store_read.c). The SQL is in store_schema.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "store_internal.h"
+
+/* "%" + text with \, % and _ escaped by \ + "%": a literal substring pattern. */
+static char *like_pattern(const char *text)
+{
+    size_t n = strlen(text);
+    char *p = malloc(2 * n + 3), *o = p;
+    if (!p) return NULL;
+    *o++ = '%';
+    for (const char *s = text; *s; s++) {
+        if (*s == '\\' || *s == '%' || *s == '_') *o++ = '\\';
+        *o++ = *s;
+    }
+    *o++ = '%';
+    *o = '\0';
+    return p;
+}
+
+/* A copy of a text column (NULL stays NULL); *oom = 1 when the copy fails. */
+static char *col_dup(sqlite3_stmt *s, int i, int *oom)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    if (!t) {
+        if (sqlite3_column_type(s, i) != SQLITE_NULL) *oom = 1;
+        return NULL;
+    }
+    char *c = strdup((const char *)t);
+    if (!c) *oom = 1;
+    return c;
+}
+
+/* Decodes a CONV_SELECT row: the same columns as store_read.c's reader. */
+static pl_status fill_conv(sqlite3_stmt *s, struct store_conversation *c)
+{
+    int oom = 0;
+    c->id = col_dup(s, 0, &oom);
+    c->visitor_id = col_dup(s, 1, &oom);
+    int bad = conv_state_parse((const char *)sqlite3_column_text(s, 2), &c->state);
+    c->agent_id = sqlite3_column_int64(s, 3);
+    c->last_seq = sqlite3_column_int64(s, 4);
+    c->last_note_seq = sqlite3_column_int64(s, 5);
+    c->bot_misses = sqlite3_column_int(s, 6);
+    c->created_at = sqlite3_column_int64(s, 7);
+    c->queued_at = sqlite3_column_int64(s, 8);
+    c->assigned_at = sqlite3_column_int64(s, 9);
+    c->closed_at = sqlite3_column_int64(s, 10);
+    c->visitor_name = col_dup(s, 11, &oom);
+    c->visitor_email = col_dup(s, 12, &oom);
+    c->locale = col_dup(s, 13, &oom);
+    c->page = col_dup(s, 14, &oom);
+    c->agent_name = col_dup(s, 15, &oom);
+    c->rated = sqlite3_column_int(s, 16);
+    return oom ? PL_ERR_NOMEM : bad ? PL_ERR_STORE : PL_OK;
+}
+
+static void *grow(void *v, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap) return v;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *nv = realloc(v, c * elem);
+    if (nv) *cap = c;
+    return nv;
+}
+
+static int64_t sql_limit(size_t limit)
+{
+    return limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit;
+}
+
+pl_status store_search_conversations(struct store *st, const struct store_conv_search *q,
+                                     struct store_conversation_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (q->state > CONV_CLOSED) return PL_ERR_BAD_REQUEST;
+    char *pat = NULL;
+    if (q->text && *q->text && !(pat = like_pattern(q->text))) return PL_ERR_NOMEM;
+    struct binder b = b_start(st->r[R_SEARCH_CONVS]);
+    b_text(&b, q->state >= 0 ? conv_state_name((enum conv_state)q->state) : NULL);
+    b_int_or_null(&b, q->agent_id > 0 ? q->agent_id : 0);
+    b_int_or_null(&b, q->from_ms);
+    b_int_or_null(&b, q->to_ms);
+    b_text(&b, pat);
+    b_int(&b, sql_limit(q->limit));
+    pl_status s = PL_OK;
+    size_t cap = 0;
+    int rc = SQLITE_DONE;
+    while (s == PL_OK && (rc = b_step(&b)) == SQLITE_ROW) {
+        struct store_conversation *v = grow(out->v, &cap, out->n, sizeof(*v));
+        if (!v) { s = PL_ERR_NOMEM; break; }
+        out->v = v;
+        struct store_conversation *c = &v[out->n];
+        memset(c, 0, sizeof(*c));
+        s = fill_conv(b.s, c);
+        out->n++;   /* even a failed row: the list free frees what it holds */
+    }
+    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "search conversations");
+    sqlite3_reset(b.s);
+    sqlite3_clear_bindings(b.s);
+    free(pat);
+    if (s != PL_OK) store_conversation_list_free(out);
+    return s;
+}
+
+void store_visitor_conv_list_free(struct store_visitor_conv_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].id);
+        free(l->v[i].agent_name);
+        free(l->v[i].preview);
+    }
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+pl_status store_visitor_conversations(struct store *st, const char *visitor_id, size_t limit,
+                                      struct store_visitor_conv_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct binder b = b_start(st->r[R_VISITOR_CONVS]);
+    b_text(&b, visitor_id);
+    b_int(&b, sql_limit(limit));
+    pl_status s = PL_OK;
+    size_t cap = 0;
+    int rc = SQLITE_DONE;
+    while (s == PL_OK && (rc = b_step(&b)) == SQLITE_ROW) {
+        struct store_visitor_conv *v = grow(out->v, &cap, out->n, sizeof(*v));
+        if (!v) { s = PL_ERR_NOMEM; break; }
+        out->v = v;
+        struct store_visitor_conv *c = &v[out->n++];
+        memset(c, 0, sizeof(*c));
+        int oom = 0;
+        c->id = col_dup(b.s, 0, &oom);
+        if (conv_state_parse((const char *)sqlite3_column_text(b.s, 1), &c->state)) s = PL_ERR_STORE;
+        c->agent_id = sqlite3_column_int64(b.s, 2);
+        c->created_at = sqlite3_column_int64(b.s, 3);
+        c->closed_at = sqlite3_column_int64(b.s, 4);
+        c->agent_name = col_dup(b.s, 5, &oom);
+        c->preview = col_dup(b.s, 6, &oom);
+        if (oom) s = PL_ERR_NOMEM;
+    }
+    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "visitor conversations");
+    sqlite3_reset(b.s);
+    if (s != PL_OK) store_visitor_conv_list_free(out);
+    return s;
+}
