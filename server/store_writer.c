@@ -129,22 +129,33 @@ static void deliver_batch_cb(void *arg)
     }
 }
 
-/* Hands the results of a batch to their owners; the ops are consumed. Waiting
- * start-up callers are woken here; the callbacks go to the loop as ONE post
- * (one allocation and one wake-up per batch instead of one per op). */
+/* Wakes the start-up callers (and store_flush) waiting for these ops. */
+static void wake_sync(struct store *st, struct op *sync)
+{
+    for (struct op *o = sync, *next; o; o = next) {
+        next = o->next;
+        pthread_mutex_lock(&st->mu);
+        o->sync->res = o->res;
+        o->sync->done = 1;
+        pthread_cond_broadcast(&st->sync_cv);
+        pthread_mutex_unlock(&st->mu);
+        store_op_free(o);
+    }
+}
+
+/* Hands the results of a batch to their owners; the ops are consumed. The
+ * callbacks go to the loop as ONE post (one allocation and one wake-up per batch
+ * instead of one per op); waiting callers are woken only after that post, so a
+ * store_flush() that returns has every earlier callback already posted. */
 static void deliver(struct store *st, struct op *batch)
 {
-    struct op *head = NULL, **tailp = &head;
+    struct op *head = NULL, **tailp = &head, *sync = NULL, **synctail = &sync;
     for (struct op *o = batch, *next; o; o = next) {
         next = o->next;
         o->next = NULL;
         if (o->sync) {
-            pthread_mutex_lock(&st->mu);
-            o->sync->res = o->res;
-            o->sync->done = 1;
-            pthread_cond_broadcast(&st->sync_cv);
-            pthread_mutex_unlock(&st->mu);
-            store_op_free(o);
+            *synctail = o;
+            synctail = &o->next;
         } else if (!o->cb) {
             store_op_free(o);
         } else {
@@ -152,21 +163,20 @@ static void deliver(struct store *st, struct op *batch)
             tailp = &o->next;
         }
     }
-    if (!head)
-        return;
     /* loop_post fails only when out of memory: wait a little for memory. */
-    for (int tries = 0; loop_post(deliver_batch_cb, head) != 0; tries++) {
+    for (int tries = 0; head && loop_post(deliver_batch_cb, head) != 0; tries++) {
         if (tries == 500) {
             fprintf(stderr, "store: cannot post results (out of memory); dropped\n");
             for (struct op *o = head, *next; o; o = next) {
                 next = o->next;
                 store_op_free(o);
             }
-            return;
+            break;
         }
         struct timespec ts = { 0, 10 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
+    wake_sync(st, sync);
 }
 
 /* What a batch transaction came to. */
