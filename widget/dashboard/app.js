@@ -19,6 +19,7 @@ import { initCannedSuggest } from './canned.js';
 import { renderReports } from './reports.js';
 import { renderFaq, initDraftAction } from './faq.js';
 import { initShortcuts } from './keys.js';
+import { initHistory, resetHistory, searchResults, renderHistory } from './history.js';
 
 const SESSION_KEY = 'parley.agent';
 const READ_KEY = 'parley.agent.read';
@@ -29,8 +30,6 @@ let session = null;        /* {token, agent} */
 let conn = null;
 let selected = null;       /* conversation id */
 let closedIds = [];        /* order of the "recently closed" list */
-let searchIds = null;      /* a search's results, shown instead of closedIds; null: none */
-const history = new Map(); /* visitor id -> {at, rows, loading} (the "Previous conversations") */
 let typingSentAt = 0, typingIdle = null;
 const typingTimers = new Map();
 const notices = new Map(); /* conversation id -> polite message */
@@ -70,7 +69,7 @@ function signOut(message) {
   try { sessionStorage.removeItem(SESSION_KEY); sessionStorage.removeItem(READ_KEY);
     sessionStorage.removeItem(SELECTED_KEY); } catch { /* ignore */ }
   convs.clear(); closedIds = []; selected = null; notices.clear();
-  searchIds = null; history.clear();
+  resetHistory();
   resetTeam(); resetPages();
   if ($('help-dialog').open) $('help-dialog').close();
   showLogin(message);
@@ -308,55 +307,7 @@ async function loadClosed() {
   renderLists();
 }
 
-/* ---------------- search and visitor history ---------------- */
-
-async function searchClosed() {
-  const q = { q: $('search-q').value.trim(), from: $('search-from').value, to: $('search-to').value };
-  if (!q.q && !q.from && !q.to) { clearSearch(); return; }
-  $('search-status').textContent = 'Searching…';
-  let res = null;
-  try { res = await api.searchClosed(session.token, q); } catch (e) {
-    if (e instanceof api.AuthError) { endSession(); return; }
-    $('search-status').textContent = e.field ? `${e.field}: ${e.message}` : e.message;
-    return;
-  }
-  if (!session) return;
-  const rows = (res.conversations || []).map((r) => upsert(r)).filter(Boolean);
-  searchIds = rows.map((c) => c.id);
-  $('search-status').textContent = `${rows.length} found`;
-  $('search-clear').hidden = false;
-  renderLists();
-}
-
-function clearSearch() {
-  searchIds = null;
-  $('search-q').value = ''; $('search-from').value = ''; $('search-to').value = '';
-  $('search-status').textContent = '';
-  $('search-clear').hidden = true;
-  renderLists();
-}
-
-/* Fetches a visitor's conversations when unknown or older than 30 s. */
-async function loadHistory(visitorId) {
-  const h = history.get(visitorId);
-  if (h && (h.loading || Date.now() - h.at < 30000)) return;
-  history.set(visitorId, { at: Date.now(), rows: h ? h.rows : [], loading: true });
-  let rows = [];
-  try { rows = (await api.visitorConversations(visitorId, session.token)).conversations || []; } catch (e) {
-    if (e instanceof api.AuthError) { endSession(); return; }
-    if (e.status !== 404) console.warn('parley:', e.message);
-  }
-  if (!session) return;
-  history.set(visitorId, { at: Date.now(), rows, loading: false });
-  renderVisitor();
-}
-
-/* Opens a previous conversation's transcript (read-only unless it is still open). */
-async function openPrevious(id) {
-  const c = convs.get(id);
-  if (!c || !c.loaded) await loadTranscript(id);
-  if (session && convs.get(id)) select(id);
-}
+/* ---------------- actions ---------------- */
 
 async function loadTranscript(id) {
   const res = await guarded(() => api.transcript(id, session.token));
@@ -365,8 +316,6 @@ async function loadTranscript(id) {
   upsert({ ...conv, id: conv.id ?? id, messages: res.messages || [] });
   renderAll();
 }
-
-/* ---------------- actions ---------------- */
 
 function select(id) {
   selected = id;
@@ -491,8 +440,9 @@ function renderLists() {
   const all = [...convs.values()];
   const queue = all.filter((c) => c.state === 'queued').sort((a, b) => (a.queued_at || 0) - (b.queued_at || 0));
   const minel = all.filter(mine).sort((a, b) => (a.assigned_at || 0) - (b.assigned_at || 0));
-  const closed = searchIds
-    ? searchIds.map((id) => convs.get(id)).filter(Boolean)
+  const found = searchResults();
+  const closed = found
+    ? found.map((id) => convs.get(id)).filter(Boolean)
     : closedIds.map((id) => convs.get(id)).filter((c) => c && c.state === 'closed').slice(0, 25);
 
   fillList('queue-list', 'queue-empty', 'queue-count', queue.map((c) => listItem(c,
@@ -502,7 +452,7 @@ function renderLists() {
     el('span', { class: 'c-meta', text: c.typing ? 'typing…' : '' }))));
   fillList('closed-list', 'closed-empty', null, closed.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: clock(c.closed_at) }))));
-  $('closed-empty').textContent = searchIds ? 'No match.' : 'None yet.';
+  $('closed-empty').textContent = found ? 'No match.' : 'None yet.';
 
   if (focusId) {
     const again = document.querySelector(`ul.convs button[data-id="${CSS.escape(focusId)}"]`);
@@ -594,26 +544,6 @@ function renderVisitor() {
   renderHistory(c);
 }
 
-function renderHistory(c) {
-  const ul = clear($('history-list'));
-  const h = c && c.visitor.id ? history.get(c.visitor.id) : null;
-  if (c && c.visitor.id && (!h || (!h.loading && Date.now() - h.at >= 30000))) loadHistory(c.visitor.id);
-  const rows = (h ? h.rows : []).filter((r) => r.id !== c.id);
-  for (const r of rows) {
-    const state = r.state === 'closed' ? `closed ${clock(r.closed_at) || ''}` : r.state;
-    ul.append(el('li', null, [el('button', {
-      type: 'button', 'data-id': r.id, disabled: r.readable ? null : '',
-      title: r.readable ? 'Open the transcript' : 'Not yours to read',
-      onclick: () => openPrevious(r.id),
-    }, [
-      el('span', { class: 'h-meta', text: `${clock(r.created_at) || ''} · ${state}${r.agent_name ? ` · ${r.agent_name}` : ''}` }),
-      el('span', { class: 'h-last', text: r.preview || '' }),
-    ])]));
-  }
-  $('history-empty').hidden = rows.length > 0;
-  $('history-empty').textContent = h && h.loading && !rows.length ? 'Loading…' : 'None.';
-}
-
 /* ---------------- wiring ---------------- */
 
 function init() {
@@ -629,8 +559,9 @@ function init() {
   $('release-btn').addEventListener('click', release);
   $('export-json').addEventListener('click', () => exportTranscript('json'));
   $('export-text').addEventListener('click', () => exportTranscript('text'));
-  $('search-form').addEventListener('submit', (e) => { e.preventDefault(); if (session) searchClosed(); });
-  $('search-clear').addEventListener('click', clearSearch);
+  initHistory({
+    token: () => session && session.token, endSession, renderLists, renderVisitor, loadTranscript, select,
+  });
   initShortcuts({ active: () => !!session && currentPage() === 'conversations', selected: () => selected, select });
   initPages({
     ctx: pageCtx,
