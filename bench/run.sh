@@ -10,7 +10,7 @@
 #   IDLE=5000 STORM=5000 CONVS=200 RATE=20 AGENTS_PER=25 DURATION=8 WARMUP=2
 #   FLOOD_CONVS=100 FLOOD_WINDOW=16 ROOMS=3 ROOM_RATE=1333 FAQ_N=1000 REPS=3
 #   WORKERS=4 SRC=16 PORT=18480 DURABILITY=full PEERS=1 KEEP=0 (keep the temp dir)
-#   ONLY="idle chat flood storm rooms peers cold" (a subset, for quick iterations)
+#   ONLY="idle chat flood storm rooms peers cold faq" (a subset, for quick iterations)
 #   EVENT_LOOP=libev|libuv|poll (passed to Parley as PARLEY_EVENT_LOOP; default: Parley's)
 #   PARLEY_BIN=path: benchmark that binary instead of running `make` (e.g. a build of
 #   a given commit: git archive HEAD | tar -x -C DIR, then cmake in DIR)
@@ -24,7 +24,7 @@ FLOOD_CONVS=${FLOOD_CONVS:-100}; FLOOD_WINDOW=${FLOOD_WINDOW:-16}
 ROOMS=${ROOMS:-3}; ROOM_RATE=${ROOM_RATE:-1333}
 FAQ_N=${FAQ_N:-1000}; WORKERS=${WORKERS:-4}; SRC=${SRC:-16}; PORT=${PORT:-18480}
 DURABILITY=${DURABILITY:-full}; PEERS=${PEERS:-1}
-ONLY=${ONLY:-idle chat flood storm rooms peers cold}
+ONLY=${ONLY:-idle chat flood storm rooms peers cold faq}
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 [ -n "${EVENT_LOOP:-}" ] && export PARLEY_EVENT_LOOP=$EVENT_LOOP
 SERVER_CPU=${SERVER_CPU:-0}; LOADGEN_CPU=${LOADGEN_CPU:-1}
@@ -136,6 +136,13 @@ for r in $(seq 1 "$REPS"); do
   done
   grep "label=plain\|label=faq\|label=restart" "$RES" | tail -3 | sed 's/^RESULT /  /'
 done
+# FAQ match time: the corpus test's timing (1,000 synthetic entries, 10,000 matches of
+# a 200-character message), from the same build as the server, pinned like it.
+FAQ_LINE=""
+if want faq && [ -x "$(dirname "$BIN")/test_faq_corpus" ]; then
+  FAQ_LINE=$(taskset -c "$SERVER_CPU" "$(dirname "$BIN")/test_faq_corpus" 2>/dev/null | grep 'faq_match median')
+fi
 [ "${KEEP:-0}" = 1 ] && cp "$RES" "$TMP/results.txt"
 echo "bench: done in $(( $(date +%s) - T0 )) s"
-bench/table.sh "$RES"
+[ -s "$RES" ] && bench/table.sh "$RES"
+if [ -n "$FAQ_LINE" ]; then echo "FAQ: $FAQ_LINE"; fi
