@@ -124,6 +124,7 @@ static int first_admin(struct store *st, const struct config *cfg)
 
 static int load_faq(struct store *st, const struct config *cfg)
 {
+    faq_set_default_fold_diacritics(cfg->fold_diacritics);
     if (cfg->faq && faq_store_import_file(st, cfg->faq) != PL_OK)
         return -1;
     struct faq_set *set = NULL;

@@ -283,3 +283,25 @@ test('the bot answers in the language the visitor writes, whatever the browser l
   assert.equal(en.reply.faq?.id, 'returns-en', 'an English question from a Ukrainian locale');
   w.close();
 });
+
+test('--fold-diacritics 1: entries match without accents unless they say otherwise', async () => {
+  const faq = [
+    { id: 'water', locale: 'cy', question: 'Dŵr poeth?', answer: 'Mae dŵr poeth am ddim.', keywords: ['dŵr poeth'] },
+    { id: 'strict', locale: 'cy', question: 'Tŷ?', answer: 'Tŷ.', keywords: ['tŷ coffi'], fold_diacritics: false },
+  ];
+  for (const [flag, want] of [['1', 'water'], ['0', undefined]]) {
+    const s = await start({ faq, args: ['--fold-diacritics', flag] });
+    try {
+      const v = await s.visitor({ locale: 'cy' });
+      const ack = await v.ask({ type: 'message', text: 'Oes dwr poeth yma?' });
+      const reply = await v.next(f => f.type === 'message' && f.seq > ack.seq && f.author.role !== 'visitor');
+      assert.equal(reply.faq?.id, want, `--fold-diacritics ${flag}: ${JSON.stringify(reply)}`);
+      if (flag === '1') {
+        const a2 = await v.ask({ type: 'message', text: 'Ble mae ty coffi?' });
+        const r2 = await v.next(f => f.type === 'message' && f.seq > a2.seq && f.author.role !== 'visitor');
+        assert.notEqual(r2.faq?.id, 'strict', 'an entry with fold_diacritics false keeps its accents');
+      }
+      v.close();
+    } finally { await s.stop(); }
+  }
+});
