@@ -55,8 +55,10 @@ browser:
 # tests/fuzz/corpus/<name>; new inputs go to a scratch dir, not the repo.
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
+# libclang-rt-dev holds libFuzzer's runtime; clang only recommends it, and
+# ensure-debs installs without recommends.
 fuzz-build:
-	@scripts/ensure-debs.sh clang:clang
+	@scripts/ensure-debs.sh clang:clang libclang-rt-dev
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPARLEY_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_proto fuzz_faq fuzz_rest >/dev/null
 
