@@ -9,14 +9,6 @@
 #include "parley/proto_canned.h"
 #include "proto_util.h"
 
-static pl_status bad(char *field, size_t flen, const char *f, char *msg, size_t mlen,
-                     const char *m)
-{
-    snprintf(field, flen, "%s", f);
-    snprintf(msg, mlen, "%s", m);
-    return PL_ERR_BAD_REQUEST;
-}
-
 /* A required string member of 1..max characters (not only whitespace), copied. */
 static pl_status take(json_t *o, const char *key, size_t max, char **out, char *field,
                       size_t flen, char *msg, size_t mlen)
@@ -25,13 +17,13 @@ static pl_status take(json_t *o, const char *key, size_t max, char **out, char *
     char limit[64];
     snprintf(limit, sizeof(limit), "1 to %zu characters", max);
     if (!json_is_string(v))
-        return bad(field, flen, key, msg, mlen, "required: a string");
+        return proto_bad(field, flen, key, msg, mlen, "required: a string");
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (strlen(s) != n)
-        return bad(field, flen, key, msg, mlen, "must not contain NUL characters");
+        return proto_bad(field, flen, key, msg, mlen, "must not contain NUL characters");
     if (!proto_has_visible(s) || proto_utf8_chars(s, n) > max)
-        return bad(field, flen, key, msg, mlen, limit);
+        return proto_bad(field, flen, key, msg, mlen, limit);
     return (*out = strdup(s)) ? PL_OK : PL_ERR_NOMEM;
 }
 
@@ -54,13 +46,13 @@ pl_status proto_canned_decode(const char *body, size_t len, struct rest_canned *
     json_t *o = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &e) : NULL;
     if (!json_is_object(o)) {
         json_decref(o);
-        return bad(field, flen, "", msg, mlen, "the body must be a JSON object");
+        return proto_bad(field, flen, "", msg, mlen, "the body must be a JSON object");
     }
     json_t *sc = json_object_get(o, "shortcut");
     pl_status s = PL_OK;
     if (!json_is_string(sc) || !shortcut_valid(json_string_value(sc)) ||
         strlen(json_string_value(sc)) != json_string_length(sc))
-        s = bad(field, flen, "shortcut", msg, mlen,
+        s = proto_bad(field, flen, "shortcut", msg, mlen,
                 "1 to 32 lowercase letters, digits, - or _");
     else if (!(out->shortcut = strdup(json_string_value(sc))))
         s = PL_ERR_NOMEM;
@@ -70,7 +62,7 @@ pl_status proto_canned_decode(const char *body, size_t len, struct rest_canned *
         s = take(o, "text", PROTO_CANNED_TEXT_MAX, &out->text, field, flen, msg, mlen);
     json_decref(o);
     if (s == PL_ERR_NOMEM)
-        bad(field, flen, "", msg, mlen, "out of memory");
+        proto_bad(field, flen, "", msg, mlen, "out of memory");
     if (s)
         proto_canned_free(out);
     return s;

@@ -11,27 +11,6 @@
 #include "parley/proto_faq_admin.h"
 #include "proto_util.h"
 
-static pl_status bad(char *field, size_t flen, const char *f, char *msg, size_t mlen,
-                     const char *m)
-{
-    snprintf(field, flen, "%s", f);
-    snprintf(msg, mlen, "%s", m);
-    return PL_ERR_BAD_REQUEST;
-}
-
-static json_t *load_object(const char *body, size_t len, char *field, size_t flen, char *msg,
-                           size_t mlen)
-{
-    json_error_t e;
-    json_t *o = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &e) : NULL;
-    if (!json_is_object(o)) {
-        json_decref(o);
-        bad(field, flen, "", msg, mlen, "the body must be a JSON object");
-        return NULL;
-    }
-    return o;
-}
-
 /* A string member of at most `max` characters, copied into *out. Required: must
  * be present and not blank; optional: absent or null leaves *out NULL. */
 static pl_status take(json_t *o, const char *key, int required, size_t max, char **out,
@@ -42,18 +21,18 @@ static pl_status take(json_t *o, const char *key, int required, size_t max, char
     if (!required && (!v || json_is_null(v)))
         return PL_OK;
     if (!json_is_string(v))
-        return bad(field, flen, key, msg, mlen,
+        return proto_bad(field, flen, key, msg, mlen,
                    required ? "required: a non-empty string" : "must be a string or null");
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (strlen(s) != n)
-        return bad(field, flen, key, msg, mlen, "must not contain NUL characters");
+        return proto_bad(field, flen, key, msg, mlen, "must not contain NUL characters");
     if (required && !proto_has_visible(s))
-        return bad(field, flen, key, msg, mlen, "must not be empty");
+        return proto_bad(field, flen, key, msg, mlen, "must not be empty");
     char limit[64];
     snprintf(limit, sizeof(limit), "at most %zu characters", max);
     if (proto_utf8_chars(s, n) > max)
-        return bad(field, flen, key, msg, mlen, limit);
+        return proto_bad(field, flen, key, msg, mlen, limit);
     if (!required && !n)
         return PL_OK;                          /* "" counts as absent */
     return (*out = strdup(s)) ? PL_OK : PL_ERR_NOMEM;
@@ -65,7 +44,7 @@ pl_status proto_faq_try_decode(const char *body, size_t len, struct rest_faq_try
                                char *field, size_t flen, char *msg, size_t mlen)
 {
     memset(out, 0, sizeof(*out));
-    json_t *o = load_object(body, len, field, flen, msg, mlen);
+    json_t *o = proto_load_object(body, len, field, flen, msg, mlen);
     if (!o)
         return PL_ERR_BAD_REQUEST;
     pl_status s = take(o, "text", 1, 4000, &out->text, field, flen, msg, mlen);
@@ -73,7 +52,7 @@ pl_status proto_faq_try_decode(const char *body, size_t len, struct rest_faq_try
         s = take(o, "locale", 0, 35, &out->locale, field, flen, msg, mlen);
     json_decref(o);
     if (s == PL_ERR_NOMEM)
-        bad(field, flen, "", msg, mlen, "out of memory");
+        proto_bad(field, flen, "", msg, mlen, "out of memory");
     if (s)
         proto_faq_try_free(out);
     return s;
@@ -154,7 +133,7 @@ pl_status proto_faq_draft_decode(const char *body, size_t len, struct rest_faq_d
                                  char *field, size_t flen, char *msg, size_t mlen)
 {
     memset(out, 0, sizeof(*out));
-    json_t *o = load_object(body, len, field, flen, msg, mlen);
+    json_t *o = proto_load_object(body, len, field, flen, msg, mlen);
     if (!o)
         return PL_ERR_BAD_REQUEST;
     pl_status s = take(o, "question", 1, 1000, &out->question, field, flen, msg, mlen);
@@ -166,7 +145,7 @@ pl_status proto_faq_draft_decode(const char *body, size_t len, struct rest_faq_d
         s = take(o, "conversation", 0, 64, &out->conversation, field, flen, msg, mlen);
     json_decref(o);
     if (s == PL_ERR_NOMEM)
-        bad(field, flen, "", msg, mlen, "out of memory");
+        proto_bad(field, flen, "", msg, mlen, "out of memory");
     if (s)
         proto_faq_draft_free(out);
     return s;

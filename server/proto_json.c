@@ -166,3 +166,23 @@ char *proto_bot_meta(const struct faq_match *m, int chosen)
         json_object_set_new(o, "chosen", json_true());
     return proto_dump_take(o);
 }
+
+pl_status proto_bad(char *field, size_t flen, const char *f, char *msg, size_t mlen, const char *m)
+{
+    snprintf(field, flen, "%s", f);
+    snprintf(msg, mlen, "%s", m);
+    return PL_ERR_BAD_REQUEST;
+}
+
+json_t *proto_load_object(const char *body, size_t len, char *field, size_t flen, char *msg,
+                          size_t mlen)
+{
+    json_error_t e;
+    json_t *o = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &e) : NULL;
+    if (!json_is_object(o)) {
+        json_decref(o);
+        proto_bad(field, flen, "", msg, mlen, "the body must be a JSON object");
+        return NULL;
+    }
+    return o;
+}

@@ -10,36 +10,15 @@
 #include "parley/proto_rest.h"
 #include "proto_util.h"
 
-static pl_status bad(char *field, size_t flen, const char *f, char *msg, size_t mlen,
-                     const char *m)
-{
-    snprintf(field, flen, "%s", f);
-    snprintf(msg, mlen, "%s", m);
-    return PL_ERR_BAD_REQUEST;
-}
-
-static json_t *load_object(const char *body, size_t len, char *field, size_t flen, char *msg,
-                           size_t mlen)
-{
-    json_error_t e;
-    json_t *o = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &e) : NULL;
-    if (!json_is_object(o)) {
-        json_decref(o);
-        bad(field, flen, "", msg, mlen, "the body must be a JSON object");
-        return NULL;
-    }
-    return o;
-}
-
 /* A required string field, copied. */
 static pl_status take_str(json_t *o, const char *key, size_t max, char **out, char *field,
                           size_t flen, char *msg, size_t mlen)
 {
     json_t *v = json_object_get(o, key);
     if (!json_is_string(v) || json_string_length(v) == 0)
-        return bad(field, flen, key, msg, mlen, "required: a non-empty string");
+        return proto_bad(field, flen, key, msg, mlen, "required: a non-empty string");
     if (json_string_length(v) > max)
-        return bad(field, flen, key, msg, mlen, "too long");
+        return proto_bad(field, flen, key, msg, mlen, "too long");
     *out = strdup(json_string_value(v));
     return *out ? PL_OK : PL_ERR_NOMEM;
 }
@@ -48,7 +27,7 @@ pl_status proto_rest_login(const char *body, size_t len, struct rest_login *out,
                            size_t flen, char *msg, size_t mlen)
 {
     memset(out, 0, sizeof(*out));
-    json_t *o = load_object(body, len, field, flen, msg, mlen);
+    json_t *o = proto_load_object(body, len, field, flen, msg, mlen);
     if (!o)
         return PL_ERR_BAD_REQUEST;
     pl_status s = take_str(o, "email", 254, &out->email, field, flen, msg, mlen);
@@ -73,25 +52,25 @@ pl_status proto_rest_new_agent(const char *body, size_t len, struct rest_new_age
                                char *field, size_t flen, char *msg, size_t mlen)
 {
     memset(out, 0, sizeof(*out));
-    json_t *o = load_object(body, len, field, flen, msg, mlen);
+    json_t *o = proto_load_object(body, len, field, flen, msg, mlen);
     if (!o)
         return PL_ERR_BAD_REQUEST;
     pl_status s = take_str(o, "email", 254, &out->email, field, flen, msg, mlen);
     if (!s && !strchr(out->email, '@'))
-        s = bad(field, flen, "email", msg, mlen, "not an e-mail address");
+        s = proto_bad(field, flen, "email", msg, mlen, "not an e-mail address");
     if (!s)
         s = take_str(o, "name", 100, &out->name, field, flen, msg, mlen);
     if (!s)
         s = take_str(o, "password", 1024, &out->password, field, flen, msg, mlen);
     if (!s && strlen(out->password) < 10)
-        s = bad(field, flen, "password", msg, mlen, "at least 10 characters");
+        s = proto_bad(field, flen, "password", msg, mlen, "at least 10 characters");
     json_t *role = json_object_get(o, "role");
     if (!s && role && !json_is_string(role))
-        s = bad(field, flen, "role", msg, mlen, "must be \"agent\" or \"admin\"");
+        s = proto_bad(field, flen, "role", msg, mlen, "must be \"agent\" or \"admin\"");
     if (!s) {
         const char *r = role ? json_string_value(role) : "agent";
         if (strcmp(r, "agent") && strcmp(r, "admin"))
-            s = bad(field, flen, "role", msg, mlen, "must be \"agent\" or \"admin\"");
+            s = proto_bad(field, flen, "role", msg, mlen, "must be \"agent\" or \"admin\"");
         else if (!(out->role = strdup(r)))
             s = PL_ERR_NOMEM;
     }
@@ -245,7 +224,7 @@ pl_status proto_rest_agent_update(const char *body, size_t len, struct rest_agen
 {
     memset(out, 0, sizeof(*out));
     out->capacity = out->active = -1;
-    json_t *o = load_object(body, len, field, flen, msg, mlen), *v;
+    json_t *o = proto_load_object(body, len, field, flen, msg, mlen), *v;
     if (!o)
         return PL_ERR_BAD_REQUEST;
     pl_status s = PL_OK;
@@ -255,19 +234,19 @@ pl_status proto_rest_agent_update(const char *body, size_t len, struct rest_agen
             s = take_str(o, key, 100, !strcmp(key, "name") ? &out->name : &out->role, field, flen,
                          msg, mlen);
             if (!s && out->role && strcmp(out->role, "agent") && strcmp(out->role, "admin"))
-                s = bad(field, flen, "role", msg, mlen, "must be \"agent\" or \"admin\"");
+                s = proto_bad(field, flen, "role", msg, mlen, "must be \"agent\" or \"admin\"");
         } else if (!strcmp(key, "capacity")) {
             if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000)
-                s = bad(field, flen, key, msg, mlen, "an integer from 0 to 1000");
+                s = proto_bad(field, flen, key, msg, mlen, "an integer from 0 to 1000");
             else
                 out->capacity = (int)json_integer_value(v);
         } else if (!strcmp(key, "active")) {
             if (!json_is_boolean(v))
-                s = bad(field, flen, key, msg, mlen, "true or false");
+                s = proto_bad(field, flen, key, msg, mlen, "true or false");
             else
                 out->active = json_is_true(v);
         } else {
-            s = bad(field, flen, key, msg, mlen, "not a field of an agent that can be changed");
+            s = proto_bad(field, flen, key, msg, mlen, "not a field of an agent that can be changed");
         }
         if (s)
             break;
@@ -293,9 +272,9 @@ static pl_status take_phrases(json_t *v, char ***out, size_t *n, char *field, si
     *out = NULL;
     *n = 0;
     if (!json_is_array(v))
-        return bad(field, flen, "human_phrases", msg, mlen, "must be an array of strings");
+        return proto_bad(field, flen, "human_phrases", msg, mlen, "must be an array of strings");
     if (json_array_size(v) > FAQ_MAX_EXTRA_PHRASES)
-        return bad(field, flen, "human_phrases", msg, mlen, "at most 200 phrases");
+        return proto_bad(field, flen, "human_phrases", msg, mlen, "at most 200 phrases");
     if (json_array_size(v) && !(*out = calloc(json_array_size(v), sizeof(**out))))
         return PL_ERR_NOMEM;
     size_t i;
@@ -303,11 +282,11 @@ static pl_status take_phrases(json_t *v, char ***out, size_t *n, char *field, si
     json_array_foreach(v, i, x) {
         snprintf(name, sizeof(name), "human_phrases[%zu]", i);
         if (!json_is_string(x))
-            return bad(field, flen, name, msg, mlen, "must be a string");
+            return proto_bad(field, flen, name, msg, mlen, "must be a string");
         size_t chars = proto_utf8_chars(json_string_value(x), json_string_length(x));
         if (chars < FAQ_PHRASE_MIN_CHARS || chars > FAQ_PHRASE_MAX_CHARS ||
             strlen(json_string_value(x)) != json_string_length(x))
-            return bad(field, flen, name, msg, mlen, "must be 1 to 100 characters");
+            return proto_bad(field, flen, name, msg, mlen, "must be 1 to 100 characters");
         if (!((*out)[i] = strdup(json_string_value(x))))
             return PL_ERR_NOMEM;
         *n = i + 1;
@@ -326,7 +305,7 @@ pl_status proto_rest_settings(const char *body, size_t len, struct rest_settings
                               char *field, size_t flen, char *msg, size_t mlen)
 {
     memset(out, 0, sizeof(*out));
-    json_t *o = load_object(body, len, field, flen, msg, mlen), *v;
+    json_t *o = proto_load_object(body, len, field, flen, msg, mlen), *v;
     if (!o)
         return PL_ERR_BAD_REQUEST;
     pl_status s = PL_OK;
@@ -337,10 +316,10 @@ pl_status proto_rest_settings(const char *body, size_t len, struct rest_settings
             s = take_phrases(v, &out->human_phrases, &out->n_human_phrases, field, flen, msg,
                              mlen);
         } else if (strcmp(key, "assignment")) {
-            s = bad(field, flen, key, msg, mlen, "not a setting");
+            s = proto_bad(field, flen, key, msg, mlen, "not a setting");
         } else if (!json_is_string(v) ||
                    (strcmp(json_string_value(v), "manual") && strcmp(json_string_value(v), "auto"))) {
-            s = bad(field, flen, key, msg, mlen, "must be \"manual\" or \"auto\"");
+            s = proto_bad(field, flen, key, msg, mlen, "must be \"manual\" or \"auto\"");
         } else if (!(out->assignment = strdup(json_string_value(v)))) {
             s = PL_ERR_NOMEM;
         }
@@ -393,7 +372,7 @@ pl_status faq_apply_stored_human_phrases(const char *json, char *field, size_t f
     char **list = NULL;
     size_t n = 0;
     pl_status s = v ? take_phrases(v, &list, &n, field, flen, msg, mlen)
-                    : bad(field, flen, "human_phrases", msg, mlen, "not a JSON array");
+                    : proto_bad(field, flen, "human_phrases", msg, mlen, "not a JSON array");
     json_decref(v);
     if (!s)
         s = faq_set_extra_human_phrases((const char *const *)list, n, field, flen, msg, mlen);

@@ -11,6 +11,13 @@ int proto_has_visible(const char *s);                 /* not only whitespace */
 struct frame *proto_frame_take(json_t *o);
 char *proto_dump_take(json_t *o);                     /* same, as a malloc'd string */
 
+/* A refusal naming its field: fills field and msg, returns PL_ERR_BAD_REQUEST. */
+pl_status proto_bad(char *field, size_t flen, const char *f, char *msg, size_t mlen, const char *m);
+/* A request body that must be one JSON object (duplicate keys refused); NULL,
+ * with field "" and a message, when it is not. */
+json_t *proto_load_object(const char *body, size_t len, char *field, size_t flen, char *msg,
+                          size_t mlen);
+
 json_t *proto_message_json(const struct store_message *m, enum proto_view view);
 json_t *proto_messages_json(const struct store_message_list *l, enum proto_view view);
 json_t *proto_conversation_json(const struct store_conversation *c, enum proto_view view);
