@@ -180,6 +180,11 @@ static inline int b_step(struct binder *b)
     return b->rc != SQLITE_OK ? b->rc : sqlite3_step(b->s);
 }
 
+/* store_read.c: a copy of a text column (NULL stays NULL; *oom = 1 when the copy
+ * fails), and one CONV_SELECT row decoded (on failure the struct is freed). */
+char *store_col_dup(sqlite3_stmt *s, int i, int *oom);
+pl_status store_fill_conversation(sqlite3_stmt *s, struct store_conversation *c);
+
 /* Steps a write statement expected to return no row; *changed (may be NULL)
  * gets sqlite3_changes(). The status of a failure is the store's for it. */
 pl_status store_run_done(struct store *st, struct binder *b, const char *what, int *changed);

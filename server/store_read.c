@@ -106,7 +106,7 @@ void store_load_list_free(struct store_load_list *l)
 /* ---- row decoding ---- */
 
 /* A copy of a text column (NULL stays NULL); *oom = 1 when the copy fails. */
-static char *col_dup(sqlite3_stmt *s, int i, int *oom)
+char *store_col_dup(sqlite3_stmt *s, int i, int *oom)
 {
     const unsigned char *t = sqlite3_column_text(s, i);
     if (!t) {
@@ -122,25 +122,24 @@ static pl_status fill_visitor(sqlite3_stmt *s, void *out)
 {
     struct store_visitor *v = out;
     int oom = 0;
-    v->id = col_dup(s, 0, &oom);
-    v->name = col_dup(s, 1, &oom);
-    v->email = col_dup(s, 2, &oom);
-    v->locale = col_dup(s, 3, &oom);
-    v->page = col_dup(s, 4, &oom);
+    v->id = store_col_dup(s, 0, &oom);
+    v->name = store_col_dup(s, 1, &oom);
+    v->email = store_col_dup(s, 2, &oom);
+    v->locale = store_col_dup(s, 3, &oom);
+    v->page = store_col_dup(s, 4, &oom);
     v->created_at = sqlite3_column_int64(s, 5);
     v->last_seen = sqlite3_column_int64(s, 6);
-    v->user_id = col_dup(s, 7, &oom);
+    v->user_id = store_col_dup(s, 7, &oom);
     if (!oom) return PL_OK;
     store_visitor_free(v);
     return PL_ERR_NOMEM;
 }
 
-static pl_status fill_conversation(sqlite3_stmt *s, void *out)
+pl_status store_fill_conversation(sqlite3_stmt *s, struct store_conversation *c)
 {
-    struct store_conversation *c = out;
     int oom = 0;
-    c->id = col_dup(s, 0, &oom);
-    c->visitor_id = col_dup(s, 1, &oom);
+    c->id = store_col_dup(s, 0, &oom);
+    c->visitor_id = store_col_dup(s, 1, &oom);
     int bad_state = conv_state_parse((const char *)sqlite3_column_text(s, 2), &c->state);
     c->agent_id = sqlite3_column_int64(s, 3);
     c->last_seq = sqlite3_column_int64(s, 4);
@@ -150,33 +149,38 @@ static pl_status fill_conversation(sqlite3_stmt *s, void *out)
     c->queued_at = sqlite3_column_int64(s, 8);
     c->assigned_at = sqlite3_column_int64(s, 9);
     c->closed_at = sqlite3_column_int64(s, 10);
-    c->visitor_name = col_dup(s, 11, &oom);
-    c->visitor_email = col_dup(s, 12, &oom);
-    c->locale = col_dup(s, 13, &oom);
-    c->page = col_dup(s, 14, &oom);
-    c->agent_name = col_dup(s, 15, &oom);
+    c->visitor_name = store_col_dup(s, 11, &oom);
+    c->visitor_email = store_col_dup(s, 12, &oom);
+    c->locale = store_col_dup(s, 13, &oom);
+    c->page = store_col_dup(s, 14, &oom);
+    c->agent_name = store_col_dup(s, 15, &oom);
     c->rated = sqlite3_column_int(s, 16);
     if (!oom && !bad_state) return PL_OK;
     store_conversation_free(c);
     return oom ? PL_ERR_NOMEM : PL_ERR_STORE;
 }
 
+static pl_status fill_conversation(sqlite3_stmt *s, void *out)
+{
+    return store_fill_conversation(s, out);
+}
+
 static pl_status fill_message(sqlite3_stmt *s, void *out)
 {
     struct store_message *m = out;
     int oom = 0;
-    m->conversation = col_dup(s, 0, &oom);
+    m->conversation = store_col_dup(s, 0, &oom);
     m->seq = sqlite3_column_int64(s, 1);
     m->note_seq = sqlite3_column_int64(s, 2);
     m->after_seq = sqlite3_column_int64(s, 3);
-    m->role = col_dup(s, 4, &oom);
-    m->author_id = col_dup(s, 5, &oom);
-    m->author_name = col_dup(s, 6, &oom);
-    m->client_id = col_dup(s, 7, &oom);
-    m->text = col_dup(s, 8, &oom);
-    m->faq_id = col_dup(s, 9, &oom);
+    m->role = store_col_dup(s, 4, &oom);
+    m->author_id = store_col_dup(s, 5, &oom);
+    m->author_name = store_col_dup(s, 6, &oom);
+    m->client_id = store_col_dup(s, 7, &oom);
+    m->text = store_col_dup(s, 8, &oom);
+    m->faq_id = store_col_dup(s, 9, &oom);
     m->faq_score = sqlite3_column_double(s, 10);
-    m->meta_json = col_dup(s, 11, &oom);
+    m->meta_json = store_col_dup(s, 11, &oom);
     m->helpful = sqlite3_column_int(s, 12);
     m->ts = sqlite3_column_int64(s, 13);
     if (!oom) return PL_OK;
@@ -189,13 +193,13 @@ static pl_status fill_agent(sqlite3_stmt *s, void *out)
     struct store_agent *a = out;
     int oom = 0;
     a->id = sqlite3_column_int64(s, 0);
-    a->email = col_dup(s, 1, &oom);
-    a->name = col_dup(s, 2, &oom);
-    a->role = col_dup(s, 3, &oom);
+    a->email = store_col_dup(s, 1, &oom);
+    a->name = store_col_dup(s, 2, &oom);
+    a->role = store_col_dup(s, 3, &oom);
     a->active = sqlite3_column_int(s, 4);
     a->created_at = sqlite3_column_int64(s, 5);
     a->capacity = sqlite3_column_int(s, 6);
-    a->password_hash = col_dup(s, 7, &oom);
+    a->password_hash = store_col_dup(s, 7, &oom);
     if (!oom) return PL_OK;
     store_agent_free(a);
     return PL_ERR_NOMEM;
@@ -205,8 +209,8 @@ static pl_status fill_faq_row(sqlite3_stmt *s, void *out)
 {
     struct store_faq_row *r = out;
     int oom = 0;
-    r->id = col_dup(s, 0, &oom);
-    r->json = col_dup(s, 1, &oom);
+    r->id = store_col_dup(s, 0, &oom);
+    r->json = store_col_dup(s, 1, &oom);
     if (!oom) return PL_OK;
     faq_row_free(r);
     return PL_ERR_NOMEM;
@@ -216,8 +220,8 @@ static pl_status fill_setting(sqlite3_stmt *s, void *out)
 {
     struct store_setting *r = out;
     int oom = 0;
-    r->key = col_dup(s, 0, &oom);
-    r->value = col_dup(s, 1, &oom);
+    r->key = store_col_dup(s, 0, &oom);
+    r->value = store_col_dup(s, 1, &oom);
     if (!oom) return PL_OK;
     free(r->key);
     free(r->value);

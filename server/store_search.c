@@ -22,43 +22,6 @@ static char *like_pattern(const char *text)
     return p;
 }
 
-/* A copy of a text column (NULL stays NULL); *oom = 1 when the copy fails. */
-static char *col_dup(sqlite3_stmt *s, int i, int *oom)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    if (!t) {
-        if (sqlite3_column_type(s, i) != SQLITE_NULL) *oom = 1;
-        return NULL;
-    }
-    char *c = strdup((const char *)t);
-    if (!c) *oom = 1;
-    return c;
-}
-
-/* Decodes a CONV_SELECT row: the same columns as store_read.c's reader. */
-static pl_status fill_conv(sqlite3_stmt *s, struct store_conversation *c)
-{
-    int oom = 0;
-    c->id = col_dup(s, 0, &oom);
-    c->visitor_id = col_dup(s, 1, &oom);
-    int bad = conv_state_parse((const char *)sqlite3_column_text(s, 2), &c->state);
-    c->agent_id = sqlite3_column_int64(s, 3);
-    c->last_seq = sqlite3_column_int64(s, 4);
-    c->last_note_seq = sqlite3_column_int64(s, 5);
-    c->bot_misses = sqlite3_column_int(s, 6);
-    c->created_at = sqlite3_column_int64(s, 7);
-    c->queued_at = sqlite3_column_int64(s, 8);
-    c->assigned_at = sqlite3_column_int64(s, 9);
-    c->closed_at = sqlite3_column_int64(s, 10);
-    c->visitor_name = col_dup(s, 11, &oom);
-    c->visitor_email = col_dup(s, 12, &oom);
-    c->locale = col_dup(s, 13, &oom);
-    c->page = col_dup(s, 14, &oom);
-    c->agent_name = col_dup(s, 15, &oom);
-    c->rated = sqlite3_column_int(s, 16);
-    return oom ? PL_ERR_NOMEM : bad ? PL_ERR_STORE : PL_OK;
-}
-
 static void *grow(void *v, size_t *cap, size_t n, size_t elem)
 {
     if (n < *cap) return v;
@@ -96,7 +59,7 @@ pl_status store_search_conversations(struct store *st, const struct store_conv_s
         out->v = v;
         struct store_conversation *c = &v[out->n];
         memset(c, 0, sizeof(*c));
-        s = fill_conv(b.s, c);
+        s = store_fill_conversation(b.s, c);
         out->n++;   /* even a failed row: the list free frees what it holds */
     }
     if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "search conversations");
@@ -136,13 +99,13 @@ pl_status store_visitor_conversations(struct store *st, const char *visitor_id, 
         struct store_visitor_conv *c = &v[out->n++];
         memset(c, 0, sizeof(*c));
         int oom = 0;
-        c->id = col_dup(b.s, 0, &oom);
+        c->id = store_col_dup(b.s, 0, &oom);
         if (conv_state_parse((const char *)sqlite3_column_text(b.s, 1), &c->state)) s = PL_ERR_STORE;
         c->agent_id = sqlite3_column_int64(b.s, 2);
         c->created_at = sqlite3_column_int64(b.s, 3);
         c->closed_at = sqlite3_column_int64(b.s, 4);
-        c->agent_name = col_dup(b.s, 5, &oom);
-        c->preview = col_dup(b.s, 6, &oom);
+        c->agent_name = store_col_dup(b.s, 5, &oom);
+        c->preview = store_col_dup(b.s, 6, &oom);
         if (oom) s = PL_ERR_NOMEM;
     }
     if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "visitor conversations");
