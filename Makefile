@@ -48,8 +48,13 @@ unit:
 integration:
 	@cd tests && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley PARLEY_RELEASE_BIN=$(CURDIR)/$(BUILD)/parley node --test --test-concurrency=2 integration/*.test.mjs
 
+# Every tests/browser/*.mjs but the shared lib.mjs, one after another (each starts
+# its own server and Chromium; two at once would starve these 2-core machines).
 browser:
-	@PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/flow.mjs && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/dashboard.mjs && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/faq.mjs
+	@for t in tests/browser/*.mjs; do \
+	  case $$t in */lib.mjs) continue;; esac; \
+	  echo "== $$t"; PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node $$t || exit 1; \
+	done
 
 # Fuzzing: each harness for FUZZ_SECONDS, starting from the seeds in
 # tests/fuzz/corpus/<name>; new inputs go to a scratch dir, not the repo.

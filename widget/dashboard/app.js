@@ -20,6 +20,7 @@ import { renderReports } from './reports.js';
 import { renderFaq, initDraftAction } from './faq.js';
 import { initShortcuts } from './keys.js';
 import { initHistory, resetHistory, searchResults, renderHistory } from './history.js';
+import { initAlerts, alertQueued, alertMessage } from './notify.js';
 
 const SESSION_KEY = 'parley.agent';
 const READ_KEY = 'parley.agent.read';
@@ -153,8 +154,11 @@ function onReady(f) {
 function onFrame(f) {
   switch (f.type) {
     case 'queued': {
+      const known = convs.get(String(f.conversation && f.conversation.id));
+      const fresh = !known || known.state !== 'queued';
       const c = upsert({ ...f.conversation, state: 'queued' });
       if (c) { c.agent_id = null; if (!c.queued_at) c.queued_at = Date.now(); }
+      if (c && fresh) alertQueued(c, visitorLabel(c), lastText(c));
       break;
     }
     case 'state': {
@@ -176,8 +180,11 @@ function onFrame(f) {
     case 'message': {
       const c = upsert({ id: f.conversation });
       if (!c) return;
-      addMessage(c, f);
-      if (f.author && f.author.role === 'visitor') setTyping(c, false);
+      const isNew = addMessage(c, f);
+      if (f.author && f.author.role === 'visitor') {
+        setTyping(c, false);
+        if (isNew && mine(c)) alertMessage(c, visitorLabel(c), f.text, selected);
+      }
       if (f.author && f.author.role === 'agent') learnAgent(f.author.id, f.author.name);
       break;
     }
@@ -569,6 +576,7 @@ function init() {
     showConversations: () => renderAll(),
   });
   initDraftAction({ ctx: pageCtx, selected: () => selected });
+  initAlerts({ open: (id) => { if (currentPage() !== 'conversations') location.hash = '#/conversations'; select(id); } });
   $('note-btn').addEventListener('click', () => sendReply(true));
   $('reply-form').addEventListener('submit', (e) => {
     e.preventDefault();
