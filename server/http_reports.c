@@ -6,13 +6,15 @@
  * writes the JSON. An admin may ask about anyone or everyone; an agent only
  * about themselves (no agent parameter means "me"), so an agent's figures are
  * never mixed up with the whole team's by leaving a parameter out. Teams do not
- * exist yet: asking for one is refused rather than silently ignored.
+ * exist yet: asking for one is refused rather than silently ignored. The report
+ * itself is computed on the report worker (jobs.h), off the event loop.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "http_internal.h"
 #include "http_routes.h"
 #include "parley/conv.h"
+#include "parley/jobs.h"
 #include "parley/kpi.h"
 #include "parley/proto_kpi.h"
 
@@ -91,22 +93,60 @@ static int authorize(const struct http_req *r, const struct store_agent *a, stru
     return -1;
 }
 
-static void answer(const struct http_req *r, const struct kpi_query *q)
+/* A report on its way through the report worker. The scan and the arithmetic run
+ * there (a year of conversations takes about a second); the loop only answers. */
+struct kpi_job {
+    uint64_t conn;
+    struct kpi_query q;
+    struct store *st;
+    pl_status status;
+    char *json;                          /* the answer, or NULL */
+};
+
+static void kpi_work(void *arg)
 {
+    struct kpi_job *j = arg;
     struct store_kpi_rows rows = {0};
     struct kpi_report rep = {0};
-    pl_status s = store_kpi_rows(conv_store(), q->from_day * KPI_DAY_MS,
-                                 (q->from_day + q->days) * KPI_DAY_MS, q->agent_id, &rows);
-    if (s == PL_OK)
-        s = kpi_compute(rows.v, rows.n, q->from_day, q->days, &rep);
-    if (s == PL_OK)
-        http_json(r, 200, proto_kpi_report(&rep, q->agent_id));
-    else if (s == PL_ERR_NOMEM)
-        http_respond_error(r->conn_id, 500, "internal_error", "out of memory", NULL);
-    else
-        http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
+    j->status = store_kpi_rows(j->st, j->q.from_day * KPI_DAY_MS,
+                               (j->q.from_day + j->q.days) * KPI_DAY_MS, j->q.agent_id, &rows);
+    if (j->status == PL_OK)
+        j->status = kpi_compute(rows.v, rows.n, j->q.from_day, j->q.days, &rep);
+    if (j->status == PL_OK && !(j->json = proto_kpi_report(&rep, j->q.agent_id)))
+        j->status = PL_ERR_NOMEM;
     kpi_report_free(&rep);
     store_kpi_rows_free(&rows);
+}
+
+static void kpi_done(void *arg)
+{
+    struct kpi_job *j = arg;
+    if (j->status == PL_OK) {
+        http_respond(j->conn, 200, "application/json", j->json, "Cache-Control: no-store\r\n");
+        j->json = NULL;
+    } else if (j->status == PL_ERR_NOMEM) {
+        http_respond_error(j->conn, 500, "internal_error", "out of memory", NULL);
+    } else {
+        http_respond_error(j->conn, 503, "store_unavailable", "try again", NULL);
+    }
+    free(j->json);
+    free(j);
+}
+
+static void answer(const struct http_req *r, const struct kpi_query *q)
+{
+    struct kpi_job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        http_respond_error(r->conn_id, 500, "internal_error", "out of memory", NULL);
+        return;
+    }
+    j->conn = r->conn_id;
+    j->q = *q;
+    j->st = conv_store();
+    if (jobs_submit_to(JOBS_REPORT, kpi_work, kpi_done, j)) {
+        free(j);
+        http_respond_error(r->conn_id, 503, "unavailable", "shutting down", NULL);
+    }
 }
 
 void http_reports_kpis(const struct http_req *r)

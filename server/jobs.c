@@ -1,6 +1,7 @@
 /*
- * One worker thread for slow CPU work (see jobs.h). A single thread on purpose:
- * Argon2id takes 64 MiB per hash, and logins are rare enough to queue.
+ * The worker lanes (see jobs.h). One thread per lane on purpose: Argon2id takes
+ * 64 MiB per hash and logins are rare enough to queue; reports are rarer still,
+ * and one at a time keeps their memory to one range's rows.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -9,25 +10,33 @@
 
 struct job { job_fn work, done; void *arg; struct job *next; };
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static struct job *head, *tail;
-static int running, stopping;
-static pthread_t thread;
+struct lane {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct job *head, *tail;
+    int running, stopping;
+    pthread_t thread;
+};
 
-static void *worker(void *unused)
+static struct lane lanes[JOBS__LANES] = {
+    [JOBS_HASH] = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, 0 },
+    [JOBS_REPORT] = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, 0 },
+};
+
+static void *worker(void *arg)
 {
+    struct lane *l = arg;
     for (;;) {
-        pthread_mutex_lock(&mu);
-        while (!head && !stopping)
-            pthread_cond_wait(&cv, &mu);
-        struct job *j = head;
+        pthread_mutex_lock(&l->mu);
+        while (!l->head && !l->stopping)
+            pthread_cond_wait(&l->cv, &l->mu);
+        struct job *j = l->head;
         if (j) {
-            head = j->next;
-            if (!head)
-                tail = NULL;
+            l->head = j->next;
+            if (!l->head)
+                l->tail = NULL;
         }
-        pthread_mutex_unlock(&mu);
+        pthread_mutex_unlock(&l->mu);
         if (!j)
             return NULL;                          /* stopping and drained */
         j->work(j->arg);
@@ -37,29 +46,40 @@ static void *worker(void *unused)
     }
 }
 
+void jobs_stop(void)
+{
+    for (int i = 0; i < JOBS__LANES; i++) {
+        struct lane *l = &lanes[i];
+        if (!l->running)
+            continue;
+        pthread_mutex_lock(&l->mu);
+        l->stopping = 1;
+        pthread_cond_broadcast(&l->cv);
+        pthread_mutex_unlock(&l->mu);
+        pthread_join(l->thread, NULL);
+        l->running = 0;
+    }
+}
+
 int jobs_start(void)
 {
-    stopping = 0;
-    if (pthread_create(&thread, NULL, worker, NULL))
-        return -1;
-    running = 1;
+    for (int i = 0; i < JOBS__LANES; i++) {
+        struct lane *l = &lanes[i];
+        l->stopping = 0;
+        if (pthread_create(&l->thread, NULL, worker, l)) {
+            jobs_stop();
+            return -1;
+        }
+        l->running = 1;
+    }
     return 0;
 }
 
-void jobs_stop(void)
+int jobs_submit_to(enum job_lane lane, job_fn work, job_fn done, void *arg)
 {
-    if (!running)
-        return;
-    pthread_mutex_lock(&mu);
-    stopping = 1;
-    pthread_cond_broadcast(&cv);
-    pthread_mutex_unlock(&mu);
-    pthread_join(thread, NULL);
-    running = 0;
-}
-
-int jobs_submit(job_fn work, job_fn done, void *arg)
-{
+    if ((int)lane < 0 || lane >= JOBS__LANES)
+        return -1;
+    struct lane *l = &lanes[lane];
     struct job *j = malloc(sizeof(*j));
     if (!j)
         return -1;
@@ -67,18 +87,23 @@ int jobs_submit(job_fn work, job_fn done, void *arg)
     j->done = done;
     j->arg = arg;
     j->next = NULL;
-    pthread_mutex_lock(&mu);
-    if (stopping || !running) {
-        pthread_mutex_unlock(&mu);
+    pthread_mutex_lock(&l->mu);
+    if (l->stopping || !l->running) {
+        pthread_mutex_unlock(&l->mu);
         free(j);
         return -1;
     }
-    if (tail)
-        tail->next = j;
+    if (l->tail)
+        l->tail->next = j;
     else
-        head = j;
-    tail = j;
-    pthread_cond_signal(&cv);
-    pthread_mutex_unlock(&mu);
+        l->head = j;
+    l->tail = j;
+    pthread_cond_signal(&l->cv);
+    pthread_mutex_unlock(&l->mu);
     return 0;
+}
+
+int jobs_submit(job_fn work, job_fn done, void *arg)
+{
+    return jobs_submit_to(JOBS_HASH, work, done, arg);
 }

@@ -6,7 +6,9 @@
  * Two connections: `rdb` is used only by the loop thread (synchronous reads),
  * `wdb` only by the writer thread (every write, including the start-up
  * "synchronous" ones, which simply wait for the writer). Each connection has its
- * own statements, prepared once at open. A write op is a self-contained struct
+ * own statements, prepared once at open. A third, `kdb`, serves the KPI report's
+ * long scan from any thread (a worker, so a year of conversations does not stall
+ * the loop), one caller at a time under `kmu`. A write op is a self-contained struct
  * that owns copies of its inputs, so the caller's strings may go away as soon as
  * the enqueue function returns.
  */
@@ -27,7 +29,7 @@ enum rstmt {
     R_VISITOR_BY_TOKEN, R_VISITOR_BY_ID, R_LATEST_CONV, R_GET_CONV,
     R_LIST_ANY, R_LIST_STATE, R_LIST_AGENT, R_LIST_STATE_AGENT,
     R_MSGS, R_MSGS_NOTES, R_AGENT_BY_EMAIL, R_AGENT_BY_ID, R_AGENTS, R_AGENT_COUNT,
-    R_SESSION_AGENT, R_FAQ_LIST, R_KPI_ROWS, R_OPEN_COUNTS,
+    R_SESSION_AGENT, R_FAQ_LIST, R_OPEN_COUNTS,
     R_SETTINGS, R_QUEUE, R_AGENT_LOADS, R_QUEUE_WAITS, R_VISITOR_BY_USER,
     R_UNANSWERED, R_DRAFTS,   /* store_faq_admin.c */
     R_CANNED_LIST,            /* store_canned.c */
@@ -98,6 +100,9 @@ struct store {
     sqlite3 *rdb, *wdb;
     sqlite3_stmt *r[R__COUNT];
     sqlite3_stmt *w[W__COUNT];
+    sqlite3 *kdb;                    /* the report connection, under kmu */
+    sqlite3_stmt *kpi_rows;
+    pthread_mutex_t kmu;
 
     pthread_t writer;
     int writer_started;

@@ -97,7 +97,8 @@ pl_status store_kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int64
                          struct store_kpi_rows *out)
 {
     memset(out, 0, sizeof(*out));
-    struct binder b = b_start(st->r[R_KPI_ROWS]);
+    pthread_mutex_lock(&st->kmu);
+    struct binder b = b_start(st->kpi_rows);
     b_int(&b, from_ms);
     b_int(&b, to_ms);
     b_int(&b, agent_id);
@@ -113,8 +114,9 @@ pl_status store_kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int64
         out->n++;
     }
     if (s == PL_OK && rc != SQLITE_DONE)
-        s = store_db_status(st->rdb, rc, "kpi rows");
+        s = store_db_status(st->kdb, rc, "kpi rows");
     sqlite3_reset(b.s);
+    pthread_mutex_unlock(&st->kmu);
     if (s != PL_OK)
         store_kpi_rows_free(out);
     return s;

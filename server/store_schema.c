@@ -85,7 +85,6 @@ static const char *const read_sql[R__COUNT] = {
                         " JOIN agents a ON a.id = s.agent_id"
                         " WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.active = 1",
     [R_FAQ_LIST] = "SELECT id, json FROM faq ORDER BY position, id",
-    [R_KPI_ROWS] = store_kpi_sql,
     /* Open states only: an index range, however many closed conversations exist. */
     [R_OPEN_COUNTS] = "SELECT state, count(*), min(queued_at) FROM conversations"
                       " WHERE state IN ('bot', 'queued', 'assigned') GROUP BY state",
@@ -380,11 +379,15 @@ static void teardown(struct store *st)
 {
     for (int i = 0; i < R__COUNT; i++) sqlite3_finalize(st->r[i]);
     for (int i = 0; i < W__COUNT; i++) sqlite3_finalize(st->w[i]);
+    sqlite3_finalize(st->kpi_rows);
+    if (st->kdb && sqlite3_close(st->kdb) != SQLITE_OK)
+        fprintf(stderr, "store: close (report): %s\n", sqlite3_errmsg(st->kdb));
     if (sqlite3_close(st->rdb) != SQLITE_OK)
         fprintf(stderr, "store: close (read): %s\n", sqlite3_errmsg(st->rdb));
     if (sqlite3_close(st->wdb) != SQLITE_OK)
         fprintf(stderr, "store: close (write): %s\n", sqlite3_errmsg(st->wdb));
     pthread_mutex_destroy(&st->mu);
+    pthread_mutex_destroy(&st->kmu);
     pthread_cond_destroy(&st->work_cv);
     pthread_cond_destroy(&st->sync_cv);
     free(st);
@@ -401,6 +404,11 @@ static pl_status open_connections(struct store *st, const char *path, enum store
         exec(st->rdb, "PRAGMA query_only = ON", "query_only") != PL_OK ||
         prepare_all(st->rdb, read_sql, st->r, R__COUNT) != PL_OK)
         return PL_ERR_STORE;
+    const char *const kpi_sql[] = { store_kpi_sql };
+    if (open_conn(path, SQLITE_OPEN_READWRITE, &st->kdb) != PL_OK ||
+        exec(st->kdb, "PRAGMA query_only = ON", "query_only") != PL_OK ||
+        prepare_all(st->kdb, kpi_sql, &st->kpi_rows, 1) != PL_OK)
+        return PL_ERR_STORE;
     return PL_OK;
 }
 
@@ -412,6 +420,7 @@ pl_status store_open(const char *path, enum store_durability d, struct store **o
     struct store *st = calloc(1, sizeof(*st));
     if (!st) return PL_ERR_NOMEM;
     pthread_mutex_init(&st->mu, NULL);
+    pthread_mutex_init(&st->kmu, NULL);
     pthread_cond_init(&st->work_cv, NULL);
     pthread_cond_init(&st->sync_cv, NULL);
     if (open_connections(st, path, d) != PL_OK) goto fail;

@@ -325,7 +325,9 @@ struct store_kpi_rows { struct store_kpi_row *v; size_t n; };
 void store_kpi_rows_free(struct store_kpi_rows *l);
 /* Conversations created in [from_ms, to_ms) in which the visitor wrote at least
  * one message, ordered by creation; agent_id > 0 keeps those whose final
- * assignee is that agent. One indexed query for the whole range. */
+ * assignee is that agent. One indexed query for the whole range. Unlike the
+ * other reads this one may run on any thread: it has its own connection, and
+ * concurrent callers take turns. */
 pl_status store_kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int64_t agent_id,
                          struct store_kpi_rows *out);
 
