@@ -14,24 +14,9 @@
  * entry" from the conversation and finds it under Drafts. One "ok"/"FAIL" line per
  * step; exits non-zero on the first failure (screenshots in tests/browser/artifacts/).
  */
-import { chromium } from 'playwright-core';
-import WebSocket from 'ws';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { harness, WAIT } from './lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '../..');
-const BIN = process.env.PARLEY_BIN ? path.resolve(process.env.PARLEY_BIN) : path.join(REPO, 'build/parley');
-const EXTRA = (process.env.PARLEY_ARGS || '').split(/\s+/).filter(Boolean);
-const ARTIFACTS = path.join(HERE, 'artifacts');
-const ADMIN_EMAIL = 'admin@example.test';
-const ADMIN_PASSWORD = 'correct horse battery 9';
-const BUDGET_MS = 55000;
-const WAIT = 10000;
 const FAQ = [
   { id: 'hours', locale: 'en', question: 'When are you open?', answer: 'Nine to five, Monday to Friday.', keywords: ['opening hours', 'open*'] },
   { id: 'returns', locale: 'en', question: 'How do I return something?', answer: 'Send it back within 30 days.', keywords: ['return*', 'refund*'] },
@@ -39,144 +24,12 @@ const FAQ = [
 const KITES = 'Kites are in aisle 3, from £12.';
 const CANOES = 'Do you rent canoes?';
 
-let server = null, browser = null, tmp = null;
-const sockets = [];
-let serverLog = '';
-const pages = {};
-const problems = [];
-
-function log(line) { process.stdout.write(line + '\n'); }
-
-async function cleanup() {
-  for (const ws of sockets.splice(0)) { try { ws.terminate(); } catch { /* gone */ } }
-  if (browser) await browser.close().catch(() => {});
-  browser = null;
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    const gone = await Promise.race([
-      new Promise((r) => server.once('exit', () => r(true))),
-      new Promise((r) => setTimeout(() => r(false), 3000)),
-    ]);
-    if (!gone) server.kill('SIGKILL');
-  }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-}
-
-async function fail(name, err) {
-  log(`FAIL ${name}: ${err && err.message ? err.message.split('\n').slice(0, 6).join('\n     ') : err}`);
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const slug = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 60);
-  for (const [label, page] of Object.entries(pages)) {
-    const file = path.join(ARTIFACTS, `faq-${slug}-${label}.png`);
-    try { await page.screenshot({ path: file, fullPage: true, timeout: 3000 }); log(`     screenshot: ${path.relative(REPO, file)}`); }
-    catch { /* page gone */ }
-  }
-  if (serverLog) log('     server output (tail):\n' + serverLog.split('\n').slice(-15).map((l) => '       ' + l).join('\n'));
-  if (problems.length) log('     page problems:\n' + problems.map((p) => '       ' + p).join('\n'));
-  await cleanup();
-  process.exit(1);
-}
-
-async function step(name, fn) {
-  try { await fn(); log(`ok   ${name}`); } catch (e) { await fail(name, e); }
-}
-
-function check(cond, msg) { if (!cond) throw new Error(msg); }
-
-async function until(what, fn, ms = WAIT) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e.message; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${last})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-const deadline = setTimeout(() => fail('time budget', new Error(`the test took more than ${BUDGET_MS / 1000} s`)), BUDGET_MS);
-deadline.unref();
-process.on('SIGINT', () => fail('interrupted', new Error('SIGINT')));
-
-/* ---------------- the server ---------------- */
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-
-await step('server starts and /healthz answers 200', async () => {
-  check(fs.existsSync(BIN), `no server binary at ${BIN} (build it first, or set PARLEY_BIN)`);
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-faq-'));
-  const faqFile = path.join(tmp, 'faq.json');
-  fs.writeFileSync(faqFile, JSON.stringify(FAQ));
-  server = spawn(BIN, ['--port', String(port), '--db', path.join(tmp, 'parley.db'), '--faq', faqFile,
-    '--bot-misses', '5', ...EXTRA], {
-    cwd: REPO,
-    env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN_EMAIL, PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD, PARLEY_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => { serverLog = (serverLog + d.toString()).slice(-20000); };
-  server.stdout.on('data', keep);
-  server.stderr.on('data', keep);
-  await until('GET /healthz = 200', async () => {
-    check(server.exitCode === null, `server exited with ${server.exitCode}`);
-    const r = await fetch(`${base}/healthz`).catch(() => null);
-    return r && r.status === 200;
-  });
-});
-
-let adminToken = null;
-async function rest(method, p, body) {
-  const r = await fetch(base + p, {
-    method, headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
-
+const t = await harness('faq', { budgetMs: 55000, faq: FAQ, args: ['--bot-misses', '5'] });
+const { step, check, until, rest } = t;
 /* A visitor on a plain WebSocket. */
-async function visitor(name) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/visitor`);
-  sockets.push(ws);
-  const frames = [];
-  ws.on('message', (d) => { try { frames.push(JSON.parse(d.toString())); } catch { /* not JSON */ } });
-  await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
-  let n = 0;
-  const next = (pred, what) => until(`${what} (${name})`, () => frames.find(pred));
-  ws.send(JSON.stringify({ type: 'hello', id: 'h0', token: null, name, locale: 'en' }));
-  await next((f) => f.type === 'welcome', 'welcome');
-  return {
-    next,
-    /* Sends text; resolves with the bot's (or system's) reply. */
-    async say(text) {
-      const id = `m${++n}`;
-      ws.send(JSON.stringify({ type: 'message', id, text }));
-      const ack = await next((f) => f.type === 'ack' && f.id === id, `the ack of ${id}`);
-      return next((f) => f.type === 'message' && f.seq > ack.seq && f.author && f.author.role !== 'visitor', `the reply to ${id}`);
-    },
-    send: (obj) => ws.send(JSON.stringify(obj)),
-  };
-}
+const visitor = (name) => t.visitor({ id: 'h0', name, locale: 'en' });
 
-browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-await ctx.addInitScript(() => {
-  window.__csp = [];
-  document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-});
-const admin = await ctx.newPage();
-pages.admin = admin;
-admin.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+const admin = await t.newPage('admin', { viewport: { width: 1280, height: 900 } });
 admin.on('dialog', (d) => d.accept());     /* the confirm() before a delete or an import */
 
 const form = admin.getByRole('form', { name: /entry/ });
@@ -184,12 +37,8 @@ const rowOf = (id) => admin.locator(`tr[data-faq="${id}"]`);
 const say = (text) => admin.getByRole('status').filter({ hasText: text }).first().waitFor({ timeout: WAIT });
 
 await step('the admin signs in and opens the FAQ page; the entries are listed', async () => {
-  await admin.goto(`${base}/agent/`);
-  await admin.getByLabel('Email').fill(ADMIN_EMAIL);
-  await admin.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await admin.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await until('Connected', async () => (await admin.locator('#conn-status').textContent()) === 'Connected');
-  adminToken = await admin.evaluate(() => JSON.parse(sessionStorage.getItem('parley.agent')).token);
+  await t.signIn(admin);
+  check(await admin.evaluate(() => JSON.parse(sessionStorage.getItem('parley.agent')).token), 'no session token in the page');
   await admin.getByRole('link', { name: 'FAQ', exact: true }).click();
   await admin.getByRole('heading', { name: 'FAQ', level: 1 }).waitFor({ timeout: WAIT });
   await rowOf('hours').waitFor({ timeout: WAIT });
@@ -331,13 +180,4 @@ await step('an agent files "Draft FAQ entry" from a conversation; it is listed u
   check(await form.getByLabel('Question').inputValue() === 'Can I bring my dog into the shop?', 'the question of the draft');
 });
 
-await step('no page errors or CSP violations', async () => {
-  const csp = await admin.evaluate(() => window.__csp || []);
-  for (const v of csp) problems.push(`securitypolicyviolation ${v}`);
-  check(problems.length === 0, problems.join('; '));
-});
-
-await cleanup();
-clearTimeout(deadline);
-log('ok   all FAQ page checks passed');
-process.exit(0);
+await t.done('all FAQ page checks passed');

@@ -11,100 +11,16 @@
  * "ok"/"FAIL" line per step, exits non-zero on the first failure (with screenshots in
  * tests/browser/artifacts/ and the server's output tail), and always stops the server.
  */
-import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '../..');
-const BIN = process.env.PARLEY_BIN ? path.resolve(process.env.PARLEY_BIN) : path.join(REPO, 'build/parley');
-const FAQ = path.resolve(REPO, process.env.PARLEY_TEST_FAQ || 'faq/demo.json');
-const ARTIFACTS = path.join(HERE, 'artifacts');
-const ADMIN_EMAIL = 'admin@example.test';
-const ADMIN_PASSWORD = 'correct horse battery 9';
-const BUDGET_MS = 55000;
-const WAIT = 10000;
+import { readFile } from 'node:fs/promises';
+import { harness, ADMIN_EMAIL, ADMIN_PASSWORD, WAIT } from './lib.mjs';
 
 const QUESTION = 'How do I return an item I bought? I would like a refund.';
 const XSS = '<img src=x onerror="window.__xss=1">';
 const REPLY = 'Hello from the dashboard';
 const AFTER_JOIN = 'Thanks! My order number is 12345.';
 
-let server = null, browser = null, tmp = null;
-let serverLog = '';
-const pages = {};
-const problems = [];   /* page errors and CSP violations, reported at the end */
-let failed = false;
-
-function log(line) { process.stdout.write(line + '\n'); }
-
-async function cleanup() {
-  if (browser) await browser.close().catch(() => {});
-  browser = null;
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    const gone = await Promise.race([
-      new Promise((r) => server.once('exit', () => r(true))),
-      new Promise((r) => setTimeout(() => r(false), 3000)),
-    ]);
-    if (!gone) server.kill('SIGKILL');
-  }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-}
-
-async function fail(name, err) {
-  failed = true;
-  log(`FAIL ${name}: ${err && err.message ? err.message.split('\n').slice(0, 6).join('\n     ') : err}`);
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const slug = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-  for (const [label, page] of Object.entries(pages)) {
-    const file = path.join(ARTIFACTS, `${slug}-${label}.png`);
-    try { await page.screenshot({ path: file, fullPage: true, timeout: 3000 }); log(`     screenshot: ${path.relative(REPO, file)}`); }
-    catch { /* page gone */ }
-  }
-  if (serverLog) log('     server output (tail):\n' + serverLog.split('\n').slice(-15).map((l) => '       ' + l).join('\n'));
-  if (problems.length) log('     page problems:\n' + problems.map((p) => '       ' + p).join('\n'));
-  await cleanup();
-  process.exit(1);
-}
-
-async function step(name, fn) {
-  try { await fn(); log(`ok   ${name}`); } catch (e) { await fail(name, e); }
-}
-
-function check(cond, msg) { if (!cond) throw new Error(msg); }
-
-/* Polls fn until it returns a truthy value (its value is returned) or times out. */
-async function until(what, fn, ms = WAIT) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e.message; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${last})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-function watch(page, label) {
-  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
-  page.on('console', (m) => {
-    const t = m.text();
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(t)) problems.push(`${label}: ${t}`);
-  });
-  pages[label] = page;
-}
+const t = await harness('flow', { budgetMs: 55000 });
+const { step, check, until, base } = t;
 
 /* Texts of the widget's messages, read through the open shadow root. */
 function widgetMessages(page) {
@@ -117,41 +33,7 @@ function widgetMessages(page) {
   });
 }
 
-const deadline = setTimeout(() => fail('time budget', new Error(`the test took more than ${BUDGET_MS / 1000} s`)), BUDGET_MS);
-deadline.unref();
-process.on('SIGINT', () => fail('interrupted', new Error('SIGINT')));
-
-/* ---------------- the server ---------------- */
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-
-await step('server starts and /healthz answers 200', async () => {
-  check(fs.existsSync(BIN), `no server binary at ${BIN} (build it first, or set PARLEY_BIN)`);
-  check(fs.existsSync(FAQ), `no FAQ file at ${FAQ}`);
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-browser-'));
-  server = spawn(BIN, ['--port', String(port), '--db', path.join(tmp, 'parley.db'), '--faq', FAQ], {
-    cwd: REPO,
-    env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN_EMAIL, PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD, PARLEY_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => { serverLog = (serverLog + d.toString()).slice(-20000); };
-  server.stdout.on('data', keep);
-  server.stderr.on('data', keep);
-  await until('GET /healthz = 200', async () => {
-    check(server.exitCode === null, `server exited with ${server.exitCode}`);
-    const r = await fetch(`${base}/healthz`).catch(() => null);
-    return r && r.status === 200;
-  });
-});
-
-browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const visitor = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
-watch(visitor, 'widget');
+const visitor = await t.newPage('widget', { viewport: { width: 1100, height: 800 } });
 const chatLog = visitor.getByRole('log');
 
 /* ---------------- visitor meets the bot ---------------- */
@@ -195,8 +77,7 @@ await step('widget: "Talk to a person" puts the visitor in the queue', async () 
 });
 
 /* ---------------- the agent ---------------- */
-const agent = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-watch(agent, 'dashboard');
+const agent = await t.newPage('dashboard', { viewport: { width: 1280, height: 800 } });
 const transcript = agent.getByRole('log', { name: 'Transcript' });
 
 await step('dashboard: a wrong password shows an error', async () => {
@@ -280,7 +161,6 @@ await step('widget: the visitor downloads the transcript of the closed chat', as
     visitor.waitForEvent('download', { timeout: WAIT }),
     visitor.getByRole('button', { name: 'Download transcript', exact: true }).click(),
   ]);
-  const { readFile } = await import('node:fs/promises');
   const text = await readFile(await download.path(), 'utf8');
   check(text.includes(REPLY), `the agent's reply is missing from: ${text.slice(0, 300)}`);
   check(/You: /.test(text) && /Bot: /.test(text), 'authors are missing');
@@ -297,11 +177,4 @@ await step('widget: the visitor rates and starts a new conversation', async () =
     !(await widgetMessages(visitor)).some((m) => m.text.includes(REPLY)));
 });
 
-await step('no page errors or CSP violations', async () => {
-  check(problems.length === 0, problems.join('; '));
-});
-
-await cleanup();
-clearTimeout(deadline);
-log(failed ? 'FAIL' : 'ok   all browser checks passed');
-process.exit(failed ? 1 : 0);
+await t.done('all browser checks passed');

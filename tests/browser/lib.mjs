@@ -6,7 +6,12 @@
  *
  *   const t = await harness('notify', { budgetMs: 40000 });
  *   await t.step('something works', async () => { t.check(cond, 'why not'); });
- *   await t.done();
+ *   await t.done('all notify checks passed');
+ *
+ * Options: budgetMs (the whole test's time limit), args (extra server options), env
+ * (extra server environment), faq (a path from the repo root, or the entries themselves,
+ * written to a temporary faq.json). t.restart() stops the server and starts it again on
+ * the same port and database, for tests of what survives a restart.
  *
  * Environment: PARLEY_BIN (the server), PARLEY_ARGS (extra options, split on spaces),
  * PARLEY_TEST_FAQ (default faq/demo.json), CHROMIUM (default /usr/bin/chromium).
@@ -35,26 +40,28 @@ function freePort() {
   });
 }
 
-export async function harness(name, { budgetMs = 55000, args = [], faq } = {}) {
+export async function harness(name, { budgetMs = 55000, args = [], env = {}, faq } = {}) {
   const bin = process.env.PARLEY_BIN ? path.resolve(process.env.PARLEY_BIN) : path.join(REPO, 'build/parley');
-  const faqFile = path.resolve(REPO, faq || process.env.PARLEY_TEST_FAQ || 'faq/demo.json');
   const extra = (process.env.PARLEY_ARGS || '').split(/\s+/).filter(Boolean);
   const sockets = [], pages = {}, problems = [];
-  let server = null, browser = null, tmp = null, serverLog = '', adminToken = null;
+  let server = null, browser = null, tmp = null, serverLog = '', adminToken = null, faqFile = null;
   const log = (line) => process.stdout.write(line + '\n');
+
+  /* SIGTERM, then SIGKILL if it has not gone within 3 s. */
+  async function stopServer() {
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    const proc = server;
+    const exited = new Promise((r) => proc.once('exit', () => r(true)));
+    proc.kill('SIGTERM');
+    const gone = await Promise.race([exited, new Promise((r) => setTimeout(() => r(false), 3000))]);
+    if (!gone) { proc.kill('SIGKILL'); await exited; }
+  }
 
   async function cleanup() {
     for (const ws of sockets.splice(0)) { try { ws.terminate(); } catch { /* gone */ } }
     if (browser) await browser.close().catch(() => {});
     browser = null;
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      const gone = await Promise.race([
-        new Promise((r) => server.once('exit', () => r(true))),
-        new Promise((r) => setTimeout(() => r(false), 3000)),
-      ]);
-      if (!gone) server.kill('SIGKILL');
-    }
+    await stopServer();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     tmp = null;
   }
@@ -78,6 +85,7 @@ export async function harness(name, { budgetMs = 55000, args = [], faq } = {}) {
     try { await fn(); log(`ok   ${label}`); } catch (e) { await fail(label, e); }
   };
   const check = (cond, msg) => { if (!cond) throw new Error(msg); };
+  /* Polls fn until it returns a truthy value (its value is returned) or times out. */
   async function until(what, fn, ms = WAIT) {
     const end = Date.now() + ms;
     let last;
@@ -94,12 +102,12 @@ export async function harness(name, { budgetMs = 55000, args = [], faq } = {}) {
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  await step('server starts and /healthz answers 200', async () => {
-    check(fs.existsSync(bin), `no server binary at ${bin} (build it first, or set PARLEY_BIN)`);
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), `parley-${name}-`));
+
+  /* Starts the server on tmp's database and waits for /healthz; a restart keeps both. */
+  async function startServer() {
     server = spawn(bin, ['--port', String(port), '--db', path.join(tmp, 'parley.db'), '--faq', faqFile, ...args, ...extra], {
       cwd: REPO,
-      env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN_EMAIL, PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN_EMAIL, PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD, PARLEY_PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (d) => { serverLog = (serverLog + d.toString()).slice(-20000); };
@@ -110,6 +118,19 @@ export async function harness(name, { budgetMs = 55000, args = [], faq } = {}) {
       const r = await fetch(`${base}/healthz`).catch(() => null);
       return r && r.status === 200;
     });
+  }
+
+  await step('server starts and /healthz answers 200', async () => {
+    check(fs.existsSync(bin), `no server binary at ${bin} (build it first, or set PARLEY_BIN)`);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), `parley-${name}-`));
+    if (faq && typeof faq === 'object') {
+      faqFile = path.join(tmp, 'faq.json');
+      fs.writeFileSync(faqFile, JSON.stringify(faq));
+    } else {
+      faqFile = path.resolve(REPO, faq || process.env.PARLEY_TEST_FAQ || 'faq/demo.json');
+      check(fs.existsSync(faqFile), `no FAQ file at ${faqFile}`);
+    }
+    await startServer();
     const r = await fetch(`${base}/api/login`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
@@ -118,6 +139,12 @@ export async function harness(name, { budgetMs = 55000, args = [], faq } = {}) {
     adminToken = (await r.json()).token;
   });
 
+  /* The same server again on the same port and database (sessions stored there live on). */
+  async function restart() {
+    await stopServer();
+    await startServer();
+  }
+
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -125,9 +152,10 @@ export async function harness(name, { budgetMs = 55000, args = [], faq } = {}) {
       '--disable-component-update', '--disable-sync'],
   });
 
-  /* A page in its own context; init, if given, runs in the page before its scripts. */
-  async function newPage(label, { init, viewport = { width: 1280, height: 860 } } = {}) {
-    const context = await browser.newContext({ viewport, acceptDownloads: true });
+  /* A page in its own context; init, if given, runs in the page before its scripts. Any
+   * other option is the context's (a viewport, or a phone: isMobile, hasTouch, userAgent…). */
+  async function newPage(label, { init, viewport = { width: 1280, height: 860 }, ...contextOptions } = {}) {
+    const context = await browser.newContext({ viewport, acceptDownloads: true, ...contextOptions });
     await context.addInitScript(() => {
       window.__csp = [];
       document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
@@ -159,19 +187,32 @@ export async function harness(name, { budgetMs = 55000, args = [], faq } = {}) {
     return { status: r.status, body: await r.json().catch(() => null) };
   }
 
-  /* A visitor over a plain WebSocket, after its welcome: {ws, welcome, frames, send}. */
+  /* A visitor over a plain WebSocket, after its welcome: {ws, welcome, frames, send, next, say}.
+   * next(pred, what) waits for the first frame pred accepts; say(text) sends a message and
+   * resolves with the first reply after its ack that is not the visitor's own. */
   async function visitor(hello = {}) {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/visitor`);
     sockets.push(ws);
     const frames = [];
-    ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+    const who = hello.name || 'visitor';
+    const next = (pred, what) => until(`${what} (${who})`, async () => frames.find(pred));
+    ws.on('message', (d) => { try { frames.push(JSON.parse(d.toString())); } catch { /* not JSON */ } });
     await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
     ws.send(JSON.stringify({ type: 'hello', token: null, last_seq: 0, ...hello }));
-    const welcome = await until('welcome', async () => frames.find((f) => f.type === 'welcome'));
-    return { ws, welcome, frames, send: (f) => ws.send(JSON.stringify(f)) };
+    const welcome = await next((f) => f.type === 'welcome', 'welcome');
+    const send = (f) => ws.send(JSON.stringify(f));
+    let n = 0;
+    async function say(text) {
+      const id = `m${++n}`;
+      send({ type: 'message', id, text });
+      const ack = await next((f) => f.type === 'ack' && f.id === id, `the ack of ${id}`);
+      return next((f) => f.type === 'message' && f.seq > ack.seq && f.author && f.author.role !== 'visitor', `the reply to ${id}`);
+    }
+    return { ws, welcome, frames, send, next, say };
   }
 
-  async function done() {
+  /* The last step of every test; summary, if given, is printed as the closing "ok" line. */
+  async function done(summary) {
     await step('no page errors or CSP violations', async () => {
       for (const [label, page] of Object.entries(pages)) {
         const csp = await page.evaluate(() => window.__csp || []).catch(() => []);
@@ -181,7 +222,8 @@ export async function harness(name, { budgetMs = 55000, args = [], faq } = {}) {
     });
     await cleanup();
     clearTimeout(deadline);
+    if (summary) log(`ok   ${summary}`);
   }
 
-  return { base, port, step, check, until, newPage, signIn, rest, visitor, done, log };
+  return { base, port, step, check, until, newPage, signIn, rest, visitor, restart, done, log };
 }
