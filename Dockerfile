@@ -13,6 +13,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libwebsockets-dev libsqlite3-dev libjansson-dev libpcre2-dev libsodium-dev libunistring-dev \
+      libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,10 +23,11 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 
 # ---- runtime: the shared libraries only ----
 FROM debian:bookworm-slim
-# No ca-certificates: Parley makes no outgoing TLS connections.
+# libcurl4 and ca-certificates: webhooks POST to admin-configured http(s) URLs.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libwebsockets17 libwebsockets-evlib-ev libsqlite3-0 libjansson4 libpcre2-8-0 libsodium23 libunistring2 \
+      libcurl4 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system parley \
  && useradd --system --gid parley --home-dir /data --no-create-home \
