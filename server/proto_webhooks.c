@@ -47,7 +47,7 @@ static pl_status take_events(json_t *v, char **out, char *field, size_t flen, ch
     json_array_foreach(v, i, e) {
         const char *s = json_string_value(e);
         if (!proto_webhook_event_known(s)) {
-            char m[160];
+            char m[256];
             snprintf(m, sizeof(m), "unknown event \"%.60s\": use conversation.created, "
                      "conversation.queued, conversation.assigned, conversation.closed, "
                      "message.created or rating.created", s ? s : "");
