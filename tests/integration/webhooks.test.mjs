@@ -226,6 +226,32 @@ test('a pending delivery survives a restart and is sent then', async () => {
   }
 });
 
+test('SIGTERM with a request in flight exits promptly; the delivery stays pending', async () => {
+  const held = [];
+  const hang = http.createServer((req) => { held.push(req); });   // never answers
+  await new Promise(r => hang.listen(0, '127.0.0.1', r));
+  const srv = await start();
+  try {
+    const admin = await srv.login();
+    const hook = (await api(srv, 'POST', '/api/webhooks', admin,
+      { url: `http://127.0.0.1:${hang.address().port}/slow` })).body;
+    const t = await api(srv, 'POST', `/api/webhooks/${hook.id}/test`, admin);
+    await until(() => held.length === 1, 5000, 'the request');
+    const t0 = Date.now();
+    await srv.stop();
+    assert.ok(Date.now() - t0 < 5000, `stopped in ${Date.now() - t0} ms`);
+    const srv2 = await start({ dir: srv.dir });
+    try {
+      const l = (await api(srv2, 'GET', `/api/webhooks/${hook.id}/deliveries`, await srv2.login())).body;
+      assert.equal(l.deliveries[0].id, t.body.delivery);
+      assert.equal(l.deliveries[0].status, 'pending');
+    } finally { await srv2.stop(); }
+  } finally {
+    for (const r of held) r.socket.destroy();
+    await new Promise(r => hang.close(r));
+  }
+});
+
 test('REST: admins only, field-named 400s that store nothing, 404s', async () => {
   const srv = await start();
   try {
