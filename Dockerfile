@@ -53,8 +53,8 @@ USER parley
 
 # Health: GET /healthz must answer 200 (503 when the store is down). Bash is part
 # of every Debian image and its /dev/tcp needs no extra package, so the image
-# carries no curl/wget (libcurl alone would pull a dozen libraries into a
-# one-binary image). It follows PARLEY_PORT; if you change the port, change it
+# needs no curl/wget command (the server links libcurl for webhooks, but the
+# tool is another package). It follows PARLEY_PORT; if you change the port, change it
 # with PARLEY_PORT rather than --port so this check follows.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PARLEY_PORT:-8080} && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q '^HTTP/1\\.[01] 200 '"]
