@@ -138,6 +138,37 @@ test('every event arrives signed, in order, with its data; notes never do', asyn
   } finally { await srv.stop(); await rx.close(); }
 });
 
+test('auto-assignment, transfer and an agent leaving emit assigned and queued', async () => {
+  const rx = await receiver();
+  const srv = await start({ args: ['--rate-limit', '0', '--agent-grace', '0'] });
+  try {
+    const admin = await srv.login();
+    await api(srv, 'POST', '/api/webhooks', admin,
+      { url: rx.url, events: ['conversation.queued', 'conversation.assigned'] });
+    assert.equal((await api(srv, 'PUT', '/api/settings', admin, { assignment: 'auto' })).status, 200);
+    const ana = await srv.makeAgent('ana@example.test', 'Ana');
+    const bo = await srv.makeAgent('bo@example.test', 'Bo');
+    const v = await srv.visitor();
+    assert.equal((await v.ask({ type: 'handoff' })).type, 'ack');
+    const first = await until(() => rx.got.find(h => h.json.event === 'conversation.assigned'),
+      5000, 'the auto-assignment');
+    const owner = first.json.data.conversation.agent_id;
+    assert.ok(owner === ana.id || owner === bo.id, JSON.stringify(first.json.data));
+    const [from, to] = owner === ana.id ? [ana, bo] : [bo, ana];
+    assert.equal((await from.ws.ask({ type: 'transfer', conversation: v.conv, to: to.id })).type, 'ack');
+    await until(() => rx.got.filter(h => h.json.event === 'conversation.assigned').length === 2,
+      5000, 'the transfer');
+    const second = rx.got.filter(h => h.json.event === 'conversation.assigned')[1].json.data.conversation;
+    assert.equal(second.agent_id, to.id);
+    to.ws.close();                       // grace 0: back to the queue, then to the other agent
+    await until(() => rx.got.filter(h => h.json.event === 'conversation.queued').length === 2,
+      5000, 'the requeue');
+    assert.deepEqual(rx.got.map(h => h.json.event).slice(0, 4), ['conversation.queued',
+      'conversation.assigned', 'conversation.assigned', 'conversation.queued']);
+    v.close(); from.ws.close();
+  } finally { await srv.stop(); await rx.close(); }
+});
+
 test('a receiver answering 500 then 200 is retried after the backoff', async () => {
   const rx = await receiver((hit, n) => (n === 1 ? 500 : 200));
   const srv = await start({ args: ['--webhook-retry-base-ms', '300'] });
