@@ -13,6 +13,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libwebsockets-dev libsqlite3-dev libjansson-dev libpcre2-dev libsodium-dev libunistring-dev \
+      libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,10 +23,11 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 
 # ---- runtime: the shared libraries only ----
 FROM debian:bookworm-slim
-# No ca-certificates: Parley makes no outgoing TLS connections.
+# libcurl4 and ca-certificates: webhooks POST to admin-configured http(s) URLs.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libwebsockets17 libwebsockets-evlib-ev libsqlite3-0 libjansson4 libpcre2-8-0 libsodium23 libunistring2 \
+      libcurl4 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system parley \
  && useradd --system --gid parley --home-dir /data --no-create-home \
@@ -51,8 +53,8 @@ USER parley
 
 # Health: GET /healthz must answer 200 (503 when the store is down). Bash is part
 # of every Debian image and its /dev/tcp needs no extra package, so the image
-# carries no curl/wget (libcurl alone would pull a dozen libraries into a
-# one-binary image). It follows PARLEY_PORT; if you change the port, change it
+# needs no curl/wget command (the server links libcurl for webhooks, but the
+# tool is another package). It follows PARLEY_PORT; if you change the port, change it
 # with PARLEY_PORT rather than --port so this check follows.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PARLEY_PORT:-8080} && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q '^HTTP/1\\.[01] 200 '"]

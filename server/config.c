@@ -55,6 +55,9 @@ static const struct opt opts[] = {
     {"fold-diacritics", "PARLEY_FOLD_DIACRITICS", "0|1",
      "1: FAQ entries that do not say otherwise match without accents (dwr = dŵr; default 0)",
      INT(fold_diacritics, 0, 1)},
+    {"webhook-retry-base-ms", "PARLEY_WEBHOOK_RETRY_BASE_MS", "MS",
+     "delay before a failed webhook delivery's first retry; then x3, x12, x60, x360 (default 10000)",
+     INT(webhook_retry_base_ms, 1, 3600000)},
     {"session-hours", "PARLEY_SESSION_HOURS", "N", "agent session lifetime (default 12)", INT(session_hours, 1, 24 * 365)},
     {"durability", "PARLEY_DURABILITY", "full|normal",
      "SQLite synchronous mode for commits (default full)", OPT_DURABILITY,
@@ -118,6 +121,7 @@ static int set_defaults(struct config *c)
     memset(c, 0, sizeof(*c));
     c->port = 8080;
     c->rate_limit = 20;
+    c->webhook_retry_base_ms = 10000;
     c->max_conns_per_ip = 200;
     c->bot_misses = 2;
     c->session_hours = 12;

@@ -14,6 +14,7 @@
 #include "conv_internal.h"
 #include "parley/metrics.h"
 #include "parley/router.h"
+#include "parley/webhook.h"
 
 static struct store *store;
 static struct faq_set *faq;
@@ -159,6 +160,7 @@ void conv_publish_message(const struct store_message *m, uint64_t origin)
     if (m->note_seq == 0)
         ev.visitor_frame = proto_message(m, VIEW_VISITOR);
     bus_publish(&ev);
+    webhook_emit_message(m);           /* here, on the node that stored it */
     metrics_count_message(m->role);
     frame_unref(ev.agent_frame);
     frame_unref(ev.visitor_frame);
@@ -194,6 +196,7 @@ void conv_publish_state(const char *conv_id, struct frame *target_frame)
     ev.target_frame = target_frame;
     bus_publish(&ev);
     frame_unref(ev.agent_frame);
+    webhook_emit_state(&c);
     store_conversation_free(&c);
 }
 

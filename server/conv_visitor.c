@@ -15,6 +15,7 @@
 #include "parley/limits.h"
 #include "parley/metrics.h"
 #include "parley/router.h"
+#include "parley/webhook.h"
 
 struct hello_ctx {
     uint64_t conn;
@@ -124,6 +125,8 @@ static void opened(void *arg, const struct store_result *r)
             send_welcome(c, h->id, h->token, 0);
         }
     }
+    if (r->status == PL_OK)
+        webhook_emit_created(r->conversation_id);
     free(h->id);
     free(h);
 }
@@ -445,13 +448,18 @@ static void close_conversation(struct conn *c, const struct proto_cmd *cmd)
     }
 }
 
-struct simple_ctx { uint64_t conn; char *id; };
+/* rate_conv (a rating's conversation, for its webhook) is NULL otherwise. */
+struct simple_ctx { uint64_t conn; char *id; char *rate_conv, *comment; int score; };
 
 static void simple_done(void *arg, const struct store_result *r)
 {
     struct simple_ctx *s = arg;
     conv_reply_status(s->conn, s->id, r->status, 0, 0, NULL);
+    if (r->status == PL_OK && s->rate_conv)
+        webhook_emit_rating(s->rate_conv, s->score, s->comment);
     free(s->id);
+    free(s->rate_conv);
+    free(s->comment);
     free(s);
 }
 
@@ -468,10 +476,18 @@ static struct simple_ctx *simple_ctx(struct conn *c, const struct proto_cmd *cmd
 static void rate(struct conn *c, const struct proto_cmd *cmd)
 {
     struct simple_ctx *s = simple_ctx(c, cmd);
+    if (s) {
+        s->rate_conv = conv_strdup(c->conv_id);
+        s->comment = conv_strdup(cmd->comment);
+        s->score = cmd->score;
+    }
     if (!s || store_rate(conv_store(), c->conv_id, cmd->score, cmd->comment, simple_done, s)) {
         conv_reply_status(c->id, cmd->id, s ? PL_ERR_STORE : PL_ERR_NOMEM, 0, 0, NULL);
-        if (s)
+        if (s) {
             free(s->id);
+            free(s->rate_conv);
+            free(s->comment);
+        }
         free(s);
     }
 }

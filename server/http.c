@@ -132,7 +132,7 @@ int http_on_body_complete(struct conn *c)
         return -1;
     if (r->body_too_large)
         http_respond_error(r->conn_id, 413, "too_large", "request bodies are limited to 1 MiB", NULL);
-    else
+    else if (r->expect_body)             /* else routed with the headers: not twice */
         http_route(r);
     return 0;
 }

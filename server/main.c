@@ -22,6 +22,7 @@
 #include "parley/limits.h"
 #include "parley/loop.h"
 #include "parley/router.h"
+#include "parley/webhook.h"
 #include "parley/ws.h"
 
 static volatile sig_atomic_t stopping;
@@ -273,7 +274,8 @@ int main(int argc, char **argv)
     }
     if (conv_init(st, &copt) || router_init(cfg.agent_grace) || load_settings(st) ||
         first_admin(st, &cfg) || load_faq(st, &cfg) ||
-        ws_init(cfg.allowed_origins) || http_static_init(cfg.web_root) || jobs_start())
+        ws_init(cfg.allowed_origins) || http_static_init(cfg.web_root) || jobs_start() ||
+        webhook_start(st, cfg.webhook_retry_base_ms))
         goto out;
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_signal);
@@ -311,6 +313,7 @@ out:
         context = NULL;
     }
     loop_bind(NULL);
+    webhook_stop();                      /* its last outcomes are stored by drain() */
     jobs_stop();
     if (st)
         drain(st);

@@ -10,6 +10,7 @@
 #include "parley/conn.h"
 #include "parley/conv.h"
 #include "parley/metrics.h"
+#include "parley/webhook.h"
 
 static unsigned long long frames_in;
 static const char *roles[] = {"visitor", "bot", "agent", "system"};
@@ -158,6 +159,19 @@ char *metrics_render(void)
             "# TYPE parley_store_up gauge\nparley_store_up %d\n", store_healthy(conv_store()));
     add(&b, "# HELP parley_bus_topics Topics with subscribers.\n# TYPE parley_bus_topics gauge\n"
             "parley_bus_topics %zu\n", bus_topic_count());
+    struct webhook_stats w;
+    webhook_get_stats(&w);
+    add(&b, "# HELP parley_webhook_attempts_total Webhook delivery attempts by outcome (retried:"
+            " failed, another attempt scheduled; failed: the last attempt failed).\n"
+            "# TYPE parley_webhook_attempts_total counter\n"
+            "parley_webhook_attempts_total{outcome=\"delivered\"} %llu\n"
+            "parley_webhook_attempts_total{outcome=\"retried\"} %llu\n"
+            "parley_webhook_attempts_total{outcome=\"failed\"} %llu\n",
+        (unsigned long long)w.delivered, (unsigned long long)w.retried,
+        (unsigned long long)w.failed);
+    add(&b, "# HELP parley_webhook_pending Webhook deliveries waiting to be sent or retried.\n"
+            "# TYPE parley_webhook_pending gauge\nparley_webhook_pending %lld\n",
+        (long long)w.pending);
     if (b.oom) {
         free(b.p);
         return NULL;

@@ -34,6 +34,8 @@ enum rstmt {
     R_UNANSWERED, R_DRAFTS,   /* store_faq_admin.c */
     R_CANNED_LIST,            /* store_canned.c */
     R_SEARCH_CONVS, R_VISITOR_CONVS,   /* store_search.c */
+    R_WEBHOOKS, R_WEBHOOK_BY_ID, R_WEBHOOK_DELIVERIES, R_WEBHOOK_DUE,
+    R_WEBHOOK_PENDING,        /* store_webhooks.c */
     R__COUNT
 };
 
@@ -50,6 +52,9 @@ enum wstmt {
     W_UNANSWERED_ADD, W_UNANSWERED_PRUNE, W_UNANSWERED_DELETE,   /* store_faq_admin.c */
     W_DRAFT_ADD, W_DRAFT_DELETE,
     W_CANNED_INSERT, W_CANNED_UPDATE, W_CANNED_DELETE,   /* store_canned.c */
+    W_WEBHOOK_COUNT, W_WEBHOOK_INSERT, W_WEBHOOK_UPDATE, W_WEBHOOK_DELETE,
+    W_WEBHOOK_DELETE_LOG, W_WEBHOOK_EMIT, W_DELIVERY_RESULT, W_DELIVERY_PRUNE,
+    W_DELIVERY_RETRY,         /* store_webhooks.c */
     W__COUNT
 };
 
@@ -60,7 +65,9 @@ enum op_kind {
     OP_UPDATE_AGENT, OP_SETTING_PUT,  /* store_routing.c */
     OP_ADD_VISITOR_TOKEN, OP_LINK_VISITOR,  /* store_identity.c */
     OP_UNANSWERED_ADD, OP_UNANSWERED_DELETE, OP_DRAFT_ADD, OP_DRAFT_DELETE,  /* store_faq_admin.c */
-    OP_CANNED_CREATE, OP_CANNED_UPDATE, OP_CANNED_DELETE  /* store_canned.c */
+    OP_CANNED_CREATE, OP_CANNED_UPDATE, OP_CANNED_DELETE,  /* store_canned.c */
+    OP_WEBHOOK_CREATE, OP_WEBHOOK_UPDATE, OP_WEBHOOK_DELETE, OP_WEBHOOK_EMIT,
+    OP_DELIVERY_RESULT, OP_DELIVERY_RETRY  /* store_webhooks.c */
 };
 
 /* A start-up caller waiting for its op (store_create_agent_now...). */
@@ -91,6 +98,8 @@ struct op {
         struct { const char *key, *text, *locale, *conv; } una;   /* unanswered */
         struct { const char *question, *answer, *locale, *conv; int64_t agent_id, id; } draft;
         struct { const char *shortcut, *title, *text; int64_t id; } canned;
+        struct { const char *url, *secret, *events, *event, *data, *error;
+                 int64_t id, delivery, next_at; int active, attempts, status, code; } hook;
     } u;
     char *owned[OP_MAX_STRINGS];
     int n_owned, oom;
@@ -147,6 +156,8 @@ pl_status store_identity_exec(struct store *st, struct op *o);
 pl_status store_faq_admin_exec(struct store *st, struct op *o);
 /* store_canned.c: the same for OP_CANNED_*. */
 pl_status store_canned_exec(struct store *st, struct op *o);
+/* store_webhooks.c: the same for OP_WEBHOOK_* and OP_DELIVERY_*. */
+pl_status store_webhooks_exec(struct store *st, struct op *o);
 /* Most rows the unanswered table keeps (the rarest, oldest go first). */
 #define STORE_UNANSWERED_MAX 10000
 

@@ -149,5 +149,29 @@ const char *const store_migrations[] = {
     " title TEXT NOT NULL CHECK(length(title) BETWEEN 1 AND 100),"
     " text TEXT NOT NULL CHECK(length(text) BETWEEN 1 AND 4000),"
     " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
+
+    /* 7: webhooks and their durable delivery log (store_webhooks.c). The due
+     * index serves the sender's scan; the hook index its log page and pruning. */
+    "CREATE TABLE webhooks("
+    " id INTEGER PRIMARY KEY,"
+    " url TEXT NOT NULL CHECK(length(url) BETWEEN 8 AND 2000"
+    "  AND (url LIKE 'http://%' OR url LIKE 'https://%')),"
+    " secret TEXT NOT NULL,"
+    " events TEXT NOT NULL DEFAULT '',"
+    " active INTEGER NOT NULL DEFAULT 1 CHECK(active IN (0, 1)),"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE webhook_deliveries("
+    " id INTEGER PRIMARY KEY,"
+    " webhook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,"
+    " event TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " status TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK(status IN ('pending', 'delivered', 'failed')),"
+    " next_attempt_at INTEGER NOT NULL,"
+    " last_status_code INTEGER, last_error TEXT,"
+    " created_at INTEGER NOT NULL, delivered_at INTEGER);"
+    "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at, id);"
+    "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, id);",
 };
 const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);

@@ -488,6 +488,12 @@ pl_status store_op_exec(struct store *st, struct op *o)
     case OP_CANNED_CREATE:
     case OP_CANNED_UPDATE:
     case OP_CANNED_DELETE: return store_canned_exec(st, o);
+    case OP_WEBHOOK_CREATE:
+    case OP_WEBHOOK_UPDATE:
+    case OP_WEBHOOK_DELETE:
+    case OP_WEBHOOK_EMIT:
+    case OP_DELIVERY_RESULT:
+    case OP_DELIVERY_RETRY: return store_webhooks_exec(st, o);
     }
     return PL_ERR_BAD_REQUEST;
 }

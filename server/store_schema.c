@@ -51,6 +51,11 @@
     " WHERE q.conversation_id = " e ".conversation_id AND q.type = 'queued'" \
     " AND q.ts <= " e ".ts AND q.id < " e ".id ORDER BY q.ts DESC, q.id DESC LIMIT 1)"
 
+#define WEBHOOK_COLS "id, url, secret, events, active, created_at, updated_at"
+#define DELIVERY_COLS "d.id, d.webhook_id, d.event, d.payload, d.attempts, d.status," \
+    " d.next_attempt_at, COALESCE(d.last_status_code, 0), d.last_error, d.created_at," \
+    " COALESCE(d.delivered_at, 0)"
+
 static const char *const read_sql[R__COUNT] = {
 #define VISITOR_COLS "v.id, v.name, v.email, v.locale, v.page, v.created_at, v.last_seen, v.user_id"
     /* A visitor's first token lives on the row; other devices' in visitor_tokens. */
@@ -111,6 +116,19 @@ static const char *const read_sql[R__COUNT] = {
                  " created_at FROM faq_drafts ORDER BY id DESC LIMIT ?1",
     [R_CANNED_LIST] = "SELECT id, shortcut, title, text, created_at, updated_at FROM canned"
                       " ORDER BY shortcut, id",
+    /* Webhooks (store_webhooks.c). */
+    [R_WEBHOOKS] = "SELECT " WEBHOOK_COLS " FROM webhooks ORDER BY id",
+    [R_WEBHOOK_BY_ID] = "SELECT " WEBHOOK_COLS " FROM webhooks WHERE id = ?1",
+    [R_WEBHOOK_DELIVERIES] = "SELECT " DELIVERY_COLS ", NULL, NULL FROM webhook_deliveries d"
+                             " WHERE d.webhook_id = ?1 ORDER BY d.id DESC LIMIT ?2",
+    /* Pings go out even from a paused hook: the admin asked for them. */
+    [R_WEBHOOK_DUE] = "SELECT " DELIVERY_COLS ", w.url, w.secret FROM webhook_deliveries d"
+                      " INDEXED BY webhook_deliveries_due JOIN webhooks w ON w.id = d.webhook_id"
+                      " WHERE d.status = 'pending' AND d.next_attempt_at <= ?1"
+                      " AND (w.active = 1 OR d.event = 'ping')"
+                      " ORDER BY d.next_attempt_at, d.id LIMIT ?2",
+    [R_WEBHOOK_PENDING] = "SELECT COALESCE(min(next_attempt_at), 0), count(*)"
+                          " FROM webhook_deliveries WHERE status = 'pending'",
     /* Search (store_search.c). Every filter is optional: a NULL parameter is
      * "any". ?5 is a LIKE pattern with \ as its escape; only visible messages
      * (seq, not notes) are searched. Newest created first. */
@@ -224,6 +242,31 @@ static const char *const write_sql[W__COUNT] = {
     [W_CANNED_UPDATE] = "UPDATE canned SET shortcut = ?1, title = ?2, text = ?3, updated_at = ?4"
                         " WHERE id = ?5",
     [W_CANNED_DELETE] = "DELETE FROM canned WHERE id = ?1",
+    [W_WEBHOOK_COUNT] = "SELECT count(*) FROM webhooks",
+    [W_WEBHOOK_INSERT] = "INSERT INTO webhooks(url, secret, events, active, created_at, updated_at)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
+    [W_WEBHOOK_UPDATE] = "UPDATE webhooks SET url = ?1, events = ?2, active = ?3, updated_at = ?4"
+                         " WHERE id = ?5",
+    [W_WEBHOOK_DELETE] = "DELETE FROM webhooks WHERE id = ?1",
+    [W_WEBHOOK_DELETE_LOG] = "DELETE FROM webhook_deliveries WHERE webhook_id = ?1",
+    /* One row per hook that wants the event (?1): events is a comma list with
+     * no spaces, "" for all. ?4: a ping to that hook alone. */
+    [W_WEBHOOK_EMIT] = "INSERT INTO webhook_deliveries(webhook_id, event, payload,"
+                       " next_attempt_at, created_at)"
+                       " SELECT id, ?1, ?2, ?3, ?3 FROM webhooks WHERE (?4 IS NULL AND active = 1"
+                       " AND (events = '' OR instr(',' || events || ',', ',' || ?1 || ',') > 0))"
+                       " OR id = ?4",
+    [W_DELIVERY_RESULT] = "UPDATE webhook_deliveries SET attempts = ?2, status = ?3,"
+                          " next_attempt_at = ?4, last_status_code = ?5, last_error = ?6,"
+                          " delivered_at = ?7 WHERE id = ?1",
+    /* Keeps the hook's newest ?2 finished rows (pending ones are never cut). */
+    [W_DELIVERY_PRUNE] = "DELETE FROM webhook_deliveries WHERE webhook_id = ?1"
+                         " AND status != 'pending' AND id < (SELECT id FROM webhook_deliveries"
+                         " WHERE webhook_id = ?1 AND status != 'pending'"
+                         " ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    [W_DELIVERY_RETRY] = "UPDATE webhook_deliveries SET status = 'pending', attempts = 0,"
+                         " next_attempt_at = ?3, delivered_at = NULL"
+                         " WHERE id = ?1 AND webhook_id = ?2",
 };
 
 pl_status store_db_status(sqlite3 *db, int rc, const char *what)

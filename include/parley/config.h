@@ -26,6 +26,7 @@ struct config {
     int fold_diacritics;      /* FAQ entries without "fold_diacritics" fold accents */
     char *identity_secret;    /* HMAC key for sites' signed visitor identities, or NULL */
     int require_identity;     /* refuse visitors without a valid signed identity */
+    int webhook_retry_base_ms; /* the first webhook retry's delay; later ones grow from it */
 };
 
 /* Returns 0 to run, 1 when --help/--version was printed (exit 0), -1 on a bad

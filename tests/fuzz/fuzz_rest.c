@@ -1,10 +1,11 @@
-/* libFuzzer: any bytes as a REST request body (login, new agent) and as the
- * language guesser's input. */
+/* libFuzzer: any bytes as a REST request body (login, new agent, a webhook
+ * create and update) and as the language guesser's input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "parley/lang.h"
 #include "parley/proto_rest.h"
+#include "parley/proto_webhook.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -16,6 +17,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct rest_new_agent a;
     if (proto_rest_new_agent((const char *)data, size, &a, f, sizeof(f), m, sizeof(m)) == PL_OK)
         proto_rest_new_agent_free(&a);
+    char wm[256];
+    struct store_webhook keep = {.url = "https://x.test/", .events = "rating.created"};
+    struct rest_webhook w;
+    if (proto_webhook_decode((const char *)data, size, NULL, &w, f, sizeof(f), wm, sizeof(wm)) == PL_OK)
+        proto_webhook_free(&w);
+    if (proto_webhook_decode((const char *)data, size, &keep, &w, f, sizeof(f), wm, sizeof(wm)) == PL_OK)
+        proto_webhook_free(&w);
     char *text = malloc(size + 1);
     if (text) {
         memcpy(text, data, size);

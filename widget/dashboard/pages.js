@@ -9,9 +9,12 @@
  * left, so their forms never linger in the document.
  */
 import { clear, $ } from './dom.js';
+import { renderWebhooks } from './webhooks.js';
 
-const PAGES = ['conversations', 'agents', 'settings', 'faq', 'canned', 'reports'];
-const ADMIN_ONLY = new Set(['agents', 'settings', 'faq', 'canned']);
+const PAGES = ['conversations', 'agents', 'settings', 'faq', 'canned', 'webhooks', 'reports'];
+const ADMIN_ONLY = new Set(['agents', 'settings', 'faq', 'canned', 'webhooks']);
+/* Pages that render themselves, so app.js need not know them. */
+const OWN = { webhooks: renderWebhooks };
 let opts = null;      /* {ctx() -> {isAdmin,…}, render: {agents(node, ctx), …}} */
 let current = null;
 let cleanup = null;
@@ -20,6 +23,7 @@ export function initPages(o) {
   opts = o;
   addNavLink('faq', 'FAQ', 'reports');
   addNavLink('canned', 'Canned responses', 'reports');
+  addNavLink('webhooks', 'Webhooks', 'reports');
   window.addEventListener('hashchange', () => route(true));
 }
 
@@ -71,7 +75,7 @@ export function route(focus) {
     if (focus) $('conversation').focus();
     return;
   }
-  const r = opts.render[name](page, ctx);
+  const r = (opts.render[name] || OWN[name])(page, ctx);
   cleanup = typeof r === 'function' ? r : null;
   if (focus) { const h = page.querySelector('h1'); if (h) h.focus(); }
 }
