@@ -25,7 +25,7 @@ FROM debian:bookworm-slim
 # No ca-certificates: Parley makes no outgoing TLS connections.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libwebsockets17 libwebsockets-evlib-ev libsqlite3-0 libjansson4 libpcre2-8-0 libsodium23 libunistring2 \
+      libwebsockets17 libwebsockets-evlib-ev libsqlite3-0 libjansson4 libpcre2-8-0 libsodium23 libunistring2 tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system parley \
  && useradd --system --gid parley --home-dir /data --no-create-home \

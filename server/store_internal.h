@@ -48,6 +48,7 @@ enum wstmt {
     W_UNANSWERED_ADD, W_UNANSWERED_PRUNE, W_UNANSWERED_DELETE,   /* store_faq_admin.c */
     W_DRAFT_ADD, W_DRAFT_DELETE,
     W_CANNED_INSERT, W_CANNED_UPDATE, W_CANNED_DELETE,   /* store_canned.c */
+    W_TO_OFFLINE,
     W__COUNT
 };
 
