@@ -10,8 +10,8 @@
  */
 import { clear, $ } from './dom.js';
 
-const PAGES = ['conversations', 'agents', 'settings', 'faq', 'canned', 'reports'];
-const ADMIN_ONLY = new Set(['agents', 'settings', 'faq', 'canned']);
+const PAGES = ['conversations', 'offline', 'agents', 'settings', 'hours', 'widget', 'faq', 'canned', 'reports'];
+const ADMIN_ONLY = new Set(['agents', 'settings', 'hours', 'widget', 'faq', 'canned']);
 let opts = null;      /* {ctx() -> {isAdmin,…}, render: {agents(node, ctx), …}} */
 let current = null;
 let cleanup = null;
@@ -20,19 +20,22 @@ export function initPages(o) {
   opts = o;
   addNavLink('faq', 'FAQ', 'reports');
   addNavLink('canned', 'Canned responses', 'reports');
+  addNavLink('hours', 'Business hours', 'faq');
+  addNavLink('widget', 'Widget', 'faq');
+  addNavLink('offline', 'Offline', 'agents', false);
   window.addEventListener('hashchange', () => route(true));
 }
 
 /* A nav entry the page's HTML does not have yet, before `before`'s (hidden until
  * route() shows it to an admin). */
-function addNavLink(page, label, before) {
+function addNavLink(page, label, before, adminOnly = true) {
   const nav = document.querySelector('#page-nav ul');
   if (!nav || nav.querySelector(`[data-page="${page}"]`)) return;
   const next = nav.querySelector(`[data-page="${before}"]`);
   const li = document.createElement('li');
   const a = document.createElement('a');
-  a.href = `#/${page}`; a.dataset.page = page; a.dataset.admin = ''; a.textContent = label;
-  li.hidden = true;
+  a.href = `#/${page}`; a.dataset.page = page; a.textContent = label;
+  if (adminOnly) { a.dataset.admin = ''; li.hidden = true; }
   li.append(a);
   nav.insertBefore(li, next ? next.parentElement : null);
 }
