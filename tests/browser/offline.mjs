@@ -140,5 +140,32 @@ await step('widget: away banner; a handoff shows the offline form; the message i
   check(!problems.length, problems.join('\n'));
 });
 
+await step('dashboard: admin pages load; the Offline list opens the conversation; claim and reply', async () => {
+  const dash = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  dash.on('pageerror', (e) => problems.push(`dashboard page error: ${e.message}`));
+  await dash.goto(`${base}/agent/`);
+  await dash.getByLabel('Email').fill(ADMIN.email);
+  await dash.getByLabel('Password').fill(ADMIN.password);
+  await dash.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await dash.getByRole('link', { name: 'Business hours', exact: true }).click();
+  const zone = dash.getByRole('combobox', { name: 'Time zone' });
+  await until('the hours loaded', async () => (await zone.inputValue()) === 'UTC');
+  await dash.getByRole('textbox', { name: 'Monday hours' }).fill('9am till late');
+  await dash.getByRole('button', { name: 'Save hours' }).click();
+  await until('the day error', async () => (await dash.getByRole('textbox', { name: 'Monday hours' }).getAttribute('aria-invalid')) === 'true');
+  await dash.getByRole('link', { name: 'Widget', exact: true }).click();
+  await until('the widget settings loaded', async () => (await dash.getByLabel('Position').inputValue()) === 'bottom-left');
+  await dash.getByRole('link', { name: 'Offline', exact: true }).click();
+  await dash.getByRole('button', { name: /^Open conversation with Ivy/ }).click();
+  const claimBtn = dash.getByRole('button', { name: 'Claim', exact: true });
+  await claimBtn.waitFor({ timeout: WAIT });
+  await claimBtn.click();
+  await dash.getByRole('textbox', { name: 'Reply' }).fill('We will call you today.');
+  await dash.getByRole('textbox', { name: 'Reply' }).press('Enter');
+  await until('the reply in the widget', async () => page.evaluate(() => [...document.querySelector('parley-chat')
+    .shadowRoot.querySelectorAll('[role="log"] > *')].some((n) => n.textContent.includes('We will call you today.'))));
+  check(!problems.length, problems.join('\n'));
+});
+
 await cleanup();
 log('offline browser test passed');
