@@ -39,7 +39,8 @@
     token: 'parley.token.' + ORIGIN,
     outbox: 'parley.outbox.' + ORIGIN,
     rated: 'parley.rated.' + ORIGIN,
-    open: 'parley.open.' + ORIGIN
+    open: 'parley.open.' + ORIGIN,
+    contact: 'parley.contact.' + ORIGIN   /* the conversation an email was left for */
   };
 
   function load(k, fallback) {
@@ -363,7 +364,7 @@
   var offlineBox = el('form', { class: 'offline', hidden: true, 'aria-label': 'Leave a message', novalidate: '' });
   panel.insertBefore(offlineBox, compose);
   function showOffline(on) {
-    offlineBox.hidden = !on || !!Site.contactDone;
+    offlineBox.hidden = !on || contactLeft();
     if (offlineBox.hidden || offlineBox.firstChild) return;
     var em = field('Email', 'email', true, false);
     if (CFG.email) em.input.value = CFG.email;
@@ -385,11 +386,12 @@
       if (!Conn.send({ type: 'contact', id: Site.contactId, email: v })) status.textContent = 'Not connected yet: try again in a moment.';
     };
   }
+  function contactLeft() { return !!Conn.convId && load(K.contact, null) === Conn.convId; }
   function contactAnswer(f) {
     if (!Site.contactId || f.id !== Site.contactId) return false;
     Site.contactId = null;
     if (f.type === 'error') { if (Site.status) Site.status.textContent = f.message || 'That did not work.'; return true; }
-    Site.contactDone = true;
+    save(K.contact, Conn.convId);
     offlineBox.hidden = true;
     if (Site.pendingText) Conn.post(Site.pendingText);
     stateLine.textContent = 'Thank you! We will answer here as soon as we are back.';
@@ -554,7 +556,7 @@
     if (state === 'queued') text = 'Waiting for an agent…';
     else if (state === 'assigned') text = (S.agentName || (info && info.agent_name) || 'An agent') + ' joined';
     else if (state === 'closed') text = 'Conversation closed';
-    else if (state === 'offline') text = Site.contactDone ? 'We will answer here as soon as we are back.' : 'Our team is away right now.';
+    else if (state === 'offline') text = contactLeft() ? 'We will answer here as soon as we are back.' : 'Our team is away right now.';
     stateLine.textContent = text;
     showOffline(state === 'offline');
     if (state !== 'queued') { queueLine.hidden = true; queueLine.textContent = ''; }
