@@ -26,7 +26,7 @@ FROM debian:bookworm-slim
 # libcurl4 and ca-certificates: webhooks POST to admin-configured http(s) URLs.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libwebsockets17 libwebsockets-evlib-ev libsqlite3-0 libjansson4 libpcre2-8-0 libsodium23 libunistring2 \
+      libwebsockets17 libwebsockets-evlib-ev libsqlite3-0 libjansson4 libpcre2-8-0 libsodium23 libunistring2 tzdata \
       libcurl4 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system parley \

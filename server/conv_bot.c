@@ -14,6 +14,7 @@
 #include "parley/lang.h"
 #include "parley/metrics.h"
 #include "parley/router.h"
+#include "parley/site.h"
 
 struct text_row { const char *lang, *key, *text; };
 static const struct text_row texts[] = {
@@ -67,6 +68,18 @@ static const struct text_row texts[] = {
     {"mn", "requeued", "Танд туслах өөр хүн хайж байна."},
     {"mn", "visitor_closed", "Зочин яриаг дуусгалаа."},
     {"mn", "agent_closed", "%s яриаг дуусгалаа."},
+    /* Offline mode (site.h). Non-English "offline" and "contact_saved" texts are
+     * drafts: REVIEW by a native speaker. */
+    {"en", "offline", "Our team is away right now. Leave your email address and your message, and we will answer here as soon as we are back; you will see the reply when you return."},
+    {"en", "contact_saved", "Thank you! We will reply to %s."},
+    {"uk", "offline", "Зараз нашої команди немає на місці. Залиште свою електронну адресу й повідомлення, і ми відповімо тут, щойно повернемося; відповідь ви побачите, коли повернетеся."},
+    {"uk", "contact_saved", "Дякуємо! Ми відповімо на %s."},
+    {"cy", "offline", "Mae ein tîm i ffwrdd ar hyn o bryd. Gadewch eich cyfeiriad e-bost a'ch neges, a byddwn yn ateb yma cyn gynted ag y byddwn yn ôl; fe welwch yr ateb pan ddewch yn ôl."},
+    {"cy", "contact_saved", "Diolch! Byddwn yn ateb i %s."},
+    {"tl", "offline", "Wala ang aming team ngayon. Iwan ang iyong email at mensahe, at sasagot kami rito pagbalik namin; makikita mo ang sagot pagbalik mo."},
+    {"tl", "contact_saved", "Salamat! Sasagutin ka namin sa %s."},
+    {"mn", "offline", "Манай баг одоогоор ажлын бус цагт байна. Имэйл хаяг болон мессежээ үлдээгээрэй, бид буцаж ирмэгцээ энд хариулна; та буцаж ирэхдээ хариултыг харна."},
+    {"mn", "contact_saved", "Баярлалаа! Бид %s хаягаар хариулна."},
 };
 
 const char *conv_text(const char *locale, const char *key)
@@ -186,7 +199,9 @@ void conv_bot_reply(const char *conv_id, const char *text, const char *visitor_l
                 locale, 0, 0);
     } else if (faq_is_greeting(text)) {
         metrics_count_faq(METRIC_FAQ_GREETING);
-        bot_say(conv_id, conv_text(locale, "greeting"), NULL, 0, NULL, client_id, locale, 0, 0);
+        const char *greeting = site_greeting();   /* the admin's, else the bot's own */
+        bot_say(conv_id, greeting ? greeting : conv_text(locale, "greeting"), NULL, 0, NULL,
+                client_id, locale, 0, 0);
     } else {
         struct store_conversation c = {0};
         int misses = store_get_conversation(conv_store(), conv_id, &c) == PL_OK ? c.bot_misses : 0;
@@ -234,7 +249,8 @@ static void queued(void *arg, const struct store_result *r)
     if (r->status == PL_OK && r->sys_seq > 0) {   /* it really entered the queue now */
         conv_publish_system(h->conv, h->sys, r);
         conv_publish_state(h->conv, NULL);
-        router_queue_changed();
+        if (r->state == CONV_QUEUED)                /* offline ones are not routed */
+            router_queue_changed();
     }
     free(h->id);
     free(h->conv);
@@ -246,7 +262,8 @@ void conv_handoff(const char *conv_id, const char *locale, uint64_t reply_conn,
                   const char *reply_id)
 {
     struct handoff_ctx *h = calloc(1, sizeof(*h));
-    const char *sys = conv_text(locale, "handoff");
+    int offline = site_offline_now();   /* opt-in; by default always the queue */
+    const char *sys = conv_text(locale, offline ? "offline" : "handoff");
     if (!h || !(h->conv = strdup(conv_id)) || !(h->sys = strdup(sys))) {
         if (h)
             free(h->conv);
@@ -256,7 +273,9 @@ void conv_handoff(const char *conv_id, const char *locale, uint64_t reply_conn,
     }
     h->conn = reply_conn;
     h->id = conv_strdup(reply_id);
-    struct store_state_change ch = {.conversation = conv_id, .op = STORE_TO_QUEUE, .sys_text = sys};
+    struct store_state_change ch = {.conversation = conv_id,
+                                    .op = offline ? STORE_TO_OFFLINE : STORE_TO_QUEUE,
+                                    .sys_text = sys};
     if (store_change_state(conv_store(), &ch, queued, h) != PL_OK) {
         conv_reply_status(reply_conn, reply_id, PL_ERR_STORE, 0, 0, NULL);
         free(h->id);

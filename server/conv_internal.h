@@ -41,6 +41,11 @@ void conv_bot_choose(struct conn *c, const struct proto_cmd *cmd);
 void conv_handoff(const char *conv_id, const char *locale, uint64_t reply_conn,
                   const char *reply_id);
 
+/* A visitor's {"type":"contact","email","name"?} (conv_offline.c): the address
+ * an offline conversation is answered at, checked and stored on the visitor. */
+struct proto_cmd;
+void conv_offline_contact(struct conn *c, const struct proto_cmd *cmd);
+
 /* Localised bot and system texts ("dont_know", "handoff", ...). */
 const char *conv_text(const char *locale, const char *key);
 /* The same with its one "%s" replaced by arg (a name), into out. */

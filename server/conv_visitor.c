@@ -568,6 +568,7 @@ void conv_visitor_frame(struct conn *c, const struct proto_cmd *cmd)
     case P_RATING: rate(c, cmd); break;
     case P_START: start(c, cmd); break;
     case P_PING: conn_send_take(c, proto_ack(cmd->id, 0, 0, NULL)); break;
+    case P_CONTACT: conv_offline_contact(c, cmd); break;
     default: conv_send_error(c, cmd->id, "bad_request", "not a visitor command"); break;
     }
 }

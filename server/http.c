@@ -95,6 +95,8 @@ int http_on_request(struct conn *c, struct lws *wsi, const char *uri)
     read_query(r, wsi);
     if (!lws_get_peer_simple(wsi, r->ip, sizeof(r->ip)))
         r->ip[0] = '\0';
+    if (lws_hdr_copy(wsi, r->origin, sizeof(r->origin), WSI_TOKEN_ORIGIN) <= 0)
+        r->origin[0] = '\0';
     char cl[32];
     r->expect_body = (r->method == HTTP_POST || r->method == HTTP_PUT || r->method == HTTP_PATCH) &&
                      lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&

@@ -157,8 +157,9 @@ static void list_conversations(const struct http_req *r)
         return;
     }
     int is_admin = a.role && !strcmp(a.role, "admin");
-    /* Agents see the queue, and only their own of the rest. */
-    int64_t only = is_admin || want == CONV_QUEUED ? 0 : a.id;
+    /* Agents see the queue and the offline list (anyone may claim those), and
+     * only their own of the rest. */
+    int64_t only = is_admin || want == CONV_QUEUED || want == CONV_OFFLINE ? 0 : a.id;
     q.agent_id = only;
     struct store_conversation_list l = {0};
     pl_status s = searching ? store_search_conversations(conv_store(), &q, &l)
@@ -174,6 +175,7 @@ static void list_conversations(const struct http_req *r)
 static int may_read(const struct store_agent *a, const struct store_conversation *c)
 {
     return (a->role && !strcmp(a->role, "admin")) || c->state == CONV_QUEUED ||
+           c->state == CONV_OFFLINE ||
            (c->agent_id && c->agent_id == a->id);
 }
 
@@ -277,6 +279,8 @@ void http_route(struct http_req *r)
         visitor_conversations(r, id);
     else if (get && !strcmp(p, "/api/reports/kpis"))
         http_reports_kpis(r);
+    else if (http_site_route(r))
+        ;
     else if (!http_admin_route(r))
         http_respond_error(r->conn_id, 404, "not_found", "no such resource", NULL);
 }

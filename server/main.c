@@ -21,6 +21,7 @@
 #include "parley/jobs.h"
 #include "parley/limits.h"
 #include "parley/loop.h"
+#include "parley/proto_site.h"
 #include "parley/router.h"
 #include "parley/webhook.h"
 #include "parley/ws.h"
@@ -149,6 +150,8 @@ static int load_settings(struct store *st)
                  faq_apply_stored_human_phrases(l.v[i].value, field, sizeof(field), msg,
                                                 sizeof(msg)) != PL_OK)
             fprintf(stderr, "parley: stored setting %s ignored: %s\n", field, msg);
+        else
+            proto_site_apply_stored(l.v[i].key, l.v[i].value);
     store_setting_list_free(&l);
     return 0;
 }

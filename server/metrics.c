@@ -127,13 +127,14 @@ char *metrics_render(void)
             "# TYPE parley_faq_outcomes_total counter\n");
     for (int i = 0; i < METRIC_FAQ__COUNT; i++)
         add(&b, "parley_faq_outcomes_total{outcome=\"%s\"} %llu\n", faq_names[i], faq_counts[i]);
-    int64_t open[4], oldest = 0;
+    int64_t open[CONV_STATE_COUNT], oldest = 0;
     if (store_open_counts(conv_store(), open, &oldest) == PL_OK) {
-        static const char *states[] = {"bot", "queued", "assigned"};
+        static const enum conv_state states[] = {CONV_BOT, CONV_QUEUED, CONV_ASSIGNED, CONV_OFFLINE};
         add(&b, "# HELP parley_conversations Open conversations by state.\n"
                 "# TYPE parley_conversations gauge\n");
-        for (int i = 0; i < 3; i++)
-            add(&b, "parley_conversations{state=\"%s\"} %lld\n", states[i], (long long)open[i]);
+        for (size_t i = 0; i < PL_ARRAY_LEN(states); i++)
+            add(&b, "parley_conversations{state=\"%s\"} %lld\n", conv_state_name(states[i]),
+                (long long)open[states[i]]);
         add(&b, "# HELP parley_queue_length Conversations waiting for a person.\n"
                 "# TYPE parley_queue_length gauge\nparley_queue_length %lld\n",
             (long long)open[CONV_QUEUED]);

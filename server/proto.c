@@ -19,6 +19,7 @@ static const struct type_row types[] = {
     {"handoff", P_HANDOFF}, {"typing", P_TYPING}, {"read", P_READ}, {"close", P_CLOSE},
     {"rating", P_RATING}, {"start", P_START}, {"auth", P_AUTH}, {"claim", P_CLAIM},
     {"transfer", P_TRANSFER}, {"status", P_STATUS}, {"ping", P_PING},
+    {"contact", P_CONTACT},
 };
 
 struct decode_err { const char **code; char *msg; size_t len; };
@@ -130,6 +131,10 @@ static pl_status decode_fields(json_t *root, struct proto_cmd *c, struct decode_
         if ((s = get_int(root, "seq", 1, 0, INT64_MAX, &c->seq, e)))
             return s;
         return get_str(root, "conversation", 0, 64, &c->conversation, e);
+    case P_CONTACT:
+        if ((s = get_str(root, "email", 1, 254, &c->email, e)))
+            return s;
+        return get_str(root, "name", 0, 100, &c->name, e);
     case P_HANDOFF:
     case P_CLOSE:
     case P_START:

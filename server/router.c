@@ -144,6 +144,8 @@ static int online_agents(void)
     return c.n;
 }
 
+int router_online_agents(void) { return online_agents(); }
+
 /* The online agent with room and the fewest chats; ties go to the longest idle. */
 static int64_t pick_agent(void)
 {

@@ -71,7 +71,7 @@ pl_status store_change_state(struct store *st, const struct store_state_change *
 {
     if (!st || !in || !in->conversation) return PL_ERR_BAD_REQUEST;
     if (in->op != STORE_TO_QUEUE && in->op != STORE_CLAIM && in->op != STORE_TRANSFER &&
-        in->op != STORE_CLOSE)
+        in->op != STORE_CLOSE && in->op != STORE_TO_OFFLINE)
         return PL_ERR_BAD_REQUEST;
     struct op *o = store_op_new(OP_STATE, cb, ctx);
     if (!o) return PL_ERR_NOMEM;

@@ -173,5 +173,35 @@ const char *const store_migrations[] = {
     " created_at INTEGER NOT NULL, delivered_at INTEGER);"
     "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at, id);"
     "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, id);",
+    /* 8: the offline state (a handoff while the site is away). SQLite cannot
+     * change a CHECK in place, so the table is rebuilt by its documented
+     * procedure: new table, copy, drop, rename, indexes again (store_schema.c
+     * runs migrations with foreign keys off and checks them before commit).
+     * A later migration that adds a column to conversations needs nothing
+     * here; one placed before this would have to be copied by it. */
+    "CREATE TABLE conversations_new("
+    " id TEXT PRIMARY KEY,"
+    " visitor_id TEXT NOT NULL REFERENCES visitors(id),"
+    " state TEXT NOT NULL CHECK(state IN ('bot', 'queued', 'assigned', 'closed', 'offline')),"
+    " agent_id INTEGER REFERENCES agents(id),"
+    " last_seq INTEGER NOT NULL DEFAULT 0,"
+    " last_note_seq INTEGER NOT NULL DEFAULT 0,"
+    " bot_misses INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL, queued_at INTEGER, assigned_at INTEGER,"
+    " closed_at INTEGER,"
+    " closed_by TEXT CHECK(closed_by IN ('visitor', 'agent', 'system')),"
+    " updated_at INTEGER NOT NULL);"
+    "INSERT INTO conversations_new(id, visitor_id, state, agent_id, last_seq, last_note_seq,"
+    " bot_misses, created_at, queued_at, assigned_at, closed_at, closed_by, updated_at)"
+    " SELECT id, visitor_id, state, agent_id, last_seq, last_note_seq, bot_misses, created_at,"
+    " queued_at, assigned_at, closed_at, closed_by, updated_at FROM conversations;"
+    "DROP TABLE conversations;"
+    "ALTER TABLE conversations_new RENAME TO conversations;"
+    "CREATE INDEX conv_visitor ON conversations(visitor_id, created_at);"
+    "CREATE INDEX conv_updated ON conversations(updated_at);"
+    "CREATE INDEX conv_state_updated ON conversations(state, updated_at);"
+    "CREATE INDEX conv_agent_updated ON conversations(agent_id, updated_at);"
+    "CREATE INDEX conv_queue ON conversations(state, queued_at);"
+    "CREATE INDEX conv_agent_state ON conversations(agent_id, state);",
 };
 const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);

@@ -257,6 +257,26 @@ static pl_status sc_to_queue(struct store *st, const struct store_state_change *
     return s != PL_OK ? s : system_message(st, sc->conversation, sc->sys_text, now, res);
 }
 
+/* Like sc_to_queue, into the offline list instead of the queue. The 'queued'
+ * event makes the KPI report count it as a handoff, its wait included. */
+static pl_status sc_to_offline(struct store *st, const struct store_state_change *sc,
+                               int64_t now, struct store_result *res)
+{
+    struct binder b = b_start(st->w[W_TO_OFFLINE]);
+    b_int(&b, now);
+    b_text(&b, sc->conversation);
+    int changed = 0;
+    pl_status s = store_run_done(st, &b, "offline", &changed);
+    if (s != PL_OK) return s;
+    if (!changed) {
+        s = report_row(st, sc->conversation, res, PL_OK);
+        return s == PL_OK && res->state == CONV_CLOSED ? PL_ERR_CLOSED : s;
+    }
+    res->state = CONV_OFFLINE;
+    s = add_event(st, sc->conversation, "queued", 0, now);
+    return s != PL_OK ? s : system_message(st, sc->conversation, sc->sys_text, now, res);
+}
+
 static pl_status claim_refused(struct store *st, const char *conv, struct store_result *res)
 {
     pl_status s = report_row(st, conv, res, PL_OK);
@@ -355,6 +375,7 @@ static pl_status exec_state(struct store *st, struct op *o)
     int64_t now = pl_now_ms();
     switch (sc->op) {
     case STORE_TO_QUEUE: return sc_to_queue(st, sc, now, &o->res);
+    case STORE_TO_OFFLINE: return sc_to_offline(st, sc, now, &o->res);
     case STORE_CLAIM: return sc_claim(st, sc, now, &o->res);
     case STORE_TRANSFER: return sc_transfer(st, sc, now, &o->res);
     case STORE_CLOSE: return sc_close(st, sc, now, &o->res);

@@ -348,7 +348,7 @@ pl_status store_list_conversations(struct store *st, int state, int64_t agent_id
 {
     memset(out, 0, sizeof(*out));
     int by_state = state >= 0, by_agent = agent_id > 0;
-    if (by_state && state > CONV_CLOSED) return PL_ERR_BAD_REQUEST;
+    if (by_state && state >= CONV_STATE_COUNT) return PL_ERR_BAD_REQUEST;
     enum rstmt which = by_state ? (by_agent ? R_LIST_STATE_AGENT : R_LIST_STATE)
                                 : (by_agent ? R_LIST_AGENT : R_LIST_ANY);
     struct binder b = b_start(st->r[which]);
@@ -399,11 +399,12 @@ pl_status store_agent_count(struct store *st, int64_t *out)
     return rc == SQLITE_ROW ? PL_OK : store_db_status(st->rdb, rc, "agent count");
 }
 
-pl_status store_open_counts(struct store *st, int64_t counts[4], int64_t *oldest_queued_at)
+pl_status store_open_counts(struct store *st, int64_t counts[CONV_STATE_COUNT],
+                            int64_t *oldest_queued_at)
 {
     sqlite3_stmt *s = st->r[R_OPEN_COUNTS];
     int rc;
-    memset(counts, 0, 4 * sizeof(counts[0]));
+    memset(counts, 0, CONV_STATE_COUNT * sizeof(counts[0]));
     *oldest_queued_at = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         enum conv_state state;

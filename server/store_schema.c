@@ -92,7 +92,7 @@ static const char *const read_sql[R__COUNT] = {
     [R_FAQ_LIST] = "SELECT id, json FROM faq ORDER BY position, id",
     /* Open states only: an index range, however many closed conversations exist. */
     [R_OPEN_COUNTS] = "SELECT state, count(*), min(queued_at) FROM conversations"
-                      " WHERE state IN ('bot', 'queued', 'assigned') GROUP BY state",
+                      " WHERE state IN ('bot', 'queued', 'assigned', 'offline') GROUP BY state",
     [R_SETTINGS] = "SELECT key, value FROM settings ORDER BY key",
     /* First come, first served; conv_queue (state, queued_at, rowid) is the order. */
     [R_QUEUE] = CONV_SELECT "WHERE c.state = 'queued' ORDER BY c.queued_at, c.rowid LIMIT ?1",
@@ -187,7 +187,9 @@ static const char *const write_sql[W__COUNT] = {
     [W_TO_QUEUE] = "UPDATE conversations SET state = 'queued', queued_at = ?1, updated_at = ?1"
                    " WHERE id = ?2 AND state = 'bot'",
     [W_CLAIM] = "UPDATE conversations SET state = 'assigned', agent_id = ?1, assigned_at = ?2,"
-                " updated_at = ?2 WHERE id = ?3 AND state = 'queued'",
+                " updated_at = ?2 WHERE id = ?3 AND state IN ('queued', 'offline')",
+    [W_TO_OFFLINE] = "UPDATE conversations SET state = 'offline', queued_at = ?1, updated_at = ?1"
+                     " WHERE id = ?2 AND state = 'bot'",
     [W_TRANSFER_TO] = "UPDATE conversations SET agent_id = ?1, assigned_at = ?2, updated_at = ?2"
                       " WHERE id = ?3 AND state = 'assigned' AND agent_id = ?4",
     [W_TRANSFER_QUEUE] = "UPDATE conversations SET state = 'queued', agent_id = NULL,"
@@ -300,13 +302,15 @@ const char *conv_state_name(enum conv_state s)
     case CONV_QUEUED: return "queued";
     case CONV_ASSIGNED: return "assigned";
     case CONV_CLOSED: return "closed";
+    case CONV_OFFLINE: return "offline";
     }
     return "bot";
 }
 
 int conv_state_parse(const char *s, enum conv_state *out)
 {
-    static const enum conv_state all[] = { CONV_BOT, CONV_QUEUED, CONV_ASSIGNED, CONV_CLOSED };
+    static const enum conv_state all[] = { CONV_BOT, CONV_QUEUED, CONV_ASSIGNED, CONV_CLOSED,
+                                          CONV_OFFLINE };
     for (size_t i = 0; s && i < PL_ARRAY_LEN(all); i++) {
         if (strcmp(s, conv_state_name(all[i])) == 0) {
             *out = all[i];
@@ -348,12 +352,33 @@ static pl_status exec(sqlite3 *db, const char *sql, const char *what)
     return PL_ERR_STORE;
 }
 
+static int count_row(void *arg, int n, char **v, char **names)
+{
+    (void)n, (void)v, (void)names;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* Migrations run with foreign keys off, as SQLite's table-rebuild procedure
+ * needs (a DROP TABLE of a referenced table would fail otherwise), so each one
+ * proves before its commit that every reference still holds. */
+static pl_status foreign_keys_hold(sqlite3 *db)
+{
+    int bad = 0;
+    if (sqlite3_exec(db, "PRAGMA foreign_key_check", count_row, &bad, NULL) != SQLITE_OK || bad) {
+        fprintf(stderr, "store: migration broke %d foreign key(s)\n", bad);
+        return PL_ERR_STORE;
+    }
+    return PL_OK;
+}
+
 static pl_status migrate_one(sqlite3 *db, int to)
 {
     char version[48];
     snprintf(version, sizeof(version), "PRAGMA user_version = %d", to);
     if (exec(db, "BEGIN IMMEDIATE", "migration begin") != PL_OK) return PL_ERR_STORE;
     if (exec(db, store_migrations[to - 1], "migration") != PL_OK ||
+        foreign_keys_hold(db) != PL_OK ||
         exec(db, version, "migration version") != PL_OK ||
         exec(db, "COMMIT", "migration commit") != PL_OK) {
         fprintf(stderr, "store: migration to version %d failed\n", to);
@@ -399,10 +424,7 @@ static pl_status configure_writer(sqlite3 *db, enum store_durability d)
     }
     const char *sync = d == STORE_DURABILITY_FULL ? "PRAGMA synchronous = FULL"
                                                    : "PRAGMA synchronous = NORMAL";
-    if (exec(db, sync, "synchronous") != PL_OK ||
-        exec(db, "PRAGMA foreign_keys = ON", "foreign_keys") != PL_OK)
-        return PL_ERR_STORE;
-    return PL_OK;
+    return exec(db, sync, "synchronous");
 }
 
 static pl_status prepare_all(sqlite3 *db, const char *const *sql, sqlite3_stmt **out, int n)
@@ -440,6 +462,7 @@ static pl_status open_connections(struct store *st, const char *path, enum store
 {
     if (open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st->wdb) != PL_OK ||
         configure_writer(st->wdb, d) != PL_OK || migrate(st->wdb) != PL_OK ||
+        exec(st->wdb, "PRAGMA foreign_keys = ON", "foreign_keys") != PL_OK ||
         prepare_all(st->wdb, write_sql, st->w, W__COUNT) != PL_OK)
         return PL_ERR_STORE;
     /* query_only: the read connection can never write by mistake. */

@@ -40,7 +40,7 @@ pl_status store_search_conversations(struct store *st, const struct store_conv_s
                                      struct store_conversation_list *out)
 {
     memset(out, 0, sizeof(*out));
-    if (q->state > CONV_CLOSED) return PL_ERR_BAD_REQUEST;
+    if (q->state >= CONV_STATE_COUNT) return PL_ERR_BAD_REQUEST;
     char *pat = NULL;
     if (q->text && *q->text && !(pat = like_pattern(q->text))) return PL_ERR_NOMEM;
     struct binder b = b_start(st->r[R_SEARCH_CONVS]);

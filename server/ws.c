@@ -66,18 +66,23 @@ void ws_free(void)
     n_origins = 0;
 }
 
+int ws_origin_listed(const char *o)
+{
+    for (size_t i = 0; o && i < n_origins; i++)
+        if (!strcmp(o, origins[i]))
+            return 1;
+    return 0;
+}
+
+int ws_origins_restricted(void) { return n_origins > 0; }
+
 static int origin_allowed(struct lws *wsi)
 {
     if (!n_origins)
         return 1;
     char o[256];
     int n = lws_hdr_copy(wsi, o, sizeof(o), WSI_TOKEN_ORIGIN);
-    if (n <= 0)
-        return 0;
-    for (size_t i = 0; i < n_origins; i++)
-        if (!strcmp(o, origins[i]))
-            return 1;
-    return 0;
+    return n > 0 && ws_origin_listed(o);
 }
 
 static enum conn_kind endpoint(struct lws *wsi)

@@ -28,6 +28,7 @@
     title: ds.title || 'Chat with us',
     color: (ds.color && window.CSS && CSS.supports('color', ds.color)) ? ds.color : '#2457d6',
     left: ds.position === 'left',
+    pageColor: !!ds.color, pagePosition: !!ds.position,   /* the page's own choice wins */
     name: ds.name || null,
     email: ds.email || null,
     /* A signed-in shopper, signed by the site's server: the same chat on every device. */
@@ -38,7 +39,8 @@
     token: 'parley.token.' + ORIGIN,
     outbox: 'parley.outbox.' + ORIGIN,
     rated: 'parley.rated.' + ORIGIN,
-    open: 'parley.open.' + ORIGIN
+    open: 'parley.open.' + ORIGIN,
+    contact: 'parley.contact.' + ORIGIN   /* the conversation an email was left for */
   };
 
   function load(k, fallback) {
@@ -269,6 +271,133 @@
   ]);
   root.appendChild(launcher); root.appendChild(panel);
 
+  /* ---------------- site settings: look, pre-chat form, offline ----------------
+   * GET /api/widget/config (public, CORS, no credentials) before the first hello:
+   * the pre-chat form must show before a visitor exists. Without an answer in 3 s
+   * the widget goes on as before (no form). */
+  var Site = { cfg: null, done: false, waiters: [], contactId: null };
+  function siteReady(fn) { if (Site.done) fn(); else Site.waiters.push(fn); }
+  function siteDone(cfg) {
+    if (Site.done) return;
+    Site.done = true; Site.cfg = cfg;
+    if (cfg) applySite(cfg);
+    Site.waiters.splice(0).forEach(function (fn) { fn(); });
+  }
+  setTimeout(function () { siteDone(null); }, 3000);
+  try {
+    fetch(ORIGIN + '/api/widget/config', { credentials: 'omit', mode: 'cors' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(siteDone, function () { siteDone(null); });
+  } catch (e) { siteDone(null); }
+
+  var banner = el('div', { class: 'banner', role: 'status', hidden: true });
+  panel.insertBefore(banner, stateLine);
+  function applySite(cfg) {
+    if (!CFG.pageColor && /^#[0-9a-f]{6}$/i.test(cfg.color || '')) host.style.setProperty('--c', cfg.color);
+    if (!CFG.pagePosition) host.classList.toggle('left', cfg.position === 'bottom-left');
+    if (cfg.offline) {
+      banner.textContent = 'Our team is away right now. The assistant can still help, or leave us a message.';
+      banner.hidden = false;
+    }
+  }
+
+  function field(label, type, req, hint) {
+    var id = 'pf-' + uid();
+    var inp = el('input', { id: id, type: type, autocomplete: type === 'email' ? 'email' : 'name' });
+    if (req) { inp.required = true; inp.setAttribute('aria-required', 'true'); }
+    var err = el('div', { class: 'err', id: id + '-err', 'aria-live': 'polite' });
+    inp.setAttribute('aria-describedby', id + '-err');
+    return { input: inp, err: err, node: el('div', { class: 'field' }, [
+      el('label', { for: id, text: label + (req ? ' (required)' : hint ? ' (optional)' : '') }), inp, err]) };
+  }
+  function emailOk(v) { return /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;.]+$/.test(v); }
+  function check(f, kind, req) {
+    var v = f.input.value.trim(), msg = '';
+    if (req && !v) msg = (kind === 'email' ? 'Email' : 'Name') + ' is required.';
+    else if (kind === 'email' && v && !emailOk(v)) msg = 'Enter an email address like name@example.com.';
+    f.err.textContent = msg;
+    if (msg) f.input.setAttribute('aria-invalid', 'true'); else f.input.removeAttribute('aria-invalid');
+    return msg ? null : v;
+  }
+
+  /* The pre-chat form: only for a new visitor, with the fields the admin turned on. */
+  var prechatBox = el('form', { class: 'prechat', hidden: true, 'aria-label': 'Before we start', novalidate: '' });
+  panel.insertBefore(prechatBox, log);
+  function needPrechat() {
+    var p = Site.cfg && Site.cfg.prechat;
+    if (Conn.token || !p) return false;
+    return (p.name !== 'off' && !CFG.name) || (p.email !== 'off' && !CFG.email);
+  }
+  function showPrechat() {
+    var p = Site.cfg.prechat, fields = [];
+    while (prechatBox.firstChild) prechatBox.removeChild(prechatBox.firstChild);
+    prechatBox.appendChild(el('p', { text: 'Before we start, tell us who you are.' }));
+    if (p.name !== 'off' && !CFG.name) fields.push(['name', field('Name', 'text', p.name === 'required', true), p.name === 'required']);
+    if (p.email !== 'off' && !CFG.email) fields.push(['email', field('Email', 'email', p.email === 'required', true), p.email === 'required']);
+    fields.forEach(function (f) { prechatBox.appendChild(f[1].node); });
+    prechatBox.appendChild(el('button', { type: 'submit', class: 'primary', text: 'Start chat' }));
+    prechatBox.onsubmit = function (e) {
+      e.preventDefault();
+      var vals = {}, bad = null;
+      fields.forEach(function (f) {
+        var v = check(f[1], f[0], f[2]);
+        if (v === null) bad = bad || f[1].input; else vals[f[0]] = v;
+      });
+      if (bad) { bad.focus(); return; }
+      if (vals.name) CFG.name = vals.name;
+      if (vals.email) CFG.email = vals.email;
+      Site.prechatDone = true;
+      prechatBox.hidden = true; log.hidden = false; compose.hidden = false;
+      Conn.start(); input.focus();
+    };
+    prechatBox.hidden = false; log.hidden = true; compose.hidden = true;
+    if (fields[0]) fields[0][1].input.focus();
+  }
+  function startChat() {
+    siteReady(function () {
+      if (!Site.prechatDone && needPrechat()) showPrechat(); else Conn.start();
+    });
+  }
+
+  /* The offline form: the team is away, so an email address to answer at and a
+   * message. The message goes through the usual outbox (acked, retried). */
+  var offlineBox = el('form', { class: 'offline', hidden: true, 'aria-label': 'Leave a message', novalidate: '' });
+  panel.insertBefore(offlineBox, compose);
+  function showOffline(on) {
+    offlineBox.hidden = !on || contactLeft();
+    if (offlineBox.hidden || offlineBox.firstChild) return;
+    var em = field('Email', 'email', true, false);
+    if (CFG.email) em.input.value = CFG.email;
+    var msgId = 'om-' + uid();
+    var msg = el('textarea', { id: msgId, rows: '3', maxlength: '4000' });
+    var status = el('div', { class: 'err', role: 'alert' });
+    [el('p', { text: 'Leave your email and a message: we will answer here, and you will see it when you come back.' }),
+      em.node, el('div', { class: 'field' }, [el('label', { for: msgId, text: 'Your message for the team' }), msg]),
+      status, el('button', { type: 'submit', class: 'primary', text: 'Leave message' })]
+      .forEach(function (n) { offlineBox.appendChild(n); });
+    offlineBox.onsubmit = function (e) {
+      e.preventDefault();
+      var v = check(em, 'email', true);
+      if (v === null) { em.input.focus(); return; }
+      Site.contactId = 'contact-' + uid();
+      Site.pendingText = msg.value.trim();
+      status.textContent = '';
+      Site.status = status;
+      if (!Conn.send({ type: 'contact', id: Site.contactId, email: v })) status.textContent = 'Not connected yet: try again in a moment.';
+    };
+  }
+  function contactLeft() { return !!Conn.convId && load(K.contact, null) === Conn.convId; }
+  function contactAnswer(f) {
+    if (!Site.contactId || f.id !== Site.contactId) return false;
+    Site.contactId = null;
+    if (f.type === 'error') { if (Site.status) Site.status.textContent = f.message || 'That did not work.'; return true; }
+    save(K.contact, Conn.convId);
+    offlineBox.hidden = true;
+    if (Site.pendingText) Conn.post(Site.pendingText);
+    stateLine.textContent = 'Thank you! We will answer here as soon as we are back.';
+    return true;
+  }
+
   var S = {
     open: false, state: null, agentName: null, unread: 0, lastRead: 0, lastBot: null,
     feedbackGiven: {}, pendingEls: {}, seqEls: {}, history: {}, typingOff: null, typingSent: 0,
@@ -282,7 +411,7 @@
     launcher.setAttribute('aria-expanded', String(on));
     try { sessionStorage.setItem(K.open, on ? '1' : ''); } catch (e) { /* ignore */ }
     if (on) {
-      Conn.start();
+      startChat();
       S.unread = 0; showBadge();
       log.scrollTop = log.scrollHeight;
       (compose.hidden ? closedBox.querySelector('button') || log : input).focus();
@@ -408,8 +537,9 @@
     var who = (f.author && f.author.name) || f.name || S.agentName || 'Agent';
     showTyping(!!f.on, who);
   });
-  Conn.on('ack', function () { /* rating/feedback acks: nothing to show */ });
+  Conn.on('ack', function (f) { contactAnswer(f); /* rating/feedback acks: nothing to show */ });
   Conn.on('error', function (f) {
+    if (contactAnswer(f)) return;
     if (f.code === 'conversation_closed') setState('closed', {});
   });
   Conn.on('down', function () { showTyping(false); if (S.state !== 'closed') stateLine.textContent = 'Reconnecting…'; });
@@ -426,7 +556,9 @@
     if (state === 'queued') text = 'Waiting for an agent…';
     else if (state === 'assigned') text = (S.agentName || (info && info.agent_name) || 'An agent') + ' joined';
     else if (state === 'closed') text = 'Conversation closed';
+    else if (state === 'offline') text = contactLeft() ? 'We will answer here as soon as we are back.' : 'Our team is away right now.';
     stateLine.textContent = text;
+    showOffline(state === 'offline');
     if (state !== 'queued') { queueLine.hidden = true; queueLine.textContent = ''; }
     compose.hidden = state === 'closed';
     endBtn.hidden = state === 'closed' || !Conn.convId;

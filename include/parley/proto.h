@@ -21,6 +21,7 @@
 enum proto_type {
     P_HELLO, P_MESSAGE, P_CHOOSE, P_FEEDBACK, P_HANDOFF, P_TYPING, P_READ, P_CLOSE,
     P_RATING, P_START, P_AUTH, P_CLAIM, P_TRANSFER, P_STATUS, P_PING,
+    P_CONTACT,                            /* visitor: email (+ name) for offline replies */
 };
 
 struct proto_cmd {

@@ -16,6 +16,8 @@ void router_shutdown(void);
 void router_bind(struct lws_context *ctx);       /* for the grace timers */
 void router_set_auto(int on);                    /* the "assignment" setting */
 int router_auto(void);
+/* Agents with a dashboard open and not away (offline mode asks). */
+int router_online_agents(void);
 
 /* A dashboard connection became ready / changed status / went away. */
 void router_agent_ready(int64_t agent_id, int away);

@@ -40,7 +40,11 @@ int store_healthy(struct store *st);
 
 /* ---- rows ---- */
 
-enum conv_state { CONV_BOT = 0, CONV_QUEUED, CONV_ASSIGNED, CONV_CLOSED };
+/* Stored by name; CONV_OFFLINE (migration 7) is last so the numbers of the
+ * others keep their meaning. offline: handed off while the site was away (see
+ * site.h): not in the queue, never auto-assigned, any agent may claim it. */
+enum conv_state { CONV_BOT = 0, CONV_QUEUED, CONV_ASSIGNED, CONV_CLOSED, CONV_OFFLINE };
+#define CONV_STATE_COUNT 5
 const char *conv_state_name(enum conv_state s);
 int conv_state_parse(const char *s, enum conv_state *out); /* 0 ok, -1 unknown */
 
@@ -205,6 +209,9 @@ enum store_transition {
     STORE_CLAIM,        /* queued -> assigned to agent; PL_ERR_ALREADY_CLAIMED if taken */
     STORE_TRANSFER,     /* assigned(by) -> assigned(to), or -> queued when to == 0 */
     STORE_CLOSE,        /* any open state -> closed; PL_ERR_CLOSED if already closed */
+    STORE_TO_OFFLINE,   /* bot -> offline (queued_at and a 'queued' event are set too, so
+                           the KPI report counts it as a handoff); CLAIM takes it like a
+                           queued one */
 };
 struct store_state_change {
     const char *conversation;
@@ -217,7 +224,8 @@ struct store_state_change {
     const char *sys_text;        /* a system message appended in the same
                                     transaction, or NULL */
 };
-/* STORE_TO_QUEUE from queued/assigned is a no-op success (state reported). */
+/* STORE_TO_QUEUE / STORE_TO_OFFLINE from queued/assigned/offline is a no-op
+ * success (state reported). */
 pl_status store_change_state(struct store *st, const struct store_state_change *in,
                              store_cb cb, void *ctx);
 
@@ -294,7 +302,8 @@ pl_status store_recent_queue_wait(struct store *st, int n, int64_t *median_ms);
 
 /* Conversations per open state (indexed by enum conv_state; closed stays 0) and
  * when the oldest queued one entered the queue (0: none), for /metrics. */
-pl_status store_open_counts(struct store *st, int64_t counts[4], int64_t *oldest_queued_at);
+pl_status store_open_counts(struct store *st, int64_t counts[CONV_STATE_COUNT],
+                            int64_t *oldest_queued_at);
 
 /* For /metrics. */
 struct store_stats {

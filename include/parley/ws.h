@@ -11,6 +11,9 @@ struct lws_protocols;
 /* allowed_origins: comma list, or NULL/"" for any. 0 ok. */
 int ws_init(const char *allowed_origins);
 void ws_free(void);
+/* --allowed-origins, for HTTP CORS too: is the list set, is o on it? */
+int ws_origins_restricted(void);
+int ws_origin_listed(const char *o);
 const struct lws_protocols *ws_protocols(void);
 
 #endif

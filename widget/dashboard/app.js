@@ -21,6 +21,9 @@ import { renderFaq, initDraftAction } from './faq.js';
 import { initShortcuts } from './keys.js';
 import { initHistory, resetHistory, searchResults, renderHistory } from './history.js';
 import { initAlerts, alertQueued, alertMessage } from './notify.js';
+import { renderHours } from './hours.js';
+import { renderWidgetSettings } from './widgetsettings.js';
+import { renderOffline } from './offline.js';
 
 const SESSION_KEY = 'parley.agent';
 const READ_KEY = 'parley.agent.read';
@@ -38,7 +41,8 @@ const notices = new Map(); /* conversation id -> polite message */
 const me = () => (session && session.agent) || {};
 const endSession = () => signOut('Your session has ended. Please sign in again.');
 /* What the Agents / Settings / Reports pages and the Team list need. */
-const pageCtx = () => session && { token: session.token, me: me(), isAdmin: me().role === 'admin', authFailed: endSession };
+const pageCtx = () => session && { token: session.token, me: me(), isAdmin: me().role === 'admin', authFailed: endSession,
+  openConversation: (c) => { upsert(c); location.hash = '#/conversations'; select(String(c.id)); } };
 const mine = (c) => c.state === 'assigned' && c.agent_id != null && String(c.agent_id) === String(me().id);
 
 /* ---------------- session ---------------- */
@@ -486,13 +490,13 @@ function renderConversation() {
 
   $('conv-title').textContent = visitorLabel(c);
   const stateText = {
-    bot: 'with the bot', queued: 'waiting in the queue', closed: 'closed', unknown: 'moved on',
+    bot: 'with the bot', queued: 'waiting in the queue', offline: 'offline: a message left while the team was away', closed: 'closed', unknown: 'moved on',
     assigned: mine(c) ? 'assigned to you' : `assigned to ${c.agent_name || 'another agent'}`,
   }[c.state] || c.state;
   $('conv-state').textContent = stateText;
   $('conv-notice').textContent = notices.get(c.id) || '';
 
-  $('claim-btn').hidden = c.state !== 'queued';
+  $('claim-btn').hidden = c.state !== 'queued' && c.state !== 'offline';
   $('claim-btn').disabled = !!c.claiming;
   $('release-btn').hidden = !mine(c);
   $('close-btn').hidden = c.state === 'closed' || c.state === 'unknown';
@@ -572,7 +576,8 @@ function init() {
   initShortcuts({ active: () => !!session && currentPage() === 'conversations', selected: () => selected, select });
   initPages({
     ctx: pageCtx,
-    render: { agents: renderAgents, settings: renderSettings, faq: renderFaq, canned: renderCanned, reports: renderReports },
+    render: { agents: renderAgents, settings: renderSettings, faq: renderFaq, canned: renderCanned, reports: renderReports,
+      hours: renderHours, widget: renderWidgetSettings, offline: renderOffline },
     showConversations: () => renderAll(),
   });
   initDraftAction({ ctx: pageCtx, selected: () => selected });

@@ -11,8 +11,8 @@
 import { clear, $ } from './dom.js';
 import { renderWebhooks } from './webhooks.js';
 
-const PAGES = ['conversations', 'agents', 'settings', 'faq', 'canned', 'webhooks', 'reports'];
-const ADMIN_ONLY = new Set(['agents', 'settings', 'faq', 'canned', 'webhooks']);
+const PAGES = ['conversations', 'offline', 'agents', 'settings', 'hours', 'widget', 'faq', 'canned', 'webhooks', 'reports'];
+const ADMIN_ONLY = new Set(['agents', 'settings', 'hours', 'widget', 'faq', 'canned', 'webhooks']);
 /* Pages that render themselves, so app.js need not know them. */
 const OWN = { webhooks: renderWebhooks };
 let opts = null;      /* {ctx() -> {isAdmin,…}, render: {agents(node, ctx), …}} */
@@ -24,19 +24,22 @@ export function initPages(o) {
   addNavLink('faq', 'FAQ', 'reports');
   addNavLink('canned', 'Canned responses', 'reports');
   addNavLink('webhooks', 'Webhooks', 'reports');
+  addNavLink('hours', 'Business hours', 'faq');
+  addNavLink('widget', 'Widget', 'faq');
+  addNavLink('offline', 'Offline', 'agents', false);
   window.addEventListener('hashchange', () => route(true));
 }
 
 /* A nav entry the page's HTML does not have yet, before `before`'s (hidden until
  * route() shows it to an admin). */
-function addNavLink(page, label, before) {
+function addNavLink(page, label, before, adminOnly = true) {
   const nav = document.querySelector('#page-nav ul');
   if (!nav || nav.querySelector(`[data-page="${page}"]`)) return;
   const next = nav.querySelector(`[data-page="${before}"]`);
   const li = document.createElement('li');
   const a = document.createElement('a');
-  a.href = `#/${page}`; a.dataset.page = page; a.dataset.admin = ''; a.textContent = label;
-  li.hidden = true;
+  a.href = `#/${page}`; a.dataset.page = page; a.textContent = label;
+  if (adminOnly) { a.dataset.admin = ''; li.hidden = true; }
   li.append(a);
   nav.insertBefore(li, next ? next.parentElement : null);
 }
