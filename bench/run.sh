@@ -11,6 +11,9 @@
 #   FLOOD_CONVS=100 FLOOD_WINDOW=16 ROOMS=3 ROOM_RATE=1333 FAQ_N=1000 REPS=3
 #   WORKERS=4 SRC=16 PORT=18480 DURABILITY=full PEERS=1 KEEP=0 (keep the temp dir)
 #   ONLY="idle chat flood storm rooms peers cold faq" (a subset, for quick iterations)
+#   ONLY=churn CHURN_SECS=600 CHURN_CONNS=5000: the memory-stays-flat run (not in the
+#   default set: it takes CHURN_SECS). Connect storms of CHURN_CONNS new visitors, all
+#   dropped at once, back to back on one server; VmRSS after each round.
 #   EVENT_LOOP=libev|libuv|poll (passed to Parley as PARLEY_EVENT_LOOP; default: Parley's)
 #   PARLEY_BIN=path: benchmark that binary instead of running `make` (e.g. a build of
 #   a given commit: git archive HEAD | tar -x -C DIR, then cmake in DIR)
@@ -24,6 +27,7 @@ FLOOD_CONVS=${FLOOD_CONVS:-100}; FLOOD_WINDOW=${FLOOD_WINDOW:-16}
 ROOMS=${ROOMS:-3}; ROOM_RATE=${ROOM_RATE:-1333}
 FAQ_N=${FAQ_N:-1000}; WORKERS=${WORKERS:-4}; SRC=${SRC:-16}; PORT=${PORT:-18480}
 DURABILITY=${DURABILITY:-full}; PEERS=${PEERS:-1}
+CHURN_SECS=${CHURN_SECS:-600}; CHURN_CONNS=${CHURN_CONNS:-5000}
 ONLY=${ONLY:-idle chat flood storm rooms peers cold faq}
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 [ -n "${EVENT_LOOP:-}" ] && export PARLEY_EVENT_LOOP=$EVENT_LOOP
@@ -87,12 +91,34 @@ gen_faq() {          # FAQ_N entries with keywords and PCRE2 patterns
     print "]" }' >"$2"
 }
 
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SPID/status"; }
+churn() {            # one server, storms until CHURN_SECS have passed; RSS per round
+  start_parley churn
+  local end=$(( $(date +%s) + CHURN_SECS )) round=0 first= second= last= max=0 r
+  local half=$(( $(date +%s) + CHURN_SECS / 2 )) mid=
+  first=$(rss_kb)
+  while [ "$(date +%s)" -lt "$end" ]; do
+    round=$((round + 1))
+    taskset -c "$LOADGEN_CPU" bench/bin/loadgen storm --conns "$CHURN_CONNS" --port "$PORT" --pid "$SPID" \
+      --workers "$WORKERS" --src "$SRC" --label churn >/dev/null || { echo "churn: round $round failed"; break; }
+    sleep 1                          # the server finishes closing the last round's sockets
+    r=$(rss_kb); last=$r; [ "$round" = 1 ] && second=$r; [ "$r" -gt "$max" ] && max=$r
+    [ -z "$mid" ] && [ "$(date +%s)" -ge "$half" ] && mid=$r
+    echo "churn: round $round ($(( round * CHURN_CONNS )) connections so far): VmRSS $r KiB"
+  done
+  echo "churn: $round rounds of $CHURN_CONNS in ${CHURN_SECS} s; VmRSS at start $first KiB," \
+       "after round 1 $second KiB, after the last $last KiB (max $max KiB);" \
+       "from the halfway point ($mid KiB) to the end: $(( last - ${mid:-$last} )) KiB"
+  stop_server
+}
+
 have_lws=0; command -v libwebsockets-test-server >/dev/null && have_lws=1
 gen_faq "$FAQ_N" "$TMP/faq.json"
 echo "bench: $REPS repetitions; idle $IDLE, storm $STORM, chat $CONVS x $RATE msg/s (agents: 1 socket per $AGENTS_PER),"
 echo "       server $BIN ($("$BIN" --version 2>/dev/null | head -1))"
 echo "       flood $FLOOD_CONVS x window $FLOOD_WINDOW, peers $ROOMS rooms x $ROOM_RATE msg/s; durability $DURABILITY"
 T0=$(date +%s)
+if want churn; then churn; [ "$ONLY" = churn ] && exit 0; fi
 for r in $(seq 1 "$REPS"); do
   echo "---- repetition $r"
   if want idle; then start_parley "idle$r";  lg idle --conns "$IDLE" --label parley; stop_server; fi
