@@ -108,6 +108,13 @@ int hours_zone_valid(const char *name)
     return ok;
 }
 
+pl_status hours_reserve_env(void)
+{
+    if (getenv("TZ"))
+        return PL_OK;
+    return setenv("TZ", ":UTC", 0) ? PL_ERR_NOMEM : PL_OK;
+}
+
 pl_status hours_use_zone(const char *zone)
 {
     /* The leading ':' makes glibc read the zone file by name, never parse the

@@ -18,6 +18,7 @@
 #include "parley/conv.h"
 #include "parley/faq_store.h"
 #include "parley/http.h"
+#include "parley/hours.h"
 #include "parley/jobs.h"
 #include "parley/limits.h"
 #include "parley/loop.h"
@@ -251,6 +252,11 @@ int main(int argc, char **argv)
             return faq_check_file(argv[3], stdout);
         fprintf(stderr, "usage: parley faq check FILE\n");
         return 2;
+    }
+    /* Before any thread exists: later zone changes then replace TZ, never add it. */
+    if (hours_reserve_env() != PL_OK) {
+        fprintf(stderr, "parley: out of memory\n");
+        return 1;
     }
     struct config cfg;
     int rc = config_parse(argc, argv, &cfg);

@@ -12,9 +12,13 @@
  * localtime_r, which follows the TZ variable: hours_use_zone() sets TZ and calls
  * tzset(), and only the loop thread calls it (at start and when an admin saves
  * new hours), while no other thread of Parley reads local time. setenv is not
- * safe against a concurrent getenv, so the rule is: no thread but the loop
- * reads the environment after start-up (config.c reads it before any thread
- * starts; faq.c's PARLEY_NO_JIT is read once, at the first compile, at start).
+ * safe against a concurrent getenv in general, and other threads do read the
+ * environment (libcurl looks for proxy variables on every transfer; SQLite for
+ * TMPDIR). What makes it unsafe is adding a variable: the environ array may be
+ * reallocated under a reader. Replacing one that exists only swaps one pointer
+ * in the array, and glibc never frees the old string. So hours_reserve_env()
+ * makes sure TZ exists before any thread starts (main calls it first thing),
+ * and every later hours_use_zone() is a replacement.
  * Reading TZif files ourselves was the alternative; glibc already does it,
  * including the POSIX rule that slim zone files rely on after their last
  * transition, so we borrow it rather than re-implement it.
@@ -28,6 +32,10 @@
 
 #define HOURS_MAX_INTERVALS 8     /* per weekday */
 #define HOURS_ZONE_MAX 64
+
+/* Sets TZ to ":UTC" when it is not set at all (see above); call it before any
+ * thread starts. PL_OK, or PL_ERR_NOMEM. */
+pl_status hours_reserve_env(void);
 
 struct hours_interval { int start, end; };   /* minutes, 0..1439 / 1..1440 */
 struct hours_week {
