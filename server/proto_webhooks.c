@@ -10,15 +10,16 @@
 #include "parley/proto_webhook.h"
 #include "proto_util.h"
 
-static const char *const events[] = {
+const char *const proto_webhook_events[] = {
     "conversation.created", "conversation.queued", "conversation.assigned",
-    "conversation.closed", "message.created", "rating.created",
+    "conversation.closed", "conversation.offline", "message.created", "rating.created",
 };
+const size_t proto_webhook_event_count = PL_ARRAY_LEN(proto_webhook_events);
 
 int proto_webhook_event_known(const char *name)
 {
-    for (size_t i = 0; name && i < PL_ARRAY_LEN(events); i++)
-        if (!strcmp(name, events[i]))
+    for (size_t i = 0; name && i < proto_webhook_event_count; i++)
+        if (!strcmp(name, proto_webhook_events[i]))
             return 1;
     return 0;
 }
@@ -50,7 +51,7 @@ static pl_status take_events(json_t *v, char **out, char *field, size_t flen, ch
             char m[256];
             snprintf(m, sizeof(m), "unknown event \"%.60s\": use conversation.created, "
                      "conversation.queued, conversation.assigned, conversation.closed, "
-                     "message.created or rating.created", s ? s : "");
+                     "conversation.offline, message.created or rating.created", s ? s : "");
             return proto_bad(field, flen, "events", msg, mlen, m);
         }
         for (size_t j = 0; j < i; j++)

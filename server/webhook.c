@@ -17,22 +17,18 @@
 
 #define BATCH 16
 
-static const char *const event_names[] = {
-    "conversation.created", "conversation.queued", "conversation.assigned",
-    "conversation.closed", "message.created", "rating.created",
-};
 
 static struct store *store;
 static int64_t retry_base = WEBHOOK_DEFAULT_RETRY_BASE_MS;
-static unsigned wanted;          /* events some active hook wants (bit per event_names) */
+static unsigned wanted;          /* events some active hook wants (bit per proto_webhook_events) */
 static int outstanding;          /* attempts handed out whose result is not stored yet */
 static int running;
 static struct webhook_stats stats;
 
 static unsigned event_bit(const char *name)
 {
-    for (size_t i = 0; i < PL_ARRAY_LEN(event_names); i++)
-        if (!strcmp(name, event_names[i]))
+    for (size_t i = 0; i < proto_webhook_event_count; i++)
+        if (!strcmp(name, proto_webhook_events[i]))
             return 1u << i;
     return 0;
 }
@@ -41,7 +37,7 @@ static unsigned event_bit(const char *name)
 static unsigned mask_of(const char *list)
 {
     if (!list || !*list)
-        return (1u << PL_ARRAY_LEN(event_names)) - 1;
+        return (1u << proto_webhook_event_count) - 1;
     unsigned m = 0;
     char name[64];
     for (const char *p = list; *p;) {
@@ -123,7 +119,8 @@ void webhook_emit_state(const struct store_conversation *c)
 {
     const char *ev = c->state == CONV_QUEUED ? "conversation.queued"
                    : c->state == CONV_ASSIGNED ? "conversation.assigned"
-                   : c->state == CONV_CLOSED ? "conversation.closed" : NULL;
+                   : c->state == CONV_CLOSED ? "conversation.closed"
+                   : c->state == CONV_OFFLINE ? "conversation.offline" : NULL;
     if (ev && wants(ev))
         emit(ev, proto_webhook_conversation(c));
 }

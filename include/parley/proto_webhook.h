@@ -17,6 +17,11 @@
 
 #define PROTO_WEBHOOK_URL_MAX 2000
 
+/* Every event a hook may subscribe to, in a fixed order (webhook.c keeps a bit
+ * per entry), and how many. */
+extern const char *const proto_webhook_events[];
+extern const size_t proto_webhook_event_count;
+
 /* ---- event data (malloc'd JSON text; NULL when out of memory) ---- */
 /* {"conversation": summary as the dashboard sees it} */
 char *proto_webhook_conversation(const struct store_conversation *c);

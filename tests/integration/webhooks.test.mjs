@@ -169,6 +169,28 @@ test('auto-assignment, transfer and an agent leaving emit assigned and queued', 
   } finally { await srv.stop(); await rx.close(); }
 });
 
+test('a handoff while the team is away emits conversation.offline, not queued', async () => {
+  const rx = await receiver();
+  const srv = await start();
+  try {
+    const admin = await srv.login();
+    await api(srv, 'POST', '/api/webhooks', admin,
+      { url: rx.url, events: ['conversation.offline', 'conversation.queued'] });
+    const r = await api(srv, 'PUT', '/api/settings/hours', admin,
+      { timezone: 'UTC', offline_mode: 'outside_hours_or_no_agent' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const v = await srv.visitor();         // nobody is online: offline mode applies
+    assert.equal((await v.ask({ type: 'handoff' })).type, 'ack');
+    const hit = await until(() => rx.got.find(h => h.json.event === 'conversation.offline'),
+      5000, 'the offline event');
+    assert.equal(hit.json.data.conversation.id, v.conv);
+    assert.equal(hit.json.data.conversation.state, 'offline');
+    await delay(300);
+    assert.deepEqual(rx.got.map(h => h.json.event), ['conversation.offline']);
+    v.close();
+  } finally { await srv.stop(); await rx.close(); }
+});
+
 test('a receiver answering 500 then 200 is retried after the backoff', async () => {
   const rx = await receiver((hit, n) => (n === 1 ? 500 : 200));
   const srv = await start({ args: ['--webhook-retry-base-ms', '300'] });
