@@ -152,6 +152,7 @@ function onReady(f) {
   }
   renderAll();
   loadClosed();
+  loadOffline();
   if (selected && convs.get(selected) && convs.get(selected).state === 'unknown') loadTranscript(selected);
 }
 
@@ -318,6 +319,15 @@ async function loadClosed() {
   renderLists();
 }
 
+/* Offline messages (offline mode) wait here for any agent; later ones arrive as
+ * state events. Loaded on every ready, since they may have come while we were away. */
+async function loadOffline() {
+  const res = await guarded(() => api.listConversations('offline', session.token));
+  if (!res || !session) return;
+  for (const r of res.conversations || []) upsert({ ...r, state: 'offline' });
+  renderLists();
+}
+
 /* ---------------- actions ---------------- */
 
 async function loadTranscript(id) {
@@ -451,6 +461,7 @@ function renderLists() {
   const all = [...convs.values()];
   const queue = all.filter((c) => c.state === 'queued').sort((a, b) => (a.queued_at || 0) - (b.queued_at || 0));
   const minel = all.filter(mine).sort((a, b) => (a.assigned_at || 0) - (b.assigned_at || 0));
+  const away = all.filter((c) => c.state === 'offline').sort((a, b) => (a.queued_at || a.created_at || 0) - (b.queued_at || b.created_at || 0));
   const found = searchResults();
   const closed = found
     ? found.map((id) => convs.get(id)).filter(Boolean)
@@ -461,6 +472,8 @@ function renderLists() {
       text: duration(Date.now() - (c.queued_at || Date.now())) })]))));
   fillList('mine-list', 'mine-empty', 'mine-count', minel.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: c.typing ? 'typing…' : '' }))));
+  fillList('offline-list', 'offline-empty', 'offline-count', away.map((c) => listItem(c,
+    el('span', { class: 'c-meta', text: c.visitor && c.visitor.email ? c.visitor.email : 'no e-mail yet' }))));
   fillList('closed-list', 'closed-empty', null, closed.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: clock(c.closed_at) }))));
   $('closed-empty').textContent = found ? 'No match.' : 'None yet.';
