@@ -74,8 +74,10 @@ int proto_bus_decode(const char *buf, size_t len, struct proto_bus_event *out)
     out->ev.visitor_frame = get_frame(o, "v", &bad);
     out->ev.agent_frame = get_frame(o, "g", &bad);
     out->ev.target_frame = get_frame(o, "x", &bad);
-    json_decref(o);
-    if (bad || !out->topic || (*c && !out->conversation)) {
+    if (!out->topic || (*c && !out->conversation))
+        bad = 1;
+    json_decref(o);                    /* n, t, c and o point into it: not used after */
+    if (bad) {
         proto_bus_event_free(out);
         return -1;
     }
