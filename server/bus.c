@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "bus_internal.h"
+#include "parley/loop.h"
 #include "parley/map.h"
 
 struct track { int64_t last; };
@@ -97,6 +98,7 @@ void bus_shutdown(void)
 {
     if (remote) {
         bus_redis_stop();
+        loop_drain();        /* what the subscriber posted before it stopped */
         if (tracks) {
             map_each(tracks, free_track, NULL);
             map_free(tracks);
@@ -208,6 +210,11 @@ void bus_publish(const struct bus_event *ev)
 
 void bus_remote_event(struct proto_bus_event *e)
 {
+    if (!tracks) {           /* posted just before a shutdown */
+        proto_bus_event_free(e);
+        free(e);
+        return;
+    }
     e->ev.origin = 0;        /* another node's connection id means nothing here */
     deliver(&e->ev);
     proto_bus_event_free(e);
@@ -216,7 +223,7 @@ void bus_remote_event(struct proto_bus_event *e)
 
 void bus_remote_subscribed(char *topic)
 {
-    struct track *t = map_get(tracks, topic);
+    struct track *t = tracks ? map_get(tracks, topic) : NULL;
     if (t)
         catch_up(topic, t);
     free(topic);

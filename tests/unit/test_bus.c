@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include "parley/bus.h"
 #include "parley/proto_bus.h"
+#include "parley/loop.h"
+#include "../../server/bus_internal.h"
 #include "testlib.h"
 
 static void test_round_trip(void)
@@ -64,10 +66,94 @@ static void test_urls(void)
     CHECK(bus_healthy());
 }
 
+/* ---- the seq policy of the Redis bus, with Redis unreachable (port 1) and
+ * the store replaced by hooks: gaps are read back, repeats skipped ---- */
+
+static int64_t got[64];
+static size_t n_got;
+static int64_t store_last = 3, catch_after = -1;
+static int sub_a, sub_b;
+
+static void record(void *sub, const struct bus_event *ev)
+{
+    if (sub == &sub_a && ev->kind == BUS_MESSAGE && n_got < 64)
+        got[n_got++] = ev->seq;
+    if (sub == &sub_a && ev->kind == BUS_QUEUED)
+        bus_subscribe("c-queued", &sub_b);    /* an agent follows what it sees queued */
+}
+
+static int64_t fake_last(const char *conv) { return store_last; }
+
+static void fake_catch_up(const char *conv, int64_t after)
+{
+    catch_after = after;
+    for (int64_t s = after + 1; s <= 7; s++) {
+        struct bus_event ev = {.topic = conv, .kind = BUS_MESSAGE, .conversation = conv, .seq = s};
+        bus_deliver_caught_up(&ev);
+    }
+}
+
+static void remote(const char *topic, enum bus_kind kind, int64_t seq)
+{
+    struct proto_bus_event *e = calloc(1, sizeof(*e));
+    e->topic = strdup(topic);
+    e->conversation = strdup(topic);
+    e->ev.topic = e->topic;
+    e->ev.conversation = e->conversation;
+    e->ev.kind = kind;
+    e->ev.seq = seq;
+    e->ev.origin = 99;
+    bus_remote_event(e);
+}
+
+static void test_seq_policy(void)
+{
+    char msg[96];
+    CHECK(bus_configure("redis://127.0.0.1:1", msg, sizeof(msg)) == 0);
+    bus_set_hooks(fake_last, fake_catch_up);
+    CHECK(bus_init(record) == 0);
+    CHECK(!bus_healthy());                   /* nothing listens on port 1 */
+    CHECK(bus_subscribe("c-1", &sub_a) == 0); /* starts from the store's last: 3 */
+    remote("c-1", BUS_MESSAGE, 3);           /* known already: skipped */
+    remote("c-1", BUS_MESSAGE, 4);
+    remote("c-1", BUS_MESSAGE, 4);           /* a repeat */
+    remote("c-1", BUS_MESSAGE, 6);           /* 5 was lost: read back 5..7 first */
+    CHECK(catch_after == 4);
+    remote("c-1", BUS_MESSAGE, 7);           /* delivered by the catch-up */
+    struct bus_event own = {.topic = "c-1", .kind = BUS_MESSAGE, .conversation = "c-1", .seq = 8};
+    bus_publish(&own);                       /* this node's own: delivered at once */
+    static const int64_t want[] = {4, 5, 6, 7, 8};
+    CHECK(n_got == 5);
+    for (size_t i = 0; i < 5 && i < n_got; i++)
+        CHECK(got[i] == want[i]);
+    /* A resubscription (as after a reconnect) reads from what was delivered. */
+    catch_after = -1;
+    bus_remote_subscribed(strdup("c-1"));
+    CHECK(catch_after == 8);
+    /* A follow started by a queued event starts where its transcript ended. */
+    CHECK(bus_subscribe(BUS_SITE, &sub_a) == 0);
+    struct bus_event q = {.topic = BUS_SITE, .kind = BUS_QUEUED, .conversation = "c-queued", .seq = 2};
+    bus_publish(&q);
+    catch_after = -1;
+    bus_remote_subscribed(strdup("c-queued"));
+    CHECK(catch_after == 2);
+    bus_unsubscribe("c-queued", &sub_b);
+    bus_unsubscribe("c-1", &sub_a);
+    bus_unsubscribe(BUS_SITE, &sub_a);
+    CHECK(bus_topic_count() == 0);
+    char *m = bus_metrics_text();
+    CHECK(m && strstr(m, "parley_bus_seq_gaps_total 1\n"));
+    CHECK(m && strstr(m, "parley_bus_up 0\n"));
+    free(m);
+    bus_shutdown();
+    CHECK(bus_configure("local", msg, sizeof(msg)) == 0);
+}
+
 int main(void)
 {
     test_round_trip();
     test_refused();
     test_urls();
+    test_seq_policy();
     return test_summary("test_bus");
 }
