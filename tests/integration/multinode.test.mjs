@@ -1,5 +1,5 @@
 // Several Parley nodes as one site: two processes on one shared SQLite file
-// (WAL across processes) linked by a throwaway redis-server. A visitor and an
+// (WAL across processes; three for the kill test) linked by a throwaway redis-server. A visitor and an
 // agent on different nodes, retries and claims across nodes, Redis stopped and
 // restarted, a node killed: nobody sees a gap or a duplicate.
 import { test, before, after } from 'node:test';
@@ -48,7 +48,7 @@ async function stopRedis() {
 }
 
 const FAQ = [{ id: 'hours', question: 'When are you open?', answer: 'Nine to five.', keywords: ['hours'] }];
-let dir, A, B;
+let dir, A, B, C;
 const node = () => start({ dir, faq: FAQ, args: ['--bus', `redis://127.0.0.1:${redisPort}`, '--rate-limit', '0'] });
 
 before(async () => {
@@ -58,10 +58,11 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'parley-multi-'));
   A = await node();
   B = await node();
+  C = await node();
 });
 after(async () => {
   if (!REDIS) return;
-  for (const n of [A, B]) if (n) await n.stop(n.child.exitCode === null && n.child.signalCode === null ? 'SIGTERM' : 'SIGKILL');
+  for (const n of [A, B, C]) if (n) await n.stop(n.child.exitCode === null && n.child.signalCode === null ? 'SIGTERM' : 'SIGKILL');
   await stopRedis();
 });
 
@@ -175,7 +176,7 @@ test('Redis stopped during traffic: still acked, /healthz degraded, then caught 
   v.close(); ag.ws.close();
 });
 
-test('SIGKILL a node during traffic: its visitor resumes on the other, nothing lost or doubled', { skip }, async () => {
+test('SIGKILL a node during traffic: its visitor resumes on a third, nothing lost or doubled', { skip }, async () => {
   const { v, ag } = await handedOff(A, B);
   assert.equal((await ag.ws.ask({ type: 'claim', conversation: v.conv })).type, 'ack');
   await v.next(f => f.type === 'state' && f.state === 'assigned');
@@ -195,7 +196,7 @@ test('SIGKILL a node during traffic: its visitor resumes on the other, nothing l
   await sending;
   await A.exited;
   const seen = visibleSeqs(v);
-  const v2 = await B.visitor({ token: v.token, last_seq: seen.at(-1) || 0, conversation: v.conv });
+  const v2 = await C.visitor({ token: v.token, last_seq: seen.at(-1) || 0, conversation: v.conv });
   // The one in flight when A died: retried with the same client id.
   for (let j = i; j < i + 5; j++) {
     const r = await v2.ask({ type: 'message', id: `k${j}`, text: `kill ${j}` });
@@ -203,7 +204,7 @@ test('SIGKILL a node during traffic: its visitor resumes on the other, nothing l
     if (acked.has(`k${j}`)) assert.equal(r.seq, acked.get(`k${j}`));
     acked.set(`k${j}`, r.seq);
   }
-  const tr = await api(B, 'GET', `/api/conversations/${v.conv}/transcript`, await B.login());
+  const tr = await api(C, 'GET', `/api/conversations/${v.conv}/transcript`, await C.login());
   const texts = tr.body.messages.map(m => m.text);
   for (const [id, seq] of acked) {
     assert.equal(texts.filter(t => t === `kill ${id.slice(1)}`).length, 1, `${id} once`);
