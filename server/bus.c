@@ -216,7 +216,13 @@ void bus_remote_event(struct proto_bus_event *e)
         return;
     }
     e->ev.origin = 0;        /* another node's connection id means nothing here */
-    deliver(&e->ev);
+    if (e->sync) {
+        struct track *t = map_get(tracks, e->topic);
+        if (t)
+            catch_up(e->topic, t);
+    } else {
+        deliver(&e->ev);
+    }
     proto_bus_event_free(e);
     free(e);
 }

@@ -36,6 +36,10 @@
 #define CHANNEL_SITE "parley:site"
 
 struct out { char *channel, *payload; struct out *next; };
+
+/* Channels events were dropped for (under R.mu), to be told "sync" once Redis
+ * takes publishes again. */
+static struct map *dropped_channels;
 struct op { int on; char *channel; struct op *next; };
 
 static struct {
@@ -248,6 +252,13 @@ static void free_outs(struct out *o, int dropped)
 {
     while (o) {
         struct out *n = o->next;
+        if (dropped) {
+            pthread_mutex_lock(&R.mu);
+            int bad = dropped_channels && map_put(dropped_channels, o->channel, (void *)1);
+            pthread_mutex_unlock(&R.mu);
+            if (bad)
+                fprintf(stderr, "parley: bus: out of memory noting a dropped event\n");
+        }
         free(o->channel);
         free(o->payload);
         free(o);
@@ -273,6 +284,62 @@ static int publish_batch(redisContext *c, struct out *b)
         if (n)
             n_published++;
     }
+    return 0;
+}
+
+struct sync_ctx { redisContext *c; size_t n; };
+
+static void append_sync(const char *channel, void *value, void *arg)
+{
+    struct sync_ctx *s = arg;
+    char *topic = topic_of(channel, strlen(channel));
+    char *p = topic ? proto_bus_encode_sync(topic, R.node) : NULL;
+    if (p) {
+        redisAppendCommand(s->c, "PUBLISH %s %s", channel, p);
+        s->n++;
+    }
+    free(p);
+    free(topic);
+}
+
+/* After events were dropped: tells the other nodes to read those topics back. */
+static void keep_channel(const char *channel, void *value, void *arg)
+{
+    if (map_put(arg, channel, (void *)1))
+        fprintf(stderr, "parley: bus: out of memory noting a dropped event\n");
+}
+
+static int send_syncs(redisContext *c)
+{
+    pthread_mutex_lock(&R.mu);
+    size_t pending = map_size(dropped_channels);
+    pthread_mutex_unlock(&R.mu);
+    struct map *fresh = pending ? map_new() : NULL, *todo;
+    if (!fresh)
+        return 0;                      /* nothing to say, or next time */
+    pthread_mutex_lock(&R.mu);
+    todo = dropped_channels;
+    dropped_channels = fresh;
+    pthread_mutex_unlock(&R.mu);
+    struct sync_ctx s = {c, 0};
+    map_each(todo, append_sync, &s);
+    int rc = 0;
+    for (size_t i = 0; i < s.n && !rc; i++) {
+        void *r = NULL;
+        if (redisGetReply(c, &r) != REDIS_OK)
+            rc = -1;
+        freeReplyObject(r);
+    }
+    if (rc) {                          /* keep them for the next connection */
+        pthread_mutex_lock(&R.mu);
+        map_each(dropped_channels, keep_channel, todo);
+        struct map *t = dropped_channels;
+        dropped_channels = todo;
+        pthread_mutex_unlock(&R.mu);
+        map_free(t);
+        return -1;
+    }
+    map_free(todo);
     return 0;
 }
 
@@ -320,14 +387,20 @@ static void *pub_main(void *arg)
             continue;
         }
         backoff = BACKOFF_MIN_MS;
+        if (send_syncs(c)) {
+            redisFree(c);
+            c = NULL;
+            continue;
+        }
         pub_up = 1;
         struct out *b = take_batch(&stop);
-        if (publish_batch(c, b)) {
+        int lost = publish_batch(c, b) != 0;
+        if (lost) {
             redisFree(c);
             c = NULL;
             pub_up = 0;
         }
-        free_outs(b, 0);
+        free_outs(b, lost);   /* some may have gone out: a sync costs one read */
     }
     if (c)
         redisFree(c);
@@ -344,6 +417,11 @@ int bus_redis_start(const char *host, int port, uint64_t node)
     R.stopping = 0;
     if (!(R.want = map_new()))
         return -1;
+    if (!(dropped_channels = map_new())) {
+        map_free(R.want);
+        R.want = NULL;
+        return -1;
+    }
     if (pipe(R.wake)) {
         map_free(R.want);
         R.want = NULL;
@@ -369,6 +447,8 @@ fail:
     close(R.wake[1]);
     map_free(R.want);
     R.want = NULL;
+    map_free(dropped_channels);
+    dropped_channels = NULL;
     return -1;
 }
 
@@ -391,6 +471,8 @@ void bus_redis_stop(void)
     R.ops = R.ops_tail = NULL;
     map_free(R.want);
     R.want = NULL;
+    map_free(dropped_channels);
+    dropped_channels = NULL;
     close(R.wake[0]);
     close(R.wake[1]);
     R.started = 0;

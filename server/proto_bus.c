@@ -35,6 +35,13 @@ char *proto_bus_encode(const struct bus_event *ev, uint64_t node)
     return proto_dump_take(o);
 }
 
+char *proto_bus_encode_sync(const char *topic, uint64_t node)
+{
+    char nbuf[20];
+    snprintf(nbuf, sizeof(nbuf), "%" PRIx64, node);
+    return proto_dump_take(json_pack("{s:s, s:s, s:b}", "n", nbuf, "t", topic, "y", 1));
+}
+
 static struct frame *get_frame(json_t *o, const char *key, int *bad)
 {
     json_t *v = json_object_get(o, key);
@@ -57,6 +64,17 @@ int proto_bus_decode(const char *buf, size_t len, struct proto_bus_event *out)
     const char *n = NULL, *t = NULL, *c = NULL, *org = NULL;
     int kind = 0, state = 0, bad = 0;
     json_int_t agent = 0, seq = 0;
+    if (o && json_is_true(json_object_get(o, "y"))) {
+        if (json_unpack(o, "{s:s, s:s}", "n", &n, "t", &t) || !(out->topic = strdup(t))) {
+            json_decref(o);
+            return -1;
+        }
+        out->node = strtoull(n, NULL, 16);
+        out->sync = 1;
+        out->ev.topic = out->topic;
+        json_decref(o);
+        return 0;
+    }
     if (!o || json_unpack(o, "{s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:s}", "n", &n, "t", &t, "k",
                           &kind, "c", &c, "st", &state, "a", &agent, "s", &seq, "o", &org) ||
         kind < BUS_MESSAGE || kind > BUS_QUEUE || state < CONV_BOT || state > CONV_CLOSED) {

@@ -15,10 +15,15 @@
 /* A malloc'd payload, or NULL (out of memory). */
 char *proto_bus_encode(const struct bus_event *ev, uint64_t node);
 
+/* "Read topic back from the store now": sent by a node whose publisher dropped
+ * events for topic (Redis was away), once it can publish again. */
+char *proto_bus_encode_sync(const char *topic, uint64_t node);
+
 /* A decoded payload: ev's strings and frames point into / are owned by it. */
 struct proto_bus_event {
     struct bus_event ev;
     uint64_t node;
+    int sync;                  /* a proto_bus_encode_sync marker: only topic is set */
     char *topic, *conversation;
 };
 /* 0 and *out filled, or -1 (not a payload we understand: the caller drops it). */

@@ -176,6 +176,26 @@ test('Redis stopped during traffic: still acked, /healthz degraded, then caught 
   v.close(); ag.ws.close();
 });
 
+test('a publisher that lost events tells the other nodes to read them back', { skip }, async () => {
+  const { v, ag } = await handedOff(A, B);
+  assert.equal((await ag.ws.ask({ type: 'claim', conversation: v.conv })).type, 'ack');
+  await v.next(f => f.type === 'state' && f.state === 'assigned');
+  const from = ag.ws.mark();
+  // PUBLISH waits while Redis is paused for writes: A's publisher times out and
+  // drops what it was sending, but B's subscriber connection never breaks, so
+  // only A's "sync" can make B read the messages back.
+  const paused = spawnSync('redis-cli', ['-p', String(redisPort), 'CLIENT', 'PAUSE', '2500', 'WRITE'], { encoding: 'utf8' });
+  assert.equal(paused.status, 0, paused.stderr);
+  for (let i = 0; i < 4; i++)
+    assert.equal((await v.ask({ type: 'message', id: `p${i}`, text: `paused ${i}` })).type, 'ack');
+  const last = (await api(A, 'GET', `/api/conversations/${v.conv}/transcript`, await A.login())).body.messages.at(-1).seq;
+  await ag.ws.next(f => f.type === 'message' && f.seq === last, { from, ms: 15000 });
+  await delay(300);
+  const agentSeqs = ag.ws.messages(from).filter(m => m.conversation === v.conv).map(m => m.seq);
+  assertGapless(agentSeqs, agentSeqs[0], 'agent after the pause');
+  v.close(); ag.ws.close();
+});
+
 test('SIGKILL a node during traffic: its visitor resumes on a third, nothing lost or doubled', { skip }, async () => {
   const { v, ag } = await handedOff(A, B);
   assert.equal((await ag.ws.ask({ type: 'claim', conversation: v.conv })).type, 'ack');

@@ -35,6 +35,18 @@ static void test_round_trip(void)
     frame_unref(g);
 }
 
+static void test_sync(void)
+{
+    char *p = proto_bus_encode_sync("c-9", 5);
+    struct proto_bus_event d;
+    CHECK(p && proto_bus_decode(p, strlen(p), &d) == 0);
+    CHECK(d.sync == 1 && d.node == 5);
+    CHECK_STR(d.ev.topic, "c-9");
+    CHECK(d.ev.visitor_frame == NULL && d.ev.agent_frame == NULL);
+    proto_bus_event_free(&d);
+    free(p);
+}
+
 static void test_refused(void)
 {
     static const char *bad[] = {
@@ -130,6 +142,14 @@ static void test_seq_policy(void)
     catch_after = -1;
     bus_remote_subscribed(strdup("c-1"));
     CHECK(catch_after == 8);
+    /* Another node that dropped events for c-1 asks for a read back. */
+    catch_after = -1;
+    struct proto_bus_event *sy = calloc(1, sizeof(*sy));
+    sy->sync = 1;
+    sy->topic = strdup("c-1");
+    sy->ev.topic = sy->topic;
+    bus_remote_event(sy);
+    CHECK(catch_after == 8);
     /* A follow started by a queued event starts where its transcript ended. */
     CHECK(bus_subscribe(BUS_SITE, &sub_a) == 0);
     struct bus_event q = {.topic = BUS_SITE, .kind = BUS_QUEUED, .conversation = "c-queued", .seq = 2};
@@ -152,6 +172,7 @@ static void test_seq_policy(void)
 int main(void)
 {
     test_round_trip();
+    test_sync();
     test_refused();
     test_urls();
     test_seq_policy();
