@@ -28,6 +28,7 @@ static uint64_t node_id;
 static struct map *tracks;
 static bus_last_seq_fn last_seq_fn;
 static bus_catch_up_fn catch_up_fn;
+static bus_remote_fn remote_fn;
 static int catching;
 /* While a queued event is delivered: the seq its transcript reaches, so an
  * agent's new follow starts from what it was actually sent. */
@@ -75,6 +76,8 @@ void bus_set_hooks(bus_last_seq_fn last_seq, bus_catch_up_fn catch_up)
     last_seq_fn = last_seq;
     catch_up_fn = catch_up;
 }
+
+void bus_set_remote_hook(bus_remote_fn fn) { remote_fn = fn; }
 
 int bus_init(bus_deliver_fn deliver)
 {
@@ -222,6 +225,8 @@ void bus_remote_event(struct proto_bus_event *e)
             catch_up(e->topic, t);
     } else {
         deliver(&e->ev);
+        if (remote_fn)
+            remote_fn(&e->ev);
     }
     proto_bus_event_free(e);
     free(e);

@@ -32,6 +32,7 @@ int conv_init(struct store *st, const struct conv_options *opt)
     conn_set_refill(conv_visitor_refill);
     conn_set_gone(conn_gone);
     bus_set_hooks(conv_bus_last_seq, conv_bus_catch_up);
+    bus_set_remote_hook(conv_bus_remote);
     return bus_init(conv_deliver);
 }
 

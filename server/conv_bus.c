@@ -4,7 +4,9 @@
  * Events are built exactly as conv_publish_message builds them, but delivered
  * on this node only and not counted again as new messages.
  */
+#include <string.h>
 #include "conv_internal.h"
+#include "parley/router.h"
 
 int64_t conv_bus_last_seq(const char *conv_id)
 {
@@ -34,4 +36,12 @@ void conv_bus_catch_up(const char *conv_id, int64_t after_seq)
         frame_unref(ev.visitor_frame);
     }
     store_message_list_free(&l);
+}
+
+/* A conversation queued, claimed or closed on another node may be this node's
+ * to assign (auto mode): its agents' presence is known only here. */
+void conv_bus_remote(const struct bus_event *ev)
+{
+    if ((ev->kind == BUS_QUEUED || ev->kind == BUS_STATE) && !strcmp(ev->topic, BUS_SITE))
+        router_remote_changed();
 }

@@ -202,6 +202,8 @@ void router_queue_changed(void)
     tell_positions();
 }
 
+void router_remote_changed(void) { assign_next(); }
+
 /* ---- presence ---- */
 
 static void requeued(void *arg, const struct store_result *r)

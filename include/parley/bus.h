@@ -65,6 +65,9 @@ typedef int64_t (*bus_last_seq_fn)(const char *conversation);
 typedef void (*bus_catch_up_fn)(const char *conversation, int64_t after_seq);
 void bus_set_hooks(bus_last_seq_fn last_seq, bus_catch_up_fn catch_up);
 void bus_deliver_caught_up(const struct bus_event *ev);
+/* Called after each event from another node has been delivered here. */
+typedef void (*bus_remote_fn)(const struct bus_event *ev);
+void bus_set_remote_hook(bus_remote_fn fn);
 /* Prometheus lines for the bus (malloc'd; "" for the local bus), or NULL. */
 char *bus_metrics_text(void);
 

@@ -27,5 +27,9 @@ const char *router_status_name(enum router_status s);
 /* The queue or an agent's load changed: assign (in auto mode) and tell every
  * waiting visitor their position and expected wait. */
 void router_queue_changed(void);
+/* Another node queued, claimed or closed a conversation (the bus saw its
+ * state event): assign in auto mode among this node's agents. Positions are
+ * not re-sent: the node that made the change sends them to every node. */
+void router_remote_changed(void);
 
 #endif

@@ -196,6 +196,23 @@ test('a publisher that lost events tells the other nodes to read them back', { s
   v.close(); ag.ws.close();
 });
 
+test('auto assignment: a conversation queued on A goes to an agent online only on B', { skip }, async () => {
+  for (const n of [A, B])
+    assert.equal((await api(n, 'PUT', '/api/settings', await n.login(), { assignment: 'auto' })).status, 200);
+  try {
+    const ag = await B.makeAgent(`auto${++agentNo}@example.test`, 'Auto B');
+    const v = await A.visitor({ name: 'Auto' });
+    assert.equal((await v.ask({ type: 'handoff' })).type, 'ack');
+    const st = await v.next(f => f.type === 'state' && f.state === 'assigned', { ms: 5000 });
+    assert.equal(st.agent_name, 'Auto B');
+    await ag.ws.next(f => f.type === 'assigned' && f.conversation.id === v.conv);
+    v.close(); ag.ws.close();
+  } finally {
+    for (const n of [A, B])
+      await api(n, 'PUT', '/api/settings', await n.login(), { assignment: 'manual' });
+  }
+});
+
 test('SIGKILL a node during traffic: its visitor resumes on a third, nothing lost or doubled', { skip }, async () => {
   const { v, ag } = await handedOff(A, B);
   assert.equal((await ag.ws.ask({ type: 'claim', conversation: v.conv })).type, 'ack');
