@@ -47,6 +47,10 @@ int bus_configure(const char *url, char *msg, size_t mlen)
         return -1;
     }
     const char *h = url + strlen(p), *colon = strrchr(h, ':');
+    if (strchr(h, '@')) {
+        snprintf(msg, mlen, "Redis AUTH (user:password@) is not supported yet");
+        return -1;
+    }
     size_t hl = colon ? (size_t)(colon - h) : strlen(h);
     long pt = 6379;
     if (colon) {

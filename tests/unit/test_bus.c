@@ -68,7 +68,8 @@ static void test_urls(void)
     CHECK(bus_configure("redis://127.0.0.1:6390", msg, sizeof(msg)) == 0 && bus_is_remote());
     CHECK(bus_configure("redis://cache.internal", msg, sizeof(msg)) == 0);
     static const char *bad[] = {"redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
-                                "redis://h:x", "nats://h:4222", "Local"};
+                                "redis://h:x", "nats://h:4222", "Local",
+                                "redis://:secret@h:6379"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         msg[0] = '\0';
         CHECK(bus_configure(bad[i], msg, sizeof(msg)) == -1);
