@@ -49,13 +49,15 @@ static struct {
     int started, stopping;
     pthread_t sub_thr, pub_thr;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;             /* work for the publisher */
+    pthread_cond_t stop_cv;        /* only stopping: backoff naps are not cut short */
     struct out *head, *tail;
     size_t qlen;
     struct map *want;              /* channel -> (void *)1 */
     struct op *ops, *ops_tail;
     int wake[2];
-} R = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .wake = {-1, -1}};
+} R = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+         .stop_cv = PTHREAD_COND_INITIALIZER, .wake = {-1, -1}};
 
 static atomic_int sub_up, pub_up;
 static atomic_ullong n_published, n_received, n_dropped, n_reconnects;
@@ -83,7 +85,7 @@ static char *topic_of(const char *channel, size_t len)
     return strndup(channel + p, len - p);
 }
 
-/* Sleeps ms unless stopping; the publisher's wait doubles as its idle tick. */
+/* Sleeps ms unless stopping (publishes do not wake it: a backoff stays one). */
 static void nap(int ms)
 {
     struct timespec ts;
@@ -96,7 +98,7 @@ static void nap(int ms)
     }
     pthread_mutex_lock(&R.mu);
     if (!R.stopping)
-        pthread_cond_timedwait(&R.cv, &R.mu, &ts);
+        pthread_cond_timedwait(&R.stop_cv, &R.mu, &ts);
     pthread_mutex_unlock(&R.mu);
 }
 
@@ -459,6 +461,7 @@ void bus_redis_stop(void)
     pthread_mutex_lock(&R.mu);
     R.stopping = 1;
     pthread_cond_broadcast(&R.cv);
+    pthread_cond_broadcast(&R.stop_cv);
     pthread_mutex_unlock(&R.mu);
     if (write(R.wake[1], "x", 1) < 0) {
         /* the subscriber notices within its poll timeout anyway */
