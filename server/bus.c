@@ -96,6 +96,11 @@ int bus_init(bus_deliver_fn deliver)
         fprintf(stderr, "parley: cannot start the Redis bus threads\n");
         return -1;
     }
+    /* The site channel is listened to from the start, not from the first
+     * agent's arrival: an agent's ready snapshot is read at once, and a queued
+     * event published before an asynchronous SUBSCRIBE took effect would be
+     * lost to it (there is no seq to notice that by). */
+    bus_redis_watch(BUS_SITE, 1);
     return 0;
 }
 
@@ -118,22 +123,24 @@ void bus_shutdown(void)
 /* This node starts or stops listening to a topic. */
 static void watch(const char *topic)
 {
-    if (strcmp(topic, BUS_SITE)) {
-        struct track *t = calloc(1, sizeof(*t));
-        if (t) {
-            if (hint_conv && !strcmp(hint_conv, topic))
-                t->last = hint_seq;
-            else
-                t->last = last_seq_fn ? last_seq_fn(topic) : 0;
-            if (map_put(tracks, topic, t))
-                free(t);
-        }
+    if (!strcmp(topic, BUS_SITE))
+        return;                  /* always listened to: see bus_init */
+    struct track *t = calloc(1, sizeof(*t));
+    if (t) {
+        if (hint_conv && !strcmp(hint_conv, topic))
+            t->last = hint_seq;
+        else
+            t->last = last_seq_fn ? last_seq_fn(topic) : 0;
+        if (map_put(tracks, topic, t))
+            free(t);
     }
     bus_redis_watch(topic, 1);
 }
 
 static void unwatch(const char *topic)
 {
+    if (!strcmp(topic, BUS_SITE))
+        return;
     free(map_remove(tracks, topic));
     bus_redis_watch(topic, 0);
 }
@@ -155,13 +162,13 @@ void bus_unsubscribe(const char *topic, void *subscriber)
         unwatch(topic);
 }
 
-static void catch_up(const char *topic, struct track *t)
+static void catch_up(const char *topic, struct track *t, int listening)
 {
     if (!catch_up_fn || catching)
         return;
     n_catchups++;
     catching = 1;
-    catch_up_fn(topic, t->last);
+    catch_up_fn(topic, t->last, listening);
     catching = 0;
 }
 
@@ -179,7 +186,7 @@ static int admit(const struct bus_event *ev)
     }
     if (ev->seq > t->last + 1 && !catching) {
         n_gaps++;
-        catch_up(ev->topic, t);
+        catch_up(ev->topic, t, 0);
         if (!(t = map_get(tracks, ev->topic)) || ev->seq <= t->last)
             return 0;
     }
@@ -226,7 +233,7 @@ void bus_remote_event(struct proto_bus_event *e)
     if (e->sync) {
         struct track *t = map_get(tracks, e->topic);
         if (t)
-            catch_up(e->topic, t);
+            catch_up(e->topic, t, 0);
     } else {
         deliver(&e->ev);
         if (remote_fn)
@@ -240,7 +247,7 @@ void bus_remote_subscribed(char *topic)
 {
     struct track *t = tracks ? map_get(tracks, topic) : NULL;
     if (t)
-        catch_up(topic, t);
+        catch_up(topic, t, 1);
     free(topic);
 }
 

@@ -18,7 +18,22 @@ int64_t conv_bus_last_seq(const char *conv_id)
     return last;
 }
 
-void conv_bus_catch_up(const char *conv_id, int64_t after_seq)
+/* The state as the visitor's tabs see it (agents follow state on the site
+ * topic, which is never unheard). A repeat of a state already shown is harmless. */
+static void redeliver_state(const char *conv_id)
+{
+    struct store_conversation c = {0};
+    if (store_get_conversation(conv_store(), conv_id, &c) == PL_OK) {
+        struct bus_event ev = {.topic = conv_id, .kind = BUS_STATE, .conversation = conv_id,
+                               .state = c.state, .agent_id = c.agent_id};
+        ev.visitor_frame = proto_state(&c, VIEW_VISITOR);
+        bus_deliver_caught_up(&ev);
+        frame_unref(ev.visitor_frame);
+    }
+    store_conversation_free(&c);
+}
+
+void conv_bus_catch_up(const char *conv_id, int64_t after_seq, int listening)
 {
     struct store_message_list l = {0};
     if (store_messages_after(conv_store(), conv_id, after_seq, 0, 0, &l) != PL_OK) {
@@ -36,6 +51,8 @@ void conv_bus_catch_up(const char *conv_id, int64_t after_seq)
         frame_unref(ev.visitor_frame);
     }
     store_message_list_free(&l);
+    if (listening)
+        redeliver_state(conv_id);
 }
 
 /* A conversation queued, claimed or closed on another node may be this node's

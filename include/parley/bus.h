@@ -60,9 +60,11 @@ int bus_healthy(void);
 
 /* How the bus reads the truth back (set by conv before bus_init). last_seq:
  * the conversation's highest visible seq now; catch_up: deliver, through
- * bus_deliver_caught_up, every visible message after after_seq, in order. */
+ * bus_deliver_caught_up, every visible message after after_seq, in order, and
+ * when `listening` (this node has just (re)started listening to it, so state
+ * events too may have passed unheard) the conversation's state as it is now. */
 typedef int64_t (*bus_last_seq_fn)(const char *conversation);
-typedef void (*bus_catch_up_fn)(const char *conversation, int64_t after_seq);
+typedef void (*bus_catch_up_fn)(const char *conversation, int64_t after_seq, int listening);
 void bus_set_hooks(bus_last_seq_fn last_seq, bus_catch_up_fn catch_up);
 void bus_deliver_caught_up(const struct bus_event *ev);
 /* Called after each event from another node has been delivered here. */

@@ -97,9 +97,12 @@ static void record(void *sub, const struct bus_event *ev)
 
 static int64_t fake_last(const char *conv) { return store_last; }
 
-static void fake_catch_up(const char *conv, int64_t after)
+static int catch_listening = -1;
+
+static void fake_catch_up(const char *conv, int64_t after, int listening)
 {
     catch_after = after;
+    catch_listening = listening;
     for (int64_t s = after + 1; s <= 7; s++) {
         struct bus_event ev = {.topic = conv, .kind = BUS_MESSAGE, .conversation = conv, .seq = s};
         bus_deliver_caught_up(&ev);
@@ -142,7 +145,7 @@ static void test_seq_policy(void)
     /* A resubscription (as after a reconnect) reads from what was delivered. */
     catch_after = -1;
     bus_remote_subscribed(strdup("c-1"));
-    CHECK(catch_after == 8);
+    CHECK(catch_after == 8 && catch_listening == 1);
     /* Another node that dropped events for c-1 asks for a read back. */
     catch_after = -1;
     struct proto_bus_event *sy = calloc(1, sizeof(*sy));
@@ -150,7 +153,7 @@ static void test_seq_policy(void)
     sy->topic = strdup("c-1");
     sy->ev.topic = sy->topic;
     bus_remote_event(sy);
-    CHECK(catch_after == 8);
+    CHECK(catch_after == 8 && catch_listening == 0);
     /* A follow started by a queued event starts where its transcript ended. */
     CHECK(bus_subscribe(BUS_SITE, &sub_a) == 0);
     struct bus_event q = {.topic = BUS_SITE, .kind = BUS_QUEUED, .conversation = "c-queued", .seq = 2};
