@@ -30,10 +30,18 @@ static bus_last_seq_fn last_seq_fn;
 static bus_catch_up_fn catch_up_fn;
 static bus_remote_fn remote_fn;
 static int catching;
-/* While a queued event is delivered: the seq its transcript reaches, so an
- * agent's new follow starts from what it was actually sent. */
+/* While a site event that hands out a transcript (queued; a state change with
+ * a target) is delivered: the seq that transcript reaches, so an agent's new
+ * follow starts from what it was actually sent. A follower who joins a
+ * conversation this node already listens to may be behind the node's `last`
+ * (the transcript was encoded on another node, a hop ago): it is sent the
+ * difference on its own, right after the event (late_sub, late_from). */
 static const char *hint_conv;
 static int64_t hint_seq;
+static void *late_sub;
+static char *late_topic;
+static int64_t late_from;
+static bus_deliver_fn deliver_one;
 static unsigned long long n_catchups, n_caught_up, n_repeats, n_gaps;
 
 int bus_configure(const char *url, char *msg, size_t mlen)
@@ -83,10 +91,11 @@ void bus_set_hooks(bus_last_seq_fn last_seq, bus_catch_up_fn catch_up)
 
 void bus_set_remote_hook(bus_remote_fn fn) { remote_fn = fn; }
 
-int bus_init(bus_deliver_fn deliver)
+int bus_init(bus_deliver_fn fn)
 {
-    if (bus_local_init(deliver))
+    if (bus_local_init(fn))
         return -1;
+    deliver_one = fn;
     if (!remote)
         return 0;
     if (sodium_init() < 0 || !(tracks = map_new()))
@@ -151,6 +160,13 @@ int bus_subscribe(const char *topic, void *subscriber)
     int r = bus_local_subscribe(topic, subscriber);
     if (!r && remote && !had)
         watch(topic);
+    else if (!r && remote && hint_conv && !strcmp(hint_conv, topic) && !late_sub) {
+        struct track *t = map_get(tracks, topic);
+        if (t && hint_seq < t->last && (late_topic = strdup(topic))) {
+            late_sub = subscriber;
+            late_from = hint_seq;
+        }
+    }
     return r;
 }
 
@@ -194,21 +210,51 @@ static int admit(const struct bus_event *ev)
     return 1;
 }
 
+static int solo;                /* catch-up deliveries go to late_sub only */
+
+static void catch_up_late(void)
+{
+    if (!late_sub)
+        return;
+    struct track *t = map_get(tracks, late_topic);
+    if (t && catch_up_fn && !catching && bus_local_has(late_topic)) {
+        n_catchups++;
+        catching = solo = 1;
+        catch_up_fn(late_topic, late_from, 0);
+        catching = solo = 0;
+    }
+    free(late_topic);
+    late_topic = NULL;
+    late_sub = NULL;
+}
+
 static void deliver(const struct bus_event *ev)
 {
     if (!admit(ev))
         return;
-    if (ev->kind == BUS_QUEUED && ev->seq > 0) {
+    int hands_out = (ev->kind == BUS_QUEUED || ev->kind == BUS_STATE) && ev->seq > 0 &&
+                    ev->conversation && !strcmp(ev->topic, BUS_SITE);
+    if (hands_out) {
         hint_conv = ev->conversation;
         hint_seq = ev->seq;
     }
     bus_local_publish(ev);
     hint_conv = NULL;
+    if (hands_out)
+        catch_up_late();
 }
 
 void bus_deliver_caught_up(const struct bus_event *ev)
 {
     n_caught_up++;
+    if (solo) {
+        /* Only up to what this node has delivered to everyone else: the rest
+         * reaches the late follower with everybody. */
+        struct track *t = map_get(tracks, ev->topic);
+        if (ev->kind == BUS_MESSAGE && t && ev->seq <= t->last)
+            deliver_one(late_sub, ev);
+        return;
+    }
     deliver(ev);
 }
 

@@ -195,6 +195,7 @@ void conv_publish_state(const char *conv_id, struct frame *target_frame)
     }
     ev.agent_frame = proto_state(&c, VIEW_AGENT);
     ev.target_frame = target_frame;
+    ev.seq = c.last_seq;                       /* as for queued, above */
     bus_publish(&ev);
     frame_unref(ev.agent_frame);
     store_conversation_free(&c);

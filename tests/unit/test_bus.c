@@ -82,17 +82,21 @@ static void test_urls(void)
 /* ---- the seq policy of the Redis bus, with Redis unreachable (port 1) and
  * the store replaced by hooks: gaps are read back, repeats skipped ---- */
 
-static int64_t got[64];
-static size_t n_got;
-static int64_t store_last = 3, catch_after = -1;
+static int64_t got[64], got_b[64];
+static size_t n_got, n_got_b;
+static int64_t store_last = 3, store_max = 7, catch_after = -1;
 static int sub_a, sub_b;
 
 static void record(void *sub, const struct bus_event *ev)
 {
     if (sub == &sub_a && ev->kind == BUS_MESSAGE && n_got < 64)
         got[n_got++] = ev->seq;
-    if (sub == &sub_a && ev->kind == BUS_QUEUED)
-        bus_subscribe("c-queued", &sub_b);    /* an agent follows what it sees queued */
+    if (sub == &sub_b && ev->kind == BUS_MESSAGE && n_got_b < 64)
+        got_b[n_got_b++] = ev->seq;
+    if (sub == &sub_b && ev->kind == BUS_QUEUED && n_got_b < 64)
+        got_b[n_got_b++] = -1;              /* marks where the queued event came */
+    if (ev->kind == BUS_QUEUED)
+        bus_subscribe(ev->conversation, &sub_b);  /* an agent follows what it sees queued */
 }
 
 static int64_t fake_last(const char *conv) { return store_last; }
@@ -103,7 +107,7 @@ static void fake_catch_up(const char *conv, int64_t after, int listening)
 {
     catch_after = after;
     catch_listening = listening;
-    for (int64_t s = after + 1; s <= 7; s++) {
+    for (int64_t s = after + 1; s <= store_max; s++) {
         struct bus_event ev = {.topic = conv, .kind = BUS_MESSAGE, .conversation = conv, .seq = s};
         bus_deliver_caught_up(&ev);
     }
@@ -138,6 +142,7 @@ static void test_seq_policy(void)
     remote("c-1", BUS_MESSAGE, 7);           /* delivered by the catch-up */
     struct bus_event own = {.topic = "c-1", .kind = BUS_MESSAGE, .conversation = "c-1", .seq = 8};
     bus_publish(&own);                       /* this node's own: delivered at once */
+    store_max = 8;
     static const int64_t want[] = {4, 5, 6, 7, 8};
     CHECK(n_got == 5);
     for (size_t i = 0; i < 5 && i < n_got; i++)
@@ -161,6 +166,19 @@ static void test_seq_policy(void)
     catch_after = -1;
     bus_remote_subscribed(strdup("c-queued"));
     CHECK(catch_after == 2);
+    /* An agent who follows c-1 from a transcript that reached seq 5, on a node
+     * that has delivered up to 8: gets 6..8 on its own, after the event. */
+    CHECK(bus_subscribe(BUS_SITE, &sub_b) == 0);
+    n_got = n_got_b = 0;
+    struct bus_event q1 = {.topic = BUS_SITE, .kind = BUS_QUEUED, .conversation = "c-1", .seq = 5};
+    bus_publish(&q1);
+    CHECK(n_got == 0);                       /* nobody else gets them again */
+    CHECK(n_got_b == 4);
+    static const int64_t want_b[] = {-1, 6, 7, 8};
+    for (size_t i = 0; i < 4 && i < n_got_b; i++)
+        CHECK(got_b[i] == want_b[i]);
+    bus_unsubscribe("c-1", &sub_b);
+    bus_unsubscribe(BUS_SITE, &sub_b);
     bus_unsubscribe("c-queued", &sub_b);
     bus_unsubscribe("c-1", &sub_a);
     bus_unsubscribe(BUS_SITE, &sub_a);
