@@ -96,6 +96,19 @@ async function handedOff(visitorNode, agentNode) {
   return { v, ag };
 }
 
+test('three nodes started at once on a fresh database all come up, with one admin', { skip }, async () => {
+  const fresh = mkdtempSync(join(tmpdir(), 'parley-multi-fresh-'));
+  const nodes = await Promise.all([1, 2, 3].map(() =>
+    start({ dir: fresh, faq: FAQ, args: ['--bus', `redis://127.0.0.1:${redisPort}`] })));
+  try {
+    const r = await api(nodes[2], 'GET', '/api/agents', await nodes[0].login());
+    assert.equal(r.status, 200);
+    assert.equal(r.body.length ?? r.body.agents.length, 1);
+  } finally {
+    for (const n of nodes) await n.stop();
+  }
+});
+
 test('visitor on A and agent on B hold the whole conversation live, in order', { skip }, async () => {
   const { v, ag } = await handedOff(A, B);
   const claim = await ag.ws.ask({ type: 'claim', conversation: v.conv });
