@@ -31,5 +31,8 @@ void router_queue_changed(void);
  * state event): assign in auto mode among this node's agents. Positions are
  * not re-sent: the node that made the change sends them to every node. */
 void router_remote_changed(void);
+/* Another node's heartbeat: agent_id has a dashboard connected there, so this
+ * node neither reports them offline nor requeues their conversations. */
+void router_remote_presence(int64_t agent_id);
 
 #endif

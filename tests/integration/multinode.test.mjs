@@ -49,7 +49,8 @@ async function stopRedis() {
 
 const FAQ = [{ id: 'hours', question: 'When are you open?', answer: 'Nine to five.', keywords: ['hours'] }];
 let dir, A, B, C;
-const node = () => start({ dir, faq: FAQ, args: ['--bus', `redis://127.0.0.1:${redisPort}`, '--rate-limit', '0'] });
+// A short grace period: nodes then beat presence every second.
+const node = () => start({ dir, faq: FAQ, args: ['--bus', `redis://127.0.0.1:${redisPort}`, '--rate-limit', '0', '--agent-grace', '3'] });
 
 before(async () => {
   if (!REDIS) return;
@@ -224,6 +225,45 @@ test('auto assignment: a conversation queued on A goes to an agent online only o
     for (const n of [A, B])
       await api(n, 'PUT', '/api/settings', await n.login(), { assignment: 'manual' });
   }
+});
+
+const stateOf = async (srv, conv) =>
+  (await api(srv, 'GET', `/api/conversations/${conv}/transcript`, await srv.login())).body.conversation.state;
+
+test('a node that starts later keeps the conversations of agents connected elsewhere', { skip }, async () => {
+  const { v, ag } = await handedOff(A, B);
+  assert.equal((await ag.ws.ask({ type: 'claim', conversation: v.conv })).type, 'ack');
+  await v.next(f => f.type === 'state' && f.state === 'assigned');
+  // A new node gives every agent holding conversations a grace period (3 s):
+  // B's heartbeats must tell it the agent is connected there.
+  const mark = v.mark();
+  const D = await node();
+  try {
+    await delay(4500);
+    assert.equal(await stateOf(D, v.conv), 'assigned');
+    assert.ok(!v.frames.slice(mark).some(f => f.type === 'state' && f.state === 'queued'), 'requeued');
+  } finally {
+    await D.stop();
+  }
+  v.close(); ag.ws.close();
+});
+
+test('an agent who moves from A to B keeps their conversations past A\'s grace period', { skip }, async () => {
+  const email = `mover${++agentNo}@example.test`;
+  const mover = await A.makeAgent(email, 'Mover');
+  const v = await A.visitor({ name: 'Moved' });
+  const from = mover.ws.mark();
+  assert.equal((await v.ask({ type: 'handoff' })).type, 'ack');
+  await mover.ws.next(f => f.type === 'queued' && f.conversation.id === v.conv, { from });
+  assert.equal((await mover.ws.ask({ type: 'claim', conversation: v.conv })).type, 'ack');
+  mover.ws.close();
+  await mover.ws.waitClosed();
+  const again = await B.agent(mover.token);
+  await delay(4500);
+  assert.equal(await stateOf(A, v.conv), 'assigned');
+  const r = await again.ask({ type: 'message', conversation: v.conv, text: 'still mine' });
+  assert.equal(r.type, 'ack');
+  v.close(); again.close();
 });
 
 test('SIGKILL a node during traffic: its visitor resumes on a third, nothing lost or doubled', { skip }, async () => {
