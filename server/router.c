@@ -53,6 +53,7 @@ static void drop(const char *key, void *value, void *arg)
 
 static lws_sorted_usec_list_t heartbeat_sul;
 static void heartbeat(lws_sorted_usec_list_t *sul);
+static void grace_over(lws_sorted_usec_list_t *sul);
 
 void router_shutdown(void)
 {
@@ -238,10 +239,30 @@ static void beat_one(const char *key, void *value, void *arg)
     bus_publish(&ev);
 }
 
+/* Their node went quiet: if they are not connected here either, they get the
+ * grace period their node can no longer give them (every node does this; the
+ * store requeues each conversation once). */
+static void peer_gone(int64_t agent_id)
+{
+    if (find(agent_id) || !context)
+        return;
+    char k[24];
+    struct presence *p = calloc(1, sizeof(*p));
+    key_of(agent_id, k);
+    if (!p || map_put(agents, k, p)) {
+        free(p);
+        return;
+    }
+    p->agent_id = agent_id;
+    p->gone = 1;
+    lws_sul_schedule(context, 0, &p->grace, grace_over, (lws_usec_t)grace_secs * LWS_US_PER_SEC);
+}
+
 static void heartbeat(lws_sorted_usec_list_t *sul)
 {
     if (agents)
         map_each(agents, beat_one, NULL);
+    router_peers_sweep(pl_mono_ms(), peer_gone);
     if (context)
         lws_sul_schedule(context, 0, &heartbeat_sul, heartbeat,
                          (lws_usec_t)heartbeat_ms() * LWS_US_PER_MS);
@@ -279,8 +300,11 @@ static void grace_over(lws_sorted_usec_list_t *sul)
     if (store_list_conversations(conv_store(), CONV_ASSIGNED, agent, 1000, &mine) == PL_OK)
         for (size_t i = 0; i < mine.n; i++) {
             struct conv_assignment *a = conv_assignment_new(mine.v[i].id, 0, mine.v[i].locale);
+            /* As the agent, not as an admin: the store then requeues it only
+             * while it is still theirs (another node may have done so, and
+             * someone claimed it since). */
             struct store_state_change ch = {.conversation = mine.v[i].id, .op = STORE_TRANSFER,
-                                            .agent_id = 0, .by_admin = 1,
+                                            .agent_id = 0, .by_agent = agent,
                                             .sys_text = a ? a->sys : NULL};
             if (!a || store_change_state(conv_store(), &ch, requeued, a) != PL_OK)
                 conv_assignment_free(a);

@@ -46,6 +46,39 @@ int router_peers_has(int64_t agent_id, int64_t now_ms)
     return 0;
 }
 
+struct sweep { int64_t now; int64_t *ids; size_t n, cap; };
+
+static void collect(const char *key, void *value, void *arg)
+{
+    struct sweep *w = arg;
+    if (*(int64_t *)value >= w->now)
+        return;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        int64_t *v = realloc(w->ids, cap * sizeof(*v));
+        if (!v)
+            return;                  /* the rest next sweep */
+        w->ids = v;
+        w->cap = cap;
+    }
+    w->ids[w->n++] = strtoll(key, NULL, 10);
+}
+
+void router_peers_sweep(int64_t now_ms, void (*expired)(int64_t agent_id))
+{
+    struct sweep w = {now_ms, NULL, 0, 0};
+    if (!seen)
+        return;
+    map_each(seen, collect, &w);     /* the map may not change under map_each */
+    for (size_t i = 0; i < w.n; i++) {
+        char k[24];
+        key_of(w.ids[i], k);
+        free(map_remove(seen, k));
+        expired(w.ids[i]);
+    }
+    free(w.ids);
+}
+
 static void free_one(const char *key, void *value, void *arg) { free(value); }
 
 void router_peers_free(void)

@@ -308,3 +308,32 @@ test('SIGKILL a node during traffic: its visitor resumes on a third, nothing los
   assertGapless(agentSeqs, agentSeqs[0], 'agent on B across the kill');
   v2.close(); ag.ws.close();
 });
+
+test('a killed node\'s agents go offline by themselves and their conversations return to the queue', { skip }, async () => {
+  const E = await node();
+  const doomed = await E.makeAgent(`doomed${++agentNo}@example.test`, 'Doomed');
+  const watcher = await B.makeAgent(`watcher${agentNo}@example.test`, 'Watcher');
+  const v = await B.visitor({ name: 'Orphan' });
+  const from = doomed.ws.mark();
+  assert.equal((await v.ask({ type: 'handoff' })).type, 'ack');
+  await doomed.ws.next(f => f.type === 'queued' && f.conversation.id === v.conv, { from });
+  assert.equal((await doomed.ws.ask({ type: 'claim', conversation: v.conv })).type, 'ack');
+  await v.next(f => f.type === 'state' && f.state === 'assigned');
+  await delay(1500);                     // the other nodes hear E's heartbeat
+  const mark = watcher.ws.mark();
+  E.child.kill('SIGKILL');
+  await E.exited;
+  // Heartbeats stop; after 2.5 beats (2.5 s) and a grace period (3 s) the
+  // other nodes requeue the conversation: once, whoever does it.
+  const queued = await v.next(f => f.type === 'state' && f.state === 'queued' && f.conversation === v.conv,
+    { from: v.mark(), ms: 15000 });
+  assert.ok(queued);
+  await watcher.ws.next(f => f.type === 'presence' && f.agent_id === doomed.id && f.status === 'offline', { from: mark, ms: 5000 });
+  await delay(1500);
+  const tr = await api(B, 'GET', `/api/conversations/${v.conv}/transcript`, await B.login());
+  assert.equal(tr.body.conversation.state, 'queued');
+  const joined = tr.body.messages.findIndex(m => /Doomed joined/.test(m.text));
+  assert.equal(tr.body.messages.slice(joined + 1).filter(m => m.author.role === 'system').length, 1,
+    `requeued once: ${JSON.stringify(tr.body.messages.map(m => m.text))}`);
+  v.close(); watcher.ws.close();
+});
