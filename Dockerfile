@@ -14,6 +14,7 @@ RUN apt-get update \
       build-essential cmake pkg-config \
       libwebsockets-dev libsqlite3-dev libjansson-dev libpcre2-dev libsodium-dev libunistring-dev \
       libcurl4-openssl-dev \
+      libhiredis-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -27,7 +28,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libwebsockets17 libwebsockets-evlib-ev libsqlite3-0 libjansson4 libpcre2-8-0 libsodium23 libunistring2 tzdata \
-      libcurl4 ca-certificates \
+      libcurl4 ca-certificates libhiredis0.14 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system parley \
  && useradd --system --gid parley --home-dir /data --no-create-home \

@@ -9,8 +9,8 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 DEB_BUILD = build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev \
             libjansson-dev libpcre2-dev libsodium-dev libunistring-dev libwebsockets-evlib-ev \
-            libcurl4-openssl-dev tzdata
-DEB_TEST  = node:nodejs npm:npm chromium fiu-utils sqlite3
+            libcurl4-openssl-dev tzdata libhiredis-dev
+DEB_TEST  = node:nodejs npm:npm chromium fiu-utils sqlite3 redis-server
 
 .PHONY: all build run test deps deps-test unit integration browser acceptance clean fuzz fuzz-build \
         valgrind
@@ -66,10 +66,10 @@ FUZZ_SECONDS ?= 60
 fuzz-build:
 	@scripts/ensure-debs.sh clang:clang libclang-rt-dev
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPARLEY_FUZZ=ON >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_proto fuzz_faq fuzz_rest >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_proto fuzz_faq fuzz_rest fuzz_bus >/dev/null
 
 fuzz: fuzz-build
-	@for f in proto faq rest; do \
+	@for f in proto faq rest bus; do \
 	  work=$$(mktemp -d); \
 	  echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \
 	  $(FUZZ_BUILD)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=0 \

@@ -1,5 +1,6 @@
 /*
- * The in-process bus: a map from topic to its subscribers.
+ * The in-process bus: a map from topic to its subscribers. bus.c puts it in
+ * front of every delivery, whichever bus links the nodes.
  *
  * Publishing iterates over a snapshot of the subscriber list, because a delivery
  * may subscribe or unsubscribe (an agent starts following a conversation when it
@@ -7,7 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "parley/bus.h"
+#include "bus_internal.h"
 #include "parley/map.h"
 
 struct subs { void **v; size_t n, cap; };
@@ -15,7 +16,7 @@ struct subs { void **v; size_t n, cap; };
 static struct map *topics;
 static bus_deliver_fn deliver_fn;
 
-int bus_init(bus_deliver_fn deliver)
+int bus_local_init(bus_deliver_fn deliver)
 {
     deliver_fn = deliver;
     topics = map_new();
@@ -29,7 +30,7 @@ static void free_subs(const char *key, void *value, void *arg)
     free(s);
 }
 
-void bus_shutdown(void)
+void bus_local_shutdown(void)
 {
     if (!topics)
         return;
@@ -38,7 +39,7 @@ void bus_shutdown(void)
     topics = NULL;
 }
 
-int bus_subscribe(const char *topic, void *sub)
+int bus_local_subscribe(const char *topic, void *sub)
 {
     struct subs *s = map_get(topics, topic);
     if (!s) {
@@ -64,7 +65,7 @@ int bus_subscribe(const char *topic, void *sub)
     return 0;
 }
 
-void bus_unsubscribe(const char *topic, void *sub)
+void bus_local_unsubscribe(const char *topic, void *sub)
 {
     struct subs *s = map_get(topics, topic);
     if (!s)
@@ -81,7 +82,7 @@ void bus_unsubscribe(const char *topic, void *sub)
     }
 }
 
-void bus_publish(const struct bus_event *ev)
+void bus_local_publish(const struct bus_event *ev)
 {
     struct subs *s = map_get(topics, ev->topic);
     if (!s || !s->n)
@@ -97,4 +98,6 @@ void bus_publish(const struct bus_event *ev)
         free(snap);
 }
 
-size_t bus_topic_count(void) { return topics ? map_size(topics) : 0; }
+size_t bus_local_topic_count(void) { return topics ? map_size(topics) : 0; }
+
+int bus_local_has(const char *topic) { return topics && map_get(topics, topic) != NULL; }

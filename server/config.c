@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "parley/bus.h"
 #include "parley/config.h"
 
 enum opt_kind { OPT_STR, OPT_INT, OPT_DURABILITY };
@@ -30,7 +31,7 @@ static const struct opt opts[] = {
     {"port", "PARLEY_PORT", "N", "TCP port for HTTP and WebSockets (default 8080)", INT(port, 0, 65535)},
     {"db", "PARLEY_DB", "PATH", "SQLite database file (default ./data/parley.db)", STR(db)},
     {"store", "PARLEY_STORE", "URL", "store: sqlite:PATH (default, from --db)", STR(store)},
-    {"bus", "PARLEY_BUS", "URL", "event bus between nodes: local (default)", STR(bus)},
+    {"bus", "PARLEY_BUS", "URL", "event bus between nodes: local (default) or redis://host:port", STR(bus)},
     {"faq", "PARLEY_FAQ", "FILE", "JSON array of FAQ entries; replaces the stored FAQ at start", STR(faq)},
     {"allowed-origins", "PARLEY_ALLOWED_ORIGINS", "LIST",
      "comma list of origins allowed to open WebSockets (empty = any)", STR(allowed_origins)},
@@ -220,8 +221,10 @@ int config_parse(int argc, char **argv, struct config *c)
         fprintf(stderr, "parley: --store %s: only sqlite:PATH is supported by this build\n", c->store);
         goto fail;
     }
-    if (c->bus && strcmp(c->bus, "local") != 0) {
-        fprintf(stderr, "parley: --bus %s: only 'local' is supported by this build\n", c->bus);
+    char why[96];
+    /* Parsed here so a bad URL is refused before anything starts; bus_init uses it. */
+    if (bus_configure(c->bus, why, sizeof(why))) {
+        fprintf(stderr, "parley: --bus %s: %s\n", c->bus, why);
         goto fail;
     }
     if (c->require_identity && !c->identity_secret) {

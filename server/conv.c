@@ -32,6 +32,8 @@ int conv_init(struct store *st, const struct conv_options *opt)
     options = *opt;
     conn_set_refill(conv_visitor_refill);
     conn_set_gone(conn_gone);
+    bus_set_hooks(conv_bus_last_seq, conv_bus_catch_up);
+    bus_set_remote_hook(conv_bus_remote);
     return bus_init(conv_deliver);
 }
 
@@ -186,6 +188,7 @@ void conv_publish_state(const char *conv_id, struct frame *target_frame)
         if (store_messages_after(store, conv_id, 0, 1, 0, &t) == PL_OK) {
             struct bus_event q = ev;
             q.kind = BUS_QUEUED;
+            q.seq = c.last_seq;                /* where the transcript is complete */
             q.agent_frame = proto_conversation_event("queued", &c, &t);
             bus_publish(&q);
             frame_unref(q.agent_frame);
@@ -194,6 +197,7 @@ void conv_publish_state(const char *conv_id, struct frame *target_frame)
     }
     ev.agent_frame = proto_state(&c, VIEW_AGENT);
     ev.target_frame = target_frame;
+    ev.seq = c.last_seq;                       /* as for queued, above */
     bus_publish(&ev);
     frame_unref(ev.agent_frame);
     webhook_emit_state(&c);

@@ -58,4 +58,9 @@ void conv_reply_status(uint64_t conn_id, const char *id, pl_status s, int64_t se
 /* A malloc'd copy for async contexts (NULL stays NULL). */
 char *conv_strdup(const char *s);
 
+/* conv_bus.c: the store reads the bus uses to fill what pub/sub dropped. */
+int64_t conv_bus_last_seq(const char *conv_id);
+void conv_bus_catch_up(const char *conv_id, int64_t after_seq, int listening);
+void conv_bus_remote(const struct bus_event *ev);
+
 #endif

@@ -73,8 +73,8 @@ int http_require_agent(const struct http_req *r, int admin, struct store_agent *
 
 static void health(const struct http_req *r)
 {
-    int ok = store_healthy(conv_store());
-    http_json(r, ok ? 200 : 503, proto_rest_health(ok));
+    int ok = store_healthy(conv_store()), bus_ok = bus_healthy();
+    http_json(r, ok && bus_ok ? 200 : 503, proto_rest_health(ok, bus_ok));
 }
 
 static void metrics(const struct http_req *r)

@@ -113,6 +113,9 @@ static int first_admin(struct store *st, const struct config *cfg)
     }
     if (auth_hash_password(password, hash) ||
         store_create_agent_now(st, email, "Admin", "admin", hash, NULL) != PL_OK) {
+        /* Another node starting on the same database at once may have won. */
+        if (store_agent_count(st, &n) == PL_OK && n > 0)
+            return 0;
         fprintf(stderr, "parley: could not create the first admin\n");
         return -1;
     }

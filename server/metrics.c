@@ -127,6 +127,10 @@ char *metrics_render(void)
             "# TYPE parley_faq_outcomes_total counter\n");
     for (int i = 0; i < METRIC_FAQ__COUNT; i++)
         add(&b, "parley_faq_outcomes_total{outcome=\"%s\"} %llu\n", faq_names[i], faq_counts[i]);
+    char *bus = bus_metrics_text();
+    if (bus)
+        add(&b, "%s", bus);
+    free(bus);
     int64_t open[CONV_STATE_COUNT], oldest = 0;
     if (store_open_counts(conv_store(), open, &oldest) == PL_OK) {
         static const enum conv_state states[] = {CONV_BOT, CONV_QUEUED, CONV_ASSIGNED, CONV_OFFLINE};

@@ -210,13 +210,12 @@ char *proto_rest_faq_list(const struct store_faq_list *l)
     return t.p;
 }
 
-char *proto_rest_health(int store_ok)
+char *proto_rest_health(int store_ok, int bus_ok)
 {
-    if (store_ok)
+    if (store_ok && bus_ok)
         return proto_dump_take(json_pack("{s:s}", "status", "ok"));
-    /* The local bus lives in this process: it is up whenever we can answer. */
-    return proto_dump_take(json_pack("{s:s, s:s, s:s}", "status", "degraded", "store", "down",
-                                     "bus", "ok"));
+    return proto_dump_take(json_pack("{s:s, s:s, s:s}", "status", "degraded", "store",
+                                     store_ok ? "ok" : "down", "bus", bus_ok ? "ok" : "down"));
 }
 
 pl_status proto_rest_agent_update(const char *body, size_t len, struct rest_agent_update *out,

@@ -20,6 +20,7 @@
 #include "conv_internal.h"
 #include "parley/map.h"
 #include "parley/router.h"
+#include "router_peers.h"
 
 struct presence {
     int64_t agent_id;
@@ -50,8 +51,14 @@ static void drop(const char *key, void *value, void *arg)
     free(p);
 }
 
+static lws_sorted_usec_list_t heartbeat_sul;
+static void heartbeat(lws_sorted_usec_list_t *sul);
+static void grace_over(lws_sorted_usec_list_t *sul);
+
 void router_shutdown(void)
 {
+    lws_sul_cancel(&heartbeat_sul);
+    router_peers_free();
     if (agents) {
         map_each(agents, drop, NULL);
         map_free(agents);
@@ -67,6 +74,8 @@ void router_bind(struct lws_context *ctx)
     context = ctx;
     if (ctx && agents)
         start_graces();
+    if (ctx && bus_is_remote())
+        heartbeat(&heartbeat_sul);
 }
 void router_set_auto(int on) { auto_assign = on; }
 int router_auto(void) { return auto_assign; }
@@ -93,6 +102,10 @@ const char *router_status_name(enum router_status s)
 
 static void announce(int64_t agent_id)
 {
+    if (router_status_of(agent_id) == ROUTER_OFFLINE && router_peers_has(agent_id, pl_mono_ms())) {
+        router_queue_changed();          /* offline here only: another node has them */
+        return;
+    }
     struct frame *f = proto_presence(agent_id, router_status_name(router_status_of(agent_id)));
     struct bus_event ev = {.topic = BUS_SITE, .kind = BUS_PRESENCE, .agent_id = agent_id,
                            .agent_frame = f};
@@ -204,6 +217,64 @@ void router_queue_changed(void)
     tell_positions();
 }
 
+void router_remote_changed(void) { assign_next(); }
+
+/* ---- other nodes (--bus redis) ---- */
+
+/* A third of the grace period (1 to 10 s), so a node that just started, and
+ * gave every agent holding conversations a grace period, hears from the nodes
+ * they are connected to before it ends. Nodes are expected to share the
+ * setting; a report is believed for two and a half beats. */
+static int64_t heartbeat_ms(void)
+{
+    int64_t ms = (int64_t)grace_secs * 1000 / 3;
+    return ms < 1000 ? 1000 : ms > 10000 ? 10000 : ms;
+}
+
+static void beat_one(const char *key, void *value, void *arg)
+{
+    struct presence *p = value;
+    if (p->conns == 0)
+        return;
+    /* No frame: dashboards get nothing, other nodes' routers take note. */
+    struct bus_event ev = {.topic = BUS_SITE, .kind = BUS_PRESENCE, .agent_id = p->agent_id};
+    bus_publish(&ev);
+}
+
+/* Their node went quiet: if they are not connected here either, they get the
+ * grace period their node can no longer give them (every node does this; the
+ * store requeues each conversation once). */
+static void peer_gone(int64_t agent_id)
+{
+    if (find(agent_id) || !context)
+        return;
+    char k[24];
+    struct presence *p = calloc(1, sizeof(*p));
+    key_of(agent_id, k);
+    if (!p || map_put(agents, k, p)) {
+        free(p);
+        return;
+    }
+    p->agent_id = agent_id;
+    p->gone = 1;
+    lws_sul_schedule(context, 0, &p->grace, grace_over, (lws_usec_t)grace_secs * LWS_US_PER_SEC);
+}
+
+static void heartbeat(lws_sorted_usec_list_t *sul)
+{
+    if (agents)
+        map_each(agents, beat_one, NULL);
+    router_peers_sweep(pl_mono_ms(), peer_gone);
+    if (context)
+        lws_sul_schedule(context, 0, &heartbeat_sul, heartbeat,
+                         (lws_usec_t)heartbeat_ms() * LWS_US_PER_MS);
+}
+
+void router_remote_presence(int64_t agent_id)
+{
+    router_peers_note(agent_id, pl_mono_ms() + heartbeat_ms() * 5 / 2);
+}
+
 /* ---- presence ---- */
 
 static void requeued(void *arg, const struct store_result *r)
@@ -224,13 +295,18 @@ static void grace_over(lws_sorted_usec_list_t *sul)
     key_of(agent, k);
     map_remove(agents, k);
     free(p);
+    if (router_peers_has(agent, pl_mono_ms()))
+        return;                          /* connected to another node: theirs to keep */
     announce(agent);
     struct store_conversation_list mine = {0};
     if (store_list_conversations(conv_store(), CONV_ASSIGNED, agent, 1000, &mine) == PL_OK)
         for (size_t i = 0; i < mine.n; i++) {
             struct conv_assignment *a = conv_assignment_new(mine.v[i].id, 0, mine.v[i].locale);
+            /* As the agent, not as an admin: the store then requeues it only
+             * while it is still theirs (another node may have done so, and
+             * someone claimed it since). */
             struct store_state_change ch = {.conversation = mine.v[i].id, .op = STORE_TRANSFER,
-                                            .agent_id = 0, .by_admin = 1,
+                                            .agent_id = 0, .by_agent = agent,
                                             .sys_text = a ? a->sys : NULL};
             if (!a || store_change_state(conv_store(), &ch, requeued, a) != PL_OK)
                 conv_assignment_free(a);

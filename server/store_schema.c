@@ -377,6 +377,10 @@ static pl_status migrate_one(sqlite3 *db, int to)
     char version[48];
     snprintf(version, sizeof(version), "PRAGMA user_version = %d", to);
     if (exec(db, "BEGIN IMMEDIATE", "migration begin") != PL_OK) return PL_ERR_STORE;
+    /* Another node opening the same file may have migrated while we waited
+     * for the lock: the version read before BEGIN is stale then. */
+    if (user_version(db) >= to)
+        return exec(db, "COMMIT", "migration commit");
     if (exec(db, store_migrations[to - 1], "migration") != PL_OK ||
         foreign_keys_hold(db) != PL_OK ||
         exec(db, version, "migration version") != PL_OK ||
@@ -416,9 +420,17 @@ static pl_status open_conn(const char *path, int flags, sqlite3 **out)
 
 static pl_status configure_writer(sqlite3 *db, enum store_durability d)
 {
-    char mode[16];
-    if (query_text(db, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) != SQLITE_OK ||
-        strcmp(mode, "wal") != 0) {
+    char mode[16] = "";
+    /* Switching a new file to WAL takes an exclusive lock without calling the
+     * busy handler, so two nodes starting together on it retry by hand. */
+    int rc = SQLITE_BUSY;
+    for (int waited = 0; waited <= STORE_BUSY_TIMEOUT_MS; waited += 20) {
+        rc = query_text(db, "PRAGMA journal_mode = WAL", mode, sizeof(mode));
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            break;
+        sqlite3_sleep(20);
+    }
+    if (rc != SQLITE_OK || strcmp(mode, "wal") != 0) {
         fprintf(stderr, "store: cannot enable WAL mode (%s)\n", sqlite3_errmsg(db));
         return PL_ERR_STORE;
     }

@@ -7,10 +7,20 @@
  * caller. Topics: a conversation's id, and BUS_SITE for the queue and state
  * changes every agent follows. Events carry ready-encoded frames for each
  * audience; the subscriber's deliver function decides what its socket gets.
+ *
+ * bus.c dispatches: with the local bus (the default) an event goes straight to
+ * this process's subscribers; with Redis (bus_configure("redis://host:port")
+ * before bus_init) it also goes to Redis for the other nodes, and this node
+ * listens on the channels of the topics it has subscribers for. Pub/sub may
+ * drop messages, so message events are checked against the store: a seq gap,
+ * or a (re)subscription, makes the bus read the missing messages back through
+ * the hooks below before it delivers more, and a seq already delivered is not
+ * delivered again.
  */
 #ifndef PARLEY_BUS_H
 #define PARLEY_BUS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "parley/frame.h"
 #include "parley/store.h"
@@ -41,5 +51,26 @@ void bus_unsubscribe(const char *topic, void *subscriber);
 /* Delivers to every subscriber of ev->topic; the caller keeps its frame refs. */
 void bus_publish(const struct bus_event *ev);
 size_t bus_topic_count(void);
+
+/* Before bus_init: "local" or "redis://host[:port]". 0 ok; -1 and msg filled. */
+int bus_configure(const char *url, char *msg, size_t mlen);
+int bus_is_remote(void);
+/* 1 when the bus answers (always, for the local bus). Any thread. */
+int bus_healthy(void);
+
+/* How the bus reads the truth back (set by conv before bus_init). last_seq:
+ * the conversation's highest visible seq now; catch_up: deliver, through
+ * bus_deliver_caught_up, every visible message after after_seq, in order, and
+ * when `listening` (this node has just (re)started listening to it, so state
+ * events too may have passed unheard) the conversation's state as it is now. */
+typedef int64_t (*bus_last_seq_fn)(const char *conversation);
+typedef void (*bus_catch_up_fn)(const char *conversation, int64_t after_seq, int listening);
+void bus_set_hooks(bus_last_seq_fn last_seq, bus_catch_up_fn catch_up);
+void bus_deliver_caught_up(const struct bus_event *ev);
+/* Called after each event from another node has been delivered here. */
+typedef void (*bus_remote_fn)(const struct bus_event *ev);
+void bus_set_remote_hook(bus_remote_fn fn);
+/* Prometheus lines for the bus (malloc'd; "" for the local bus), or NULL. */
+char *bus_metrics_text(void);
 
 #endif

@@ -59,6 +59,7 @@ char *proto_rest_transcript_text(const struct store_conversation *c,
                                  const struct store_message_list *m);
 /* Stored entries are JSON already: joined into one array. */
 char *proto_rest_faq_list(const struct store_faq_list *l);
-char *proto_rest_health(int store_ok);
+/* bus_ok: always 1 for the local bus (it lives in this process). */
+char *proto_rest_health(int store_ok, int bus_ok);
 
 #endif

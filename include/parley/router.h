@@ -29,5 +29,12 @@ const char *router_status_name(enum router_status s);
 /* The queue or an agent's load changed: assign (in auto mode) and tell every
  * waiting visitor their position and expected wait. */
 void router_queue_changed(void);
+/* Another node queued, claimed or closed a conversation (the bus saw its
+ * state event): assign in auto mode among this node's agents. Positions are
+ * not re-sent: the node that made the change sends them to every node. */
+void router_remote_changed(void);
+/* Another node's heartbeat: agent_id has a dashboard connected there, so this
+ * node neither reports them offline nor requeues their conversations. */
+void router_remote_presence(int64_t agent_id);
 
 #endif
