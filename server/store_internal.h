@@ -32,6 +32,7 @@ enum rstmt {
     R_UNANSWERED, R_DRAFTS,   /* store_faq_admin.c */
     R_CANNED_LIST,            /* store_canned.c */
     R_SEARCH_CONVS, R_VISITOR_CONVS,   /* store_search.c */
+    R_TEAMS, R_TEAM_MEMBERS, R_TEAM_IS_MEMBER, R_LAST_FAQ, R_KPI_TEAM_ROWS,  /* store_teams.c */
     R__COUNT
 };
 
@@ -48,6 +49,8 @@ enum wstmt {
     W_UNANSWERED_ADD, W_UNANSWERED_PRUNE, W_UNANSWERED_DELETE,   /* store_faq_admin.c */
     W_DRAFT_ADD, W_DRAFT_DELETE,
     W_CANNED_INSERT, W_CANNED_UPDATE, W_CANNED_DELETE,   /* store_canned.c */
+    W_TEAM_INSERT, W_TEAM_RENAME, W_TEAM_EXISTS, W_TEAM_CLEAR_MEMBERS,   /* store_teams.c */
+    W_TEAM_ADD_MEMBER, W_TEAM_UNROUTE, W_TEAM_DELETE, W_CONV_TEAM,
     W__COUNT
 };
 
@@ -58,7 +61,8 @@ enum op_kind {
     OP_UPDATE_AGENT, OP_SETTING_PUT,  /* store_routing.c */
     OP_ADD_VISITOR_TOKEN, OP_LINK_VISITOR,  /* store_identity.c */
     OP_UNANSWERED_ADD, OP_UNANSWERED_DELETE, OP_DRAFT_ADD, OP_DRAFT_DELETE,  /* store_faq_admin.c */
-    OP_CANNED_CREATE, OP_CANNED_UPDATE, OP_CANNED_DELETE  /* store_canned.c */
+    OP_CANNED_CREATE, OP_CANNED_UPDATE, OP_CANNED_DELETE,  /* store_canned.c */
+    OP_TEAM_CREATE, OP_TEAM_UPDATE, OP_TEAM_DELETE, OP_CONV_TEAM  /* store_teams.c */
 };
 
 /* A start-up caller waiting for its op (store_create_agent_now...). */
@@ -89,6 +93,8 @@ struct op {
         struct { const char *key, *text, *locale, *conv; } una;   /* unanswered */
         struct { const char *question, *answer, *locale, *conv; int64_t agent_id, id; } draft;
         struct { const char *shortcut, *title, *text; int64_t id; } canned;
+        struct { const char *name; int64_t id; int64_t *members; size_t n; int set_members;
+                 const char *conv; } team;   /* members: in owned[] */
     } u;
     char *owned[OP_MAX_STRINGS];
     int n_owned, oom;
@@ -142,6 +148,11 @@ pl_status store_identity_exec(struct store *st, struct op *o);
 pl_status store_faq_admin_exec(struct store *st, struct op *o);
 /* store_canned.c: the same for OP_CANNED_*. */
 pl_status store_canned_exec(struct store *st, struct op *o);
+/* store_teams.c: the same for OP_TEAM_* and OP_CONV_TEAM; and, inside a state
+ * change's transaction, routing its conversation to team (> 0). */
+pl_status store_teams_exec(struct store *st, struct op *o);
+pl_status store_teams_route(struct store *st, const char *conv, int64_t team);
+extern const char store_kpi_team_sql[];
 /* Most rows the unanswered table keeps (the rarest, oldest go first). */
 #define STORE_UNANSWERED_MAX 10000
 

@@ -149,5 +149,21 @@ const char *const store_migrations[] = {
     " title TEXT NOT NULL CHECK(length(title) BETWEEN 1 AND 100),"
     " text TEXT NOT NULL CHECK(length(text) BETWEEN 1 AND 4000),"
     " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
+
+    /* 7: teams. A conversation may be routed to a team (auto-assignment then
+     * picks only among its members); deleting a team un-routes its
+     * conversations first, so the foreign key never dangles. conv_team serves
+     * the team's queue and the KPI filter. */
+    "CREATE TABLE teams("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK(length(name) BETWEEN 1 AND 64),"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE team_members("
+    " team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,"
+    " agent_id INTEGER NOT NULL REFERENCES agents(id),"
+    " PRIMARY KEY(team_id, agent_id)) WITHOUT ROWID;"
+    "CREATE INDEX team_members_agent ON team_members(agent_id);"
+    "ALTER TABLE conversations ADD COLUMN team_id INTEGER REFERENCES teams(id);"
+    "CREATE INDEX conv_team ON conversations(team_id, state);",
 };
 const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);
