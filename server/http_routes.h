@@ -19,6 +19,8 @@ int http_admin_route(struct http_req *r);
 int http_faq_admin_route(struct http_req *r);
 /* /api/canned and /api/canned/{id} (http_canned.c); 1 when the path was one. */
 int http_canned_route(struct http_req *r);
+/* /api/teams and /api/teams/{id} (http_teams.c); 1 when the path was one. */
+int http_teams_route(struct http_req *r);
 /* GET /api/reports/kpis (http_reports.c). */
 void http_reports_kpis(const struct http_req *r);
 
