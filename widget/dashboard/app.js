@@ -20,6 +20,7 @@ import { renderReports } from './reports.js';
 import { renderFaq, initDraftAction } from './faq.js';
 import { initShortcuts } from './keys.js';
 import { initHistory, resetHistory, searchResults, renderHistory } from './history.js';
+import { renderTeams, initTransfer, loadMyTeams, inMyTeams } from './teams.js';
 
 const SESSION_KEY = 'parley.agent';
 const READ_KEY = 'parley.agent.read';
@@ -30,6 +31,7 @@ let session = null;        /* {token, agent} */
 let conn = null;
 let selected = null;       /* conversation id */
 let closedIds = [];        /* order of the "recently closed" list */
+let transferUi = null;     /* teams.js: the transfer form */
 let typingSentAt = 0, typingIdle = null;
 const typingTimers = new Map();
 const notices = new Map(); /* conversation id -> polite message */
@@ -103,6 +105,7 @@ function start() {
   $('status-select').value = sessionStorage.getItem(STATUS_KEY) || 'online';
   renderAll();
   startTeam(pageCtx());
+  loadMyTeams(pageCtx()).then(renderLists);
   route(false);
   conn = new AgentConn(session.token, {
     frame: onFrame, ready: onReady, ack: onAck, failed: onFailed, up: onUp, authFailed: endSession,
@@ -450,6 +453,8 @@ function renderLists() {
       text: duration(Date.now() - (c.queued_at || Date.now())) })]))));
   fillList('mine-list', 'mine-empty', 'mine-count', minel.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: c.typing ? 'typing…' : '' }))));
+  fillList('team-list', 'team-empty', 'team-count', all.filter(inMyTeams).map((c) => listItem(c,
+    el('span', { class: 'c-meta', text: `${c.team.name} · ${c.state}` }))));
   fillList('closed-list', 'closed-empty', null, closed.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: clock(c.closed_at) }))));
   $('closed-empty').textContent = found ? 'No match.' : 'None yet.';
@@ -488,6 +493,7 @@ function renderConversation() {
   $('claim-btn').hidden = c.state !== 'queued';
   $('claim-btn').disabled = !!c.claiming;
   $('release-btn').hidden = !mine(c);
+  if (transferUi) transferUi.sync();
   $('close-btn').hidden = c.state === 'closed' || c.state === 'unknown';
   const canReply = mine(c);
   const open = c.state !== 'closed' && c.state !== 'unknown';
@@ -565,10 +571,11 @@ function init() {
   initShortcuts({ active: () => !!session && currentPage() === 'conversations', selected: () => selected, select });
   initPages({
     ctx: pageCtx,
-    render: { agents: renderAgents, settings: renderSettings, faq: renderFaq, canned: renderCanned, reports: renderReports },
+    render: { agents: renderAgents, settings: renderSettings, faq: renderFaq, canned: renderCanned, reports: renderReports, teams: renderTeams },
     showConversations: () => renderAll(),
   });
   initDraftAction({ ctx: pageCtx, selected: () => selected });
+  transferUi = initTransfer({ ctx: pageCtx, selected: () => selected, send: (f) => !!conn && conn.send(f) });
   $('note-btn').addEventListener('click', () => sendReply(true));
   $('reply-form').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -10,8 +10,8 @@
  */
 import { clear, $ } from './dom.js';
 
-const PAGES = ['conversations', 'agents', 'settings', 'faq', 'canned', 'reports'];
-const ADMIN_ONLY = new Set(['agents', 'settings', 'faq', 'canned']);
+const PAGES = ['conversations', 'agents', 'settings', 'faq', 'canned', 'teams', 'reports'];
+const ADMIN_ONLY = new Set(['agents', 'settings', 'faq', 'canned', 'teams']);
 let opts = null;      /* {ctx() -> {isAdmin,…}, render: {agents(node, ctx), …}} */
 let current = null;
 let cleanup = null;
@@ -20,6 +20,7 @@ export function initPages(o) {
   opts = o;
   addNavLink('faq', 'FAQ', 'reports');
   addNavLink('canned', 'Canned responses', 'reports');
+  addNavLink('teams', 'Teams', 'reports');
   window.addEventListener('hashchange', () => route(true));
 }
 
