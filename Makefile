@@ -49,7 +49,7 @@ integration:
 	@cd tests && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley PARLEY_RELEASE_BIN=$(CURDIR)/$(BUILD)/parley node --test --test-concurrency=2 integration/*.test.mjs
 
 browser:
-	@PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/flow.mjs && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/dashboard.mjs && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/faq.mjs
+	@PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/flow.mjs && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/dashboard.mjs && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/faq.mjs && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley node tests/browser/teams.mjs
 
 # Fuzzing: each harness for FUZZ_SECONDS, starting from the seeds in
 # tests/fuzz/corpus/<name>; new inputs go to a scratch dir, not the repo.

@@ -453,7 +453,7 @@ function renderLists() {
       text: duration(Date.now() - (c.queued_at || Date.now())) })]))));
   fillList('mine-list', 'mine-empty', 'mine-count', minel.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: c.typing ? 'typing…' : '' }))));
-  fillList('team-list', 'team-empty', 'team-count', all.filter(inMyTeams).map((c) => listItem(c,
+  fillList('myteams-list', 'myteams-empty', 'myteams-count', all.filter(inMyTeams).map((c) => listItem(c,
     el('span', { class: 'c-meta', text: `${c.team.name} · ${c.state}` }))));
   fillList('closed-list', 'closed-empty', null, closed.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: clock(c.closed_at) }))));
