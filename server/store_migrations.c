@@ -153,9 +153,10 @@ const char *const store_migrations[] = {
     /* 7: teams. A conversation may be routed to a team (auto-assignment then
      * picks only among its members); deleting a team un-routes its
      * conversations first, so the foreign key never dangles. conv_team serves
-     * the team's queue and the KPI filter. */
+     * the team's queue and the KPI filter. AUTOINCREMENT: a deleted team's id is
+     * never reused, so an FAQ entry still naming it cannot route to a newcomer. */
     "CREATE TABLE teams("
-    " id INTEGER PRIMARY KEY,"
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK(length(name) BETWEEN 1 AND 64),"
     " created_at INTEGER NOT NULL);"
     "CREATE TABLE team_members("
