@@ -179,21 +179,43 @@ struct change_ctx {
     uint64_t conn;
     char *id, *conv, *sys;
     int64_t target;       /* transfer: the new assignee */
+    char *note, *author_id, *author_name;   /* transfer: the note left for the next agent */
 };
+
+static void change_ctx_free(struct change_ctx *x)
+{
+    free(x->id);
+    free(x->conv);
+    free(x->sys);
+    free(x->note);
+    free(x->author_id);
+    free(x->author_name);
+    free(x);
+}
+
+/* A transfer's note reaches agents only (a note has no visitor frame). */
+static void publish_note(const struct change_ctx *x, const struct store_result *r)
+{
+    if (!x->note || !r->note_seq)
+        return;
+    struct store_message m = {.conversation = x->conv, .note_seq = r->note_seq,
+                              .after_seq = r->after_seq, .role = "agent",
+                              .author_id = x->author_id, .author_name = x->author_name,
+                              .text = x->note, .helpful = -1, .ts = r->ts};
+    conv_publish_message(&m, 0);
+}
 
 static void change_done(void *arg, const struct store_result *r)
 {
     struct change_ctx *x = arg;
     conv_reply_status(x->conn, x->id, r->status, 0, 0, x->conv);
     if (r->status == PL_OK) {
+        publish_note(x, r);
         /* A transfer's new assignee gets the conversation with its transcript. */
         conv_publish_assignment(x->conv, x->sys, r, x->target);
         router_queue_changed();          /* a place in the queue or an agent's slot moved */
     }
-    free(x->id);
-    free(x->conv);
-    free(x->sys);
-    free(x);
+    change_ctx_free(x);
 }
 
 static void change(struct conn *c, const struct proto_cmd *cmd, struct store_state_change *ch,
@@ -210,14 +232,19 @@ static void change(struct conn *c, const struct proto_cmd *cmd, struct store_sta
     x->conn = c->id;
     x->id = conv_strdup(cmd->id);
     x->target = target;
+    if (ch->note_text) {
+        char aid[24];
+        snprintf(aid, sizeof(aid), "%" PRId64, c->agent_id);
+        x->note = conv_strdup(ch->note_text);
+        x->author_id = conv_strdup(aid);
+        x->author_name = conv_strdup(c->name);
+        ch->note_author = c->name;
+    }
     ch->conversation = cmd->conversation;
     ch->sys_text = sys;
     if (store_change_state(conv_store(), ch, change_done, x) != PL_OK) {
         conv_reply_status(c->id, cmd->id, PL_ERR_STORE, 0, 0, NULL);
-        free(x->id);
-        free(x->conv);
-        free(x->sys);
-        free(x);
+        change_ctx_free(x);
     }
 }
 
@@ -234,6 +261,11 @@ static void transfer(struct conn *c, const struct proto_cmd *cmd)
 {
     char sys[200], *locale = visitor_locale(cmd->conversation);
     struct store_agent to = {0};
+    if (cmd->team && !conv_team_exists(cmd->team)) {
+        free(locale);
+        conv_send_error(c, cmd->id, "not_found", "no such team");
+        return;
+    }
     if (cmd->to) {
         if (store_agent_by_id(conv_store(), cmd->to, &to) != PL_OK || !to.active) {
             store_agent_free(&to);
@@ -248,7 +280,8 @@ static void transfer(struct conn *c, const struct proto_cmd *cmd)
     }
     free(locale);
     struct store_state_change ch = {.op = STORE_TRANSFER, .agent_id = cmd->to,
-                                    .by_agent = c->agent_id, .by_admin = c->is_admin};
+                                    .by_agent = c->agent_id, .by_admin = c->is_admin,
+                                    .team_id = cmd->team, .note_text = cmd->note_text};
     change(c, cmd, &ch, sys, cmd->to);
 }
 

@@ -261,6 +261,18 @@ static void queued(void *arg, const struct store_result *r)
 void conv_handoff(const char *conv_id, const char *locale, uint64_t reply_conn,
                   const char *reply_id)
 {
+    conv_handoff_team(conv_id, locale, reply_conn, reply_id, 0);
+}
+
+void conv_handoff_team(const char *conv_id, const char *locale, uint64_t reply_conn,
+                       const char *reply_id, int64_t team)
+{
+    if (team > 0 && !conv_team_exists(team)) {
+        struct conn *c = conn_find(reply_conn);
+        if (c)
+            conv_send_error(c, reply_id, "bad_request", "no such team");
+        return;
+    }
     struct handoff_ctx *h = calloc(1, sizeof(*h));
     int offline = site_offline_now();   /* opt-in; by default always the queue */
     const char *sys = conv_text(locale, offline ? "offline" : "handoff");
@@ -275,7 +287,8 @@ void conv_handoff(const char *conv_id, const char *locale, uint64_t reply_conn,
     h->id = conv_strdup(reply_id);
     struct store_state_change ch = {.conversation = conv_id,
                                     .op = offline ? STORE_TO_OFFLINE : STORE_TO_QUEUE,
-                                    .sys_text = sys};
+                                    .sys_text = sys,
+                                    .team_id = conv_team_for_handoff(conv_id, team)};
     if (store_change_state(conv_store(), &ch, queued, h) != PL_OK) {
         conv_reply_status(reply_conn, reply_id, PL_ERR_STORE, 0, 0, NULL);
         free(h->id);

@@ -46,6 +46,19 @@ void conv_handoff(const char *conv_id, const char *locale, uint64_t reply_conn,
 struct proto_cmd;
 void conv_offline_contact(struct conn *c, const struct proto_cmd *cmd);
 
+/* The same with a pre-chat team (> 0) asked for; unknown: bad_request, nothing
+ * changed. Without one, the team of the FAQ entry last answered, if any. */
+void conv_handoff_team(const char *conv_id, const char *locale, uint64_t reply_conn,
+                       const char *reply_id, int64_t team);
+/* conv_teams.c: 1 when the team exists. */
+int conv_team_exists(int64_t team);
+/* The team a handoff goes to: `asked` when > 0, else the team of the last
+ * answered FAQ entry when it still exists, else 0 (keep the routing). */
+int64_t conv_team_for_handoff(const char *conv_id, int64_t asked);
+
+/* After a welcome: routes the conversation to the hello's team, if one was asked. */
+void conv_team_prechat(struct conn *c);
+
 /* Localised bot and system texts ("dont_know", "handoff", ...). */
 const char *conv_text(const char *locale, const char *key);
 /* The same with its one "%s" replaced by arg (a name), into out. */

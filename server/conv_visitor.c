@@ -79,6 +79,7 @@ static void send_welcome(struct conn *c, const char *id, const char *token, int6
     } else if (c->wsi && conn_follow(c, c->conv_id) == 0 &&
                conn_send_take(c, proto_welcome(id, token, &conv, &msgs, more)) == 0) {
         c->ready = 1;
+        conv_team_prechat(c);
         c->sent_seq = msgs.n ? msgs.v[msgs.n - 1].seq : last_seq;
         c->replaying = more;
         if (!c->token)
@@ -346,6 +347,11 @@ static void hello(struct conn *c, const struct proto_cmd *cmd)
         conv_send_error(c, cmd->id, "bad_request", "hello was already sent on this connection");
         return;
     }
+    if (cmd->team && !conv_team_exists(cmd->team)) {
+        conv_send_error(c, cmd->id, "bad_request", "no such team");
+        return;
+    }
+    c->prechat_team = cmd->team;
     remember_profile(c, cmd);
     int signed_hello = o->identity_secret && (cmd->user_id || cmd->user_hash);
     if (signed_hello && !auth_verify_identity(o->identity_secret, cmd->user_id, cmd->user_hash)) {
@@ -561,7 +567,7 @@ void conv_visitor_frame(struct conn *c, const struct proto_cmd *cmd)
     case P_MESSAGE: send_message(c, cmd); break;
     case P_CHOOSE: conv_bot_choose(c, cmd); break;
     case P_FEEDBACK: feedback(c, cmd); break;
-    case P_HANDOFF: conv_handoff(c->conv_id, c->locale, c->id, cmd->id); break;
+    case P_HANDOFF: conv_handoff_team(c->conv_id, c->locale, c->id, cmd->id, cmd->team); break;
     case P_TYPING:
     case P_READ: ephemeral(c, cmd); break;
     case P_CLOSE: close_conversation(c, cmd); break;

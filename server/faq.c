@@ -82,6 +82,7 @@ pl_status faq_entry_copy(struct faq_entry *dst, const struct faq_entry *src)
     dst->patterns = dup_strv(src->patterns, src->n_patterns, &dst->n_patterns, &fail);
     dst->weight = src->weight;
     dst->fold_diacritics = src->fold_diacritics;
+    dst->team = src->team;
     if (fail) { faq_entry_free(dst); return PL_ERR_NOMEM; }
     return PL_OK;
 }

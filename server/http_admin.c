@@ -376,5 +376,7 @@ int http_admin_route(struct http_req *r)
         return 1;
     if (http_webhooks_route(r))
         return 1;
+    if (http_teams_route(r))
+        return 1;
     return route_faq(r);
 }

@@ -5,9 +5,9 @@
  * facts of the range in one query, kpi.c does the arithmetic and proto_kpi.c
  * writes the JSON. An admin may ask about anyone or everyone; an agent only
  * about themselves (no agent parameter means "me"), so an agent's figures are
- * never mixed up with the whole team's by leaving a parameter out. Teams do not
- * exist yet: asking for one is refused rather than silently ignored. The report
- * itself is computed on the report worker (jobs.h), off the event loop.
+ * never mixed up with the whole team's by leaving a parameter out. With team,
+ * an agent may ask only about a team they belong to. The report itself is
+ * computed on the report worker (jobs.h), off the event loop.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +17,9 @@
 #include "parley/jobs.h"
 #include "parley/kpi.h"
 #include "parley/proto_kpi.h"
+#include "parley/store_teams.h"
 
-struct kpi_query { int64_t from_day, days, agent_id; };
+struct kpi_query { int64_t from_day, days, agent_id, team_id; };
 
 static int bad(const struct http_req *r, const char *field, const char *msg)
 {
@@ -37,27 +38,25 @@ static int date_param(const struct http_req *r, const char *name, int64_t *day)
 }
 
 /* A positive decimal id, or 0 when absent. */
-static int agent_param(const struct http_req *r, int64_t *id)
+static int id_param(const struct http_req *r, const char *name, int64_t *id)
 {
     char v[32];
     *id = 0;
-    if (!http_query(r, "agent", v, sizeof(v)))
+    if (!http_query(r, name, v, sizeof(v)))
         return 0;
     size_t n = strlen(v);
     if (n == 0 || n > 18 || strspn(v, "0123456789") != n || (*id = strtoll(v, NULL, 10)) <= 0)
-        return bad(r, "agent", "an agent id (a positive number)");
+        return bad(r, name, !strcmp(name, "team") ? "a team id (a positive number)"
+                                                  : "an agent id (a positive number)");
     return 0;
 }
 
 /* 0 and fills *q, or answers 400 and returns -1. */
 static int parse_query(const struct http_req *r, struct kpi_query *q)
 {
-    char team[8];
-    if (http_query(r, "team", team, sizeof(team)))
-        return bad(r, "team", "teams are not available yet");
     int64_t to_day;
     if (date_param(r, "from", &q->from_day) || date_param(r, "to", &to_day) ||
-        agent_param(r, &q->agent_id))
+        id_param(r, "agent", &q->agent_id) || id_param(r, "team", &q->team_id))
         return -1;
     if (to_day < q->from_day)
         return bad(r, "to", "must not be before from");
@@ -68,9 +67,34 @@ static int parse_query(const struct http_req *r, struct kpi_query *q)
 }
 
 /* Decides whose figures: 0 and sets q->agent_id, or answers and returns -1. */
+/* With team: 0 when it exists (and the asker is an admin or a member). */
+static int authorize_team(const struct http_req *r, const struct store_agent *a,
+                          const struct kpi_query *q)
+{
+    struct store_team t = {0};
+    pl_status s = store_team_get(conv_store(), q->team_id, &t);
+    int member = 0;
+    for (size_t i = 0; s == PL_OK && i < t.n_members; i++)
+        member |= t.members[i] == a->id;
+    store_team_free(&t);
+    if (s == PL_ERR_NOT_FOUND)
+        http_respond_error(r->conn_id, 404, "not_found", "no such team", "team");
+    else if (s != PL_OK)
+        http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
+    else if (!member && (!a->role || strcmp(a->role, "admin")))
+        http_respond_error(r->conn_id, 403, "forbidden", "agents see only their own teams", "team");
+    else
+        return 0;
+    return -1;
+}
+
 static int authorize(const struct http_req *r, const struct store_agent *a, struct kpi_query *q)
 {
+    if (q->team_id && authorize_team(r, a, q))
+        return -1;
     if (!a->role || strcmp(a->role, "admin")) {
+        if (q->team_id && (!q->agent_id || q->agent_id == a->id))
+            return 0;                    /* a member asking about their team */
         if (q->agent_id && q->agent_id != a->id) {
             http_respond_error(r->conn_id, 403, "forbidden",
                                "agents see only their own figures", "agent");
@@ -108,8 +132,9 @@ static void kpi_work(void *arg)
     struct kpi_job *j = arg;
     struct store_kpi_rows rows = {0};
     struct kpi_report rep = {0};
-    j->status = store_kpi_rows(j->st, j->q.from_day * KPI_DAY_MS,
-                               (j->q.from_day + j->q.days) * KPI_DAY_MS, j->q.agent_id, &rows);
+    j->status = store_kpi_rows_team(j->st, j->q.from_day * KPI_DAY_MS,
+                                    (j->q.from_day + j->q.days) * KPI_DAY_MS, j->q.agent_id,
+                                    j->q.team_id, &rows);
     if (j->status == PL_OK)
         j->status = kpi_compute(rows.v, rows.n, j->q.from_day, j->q.days, &rep);
     if (j->status == PL_OK && !(j->json = proto_kpi_report(&rep, j->q.agent_id)))

@@ -23,6 +23,8 @@ int http_canned_route(struct http_req *r);
 int http_webhooks_route(struct http_req *r);
 /* /api/settings/hours, /api/settings/widget, /api/widget/config (http_site.c). */
 int http_site_route(struct http_req *r);
+/* /api/teams and /api/teams/{id} (http_teams.c); 1 when the path was one. */
+int http_teams_route(struct http_req *r);
 /* GET /api/reports/kpis (http_reports.c). */
 void http_reports_kpis(const struct http_req *r);
 

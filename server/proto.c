@@ -81,6 +81,18 @@ static pl_status get_bool(json_t *root, const char *key, int required, int *out,
     return PL_OK;
 }
 
+/* An optional team id: absent or null is none. */
+static pl_status get_team(json_t *root, struct proto_cmd *c, struct decode_err *e)
+{
+    json_t *v = json_object_get(root, "team");
+    if (!v || json_is_null(v))
+        return PL_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < 1)
+        return fail(e, "bad_request", "'%s' must be a team id (a positive integer)", "team");
+    c->team = json_integer_value(v);
+    return PL_OK;
+}
+
 static pl_status decode_text(json_t *root, struct proto_cmd *c, struct decode_err *e)
 {
     pl_status s = get_str(root, "text", 1, PROTO_MAX_TEXT, &c->text, e);
@@ -110,7 +122,7 @@ static pl_status decode_fields(json_t *root, struct proto_cmd *c, struct decode_
             (s = get_str(root, "user_id", 0, 128, &c->user_id, e)) ||
             (s = get_str(root, "user_hash", 0, 128, &c->user_hash, e)))
             return s;
-        return PL_OK;
+        return get_team(root, c, e);
     }
     case P_MESSAGE:
         if ((s = decode_text(root, c, e)) ||
@@ -136,6 +148,9 @@ static pl_status decode_fields(json_t *root, struct proto_cmd *c, struct decode_
             return s;
         return get_str(root, "name", 0, 100, &c->name, e);
     case P_HANDOFF:
+        if ((s = get_team(root, c, e)))
+            return s;
+        return get_str(root, "conversation", 0, 64, &c->conversation, e);
     case P_CLOSE:
     case P_START:
     case P_PING:
@@ -151,6 +166,16 @@ static pl_status decode_fields(json_t *root, struct proto_cmd *c, struct decode_
         return get_str(root, "conversation", 1, 64, &c->conversation, e);
     case P_TRANSFER: {
         json_t *to = json_object_get(root, "to");
+        if ((s = get_team(root, c, e)))
+            return s;
+        if (c->team && to && !json_is_null(to))
+            return fail(e, "bad_request", "give '%s' or 'team', not both", "to");
+        if ((s = get_str(root, "note", 0, PROTO_MAX_TEXT, &c->note_text, e)))
+            return s;
+        if (c->note_text && !proto_has_visible(c->note_text))
+            return fail(e, "bad_request", "'%s' must not be empty", "note");
+        if (c->team)
+            return get_str(root, "conversation", 1, 64, &c->conversation, e);
         if (!to)
             return fail(e, "bad_request", "'%s' is required (an agent id or null)", "to");
         if (!json_is_null(to) && (!json_is_integer(to) || json_integer_value(to) < 1))

@@ -83,6 +83,19 @@ static pl_status get_fold(json_t *o, int *fold, const struct err *e)
     return PL_OK;
 }
 
+/* Optional; a team id, so a handoff after this answer goes to that team. Its
+ * existence is checked at the handoff (a team may be deleted later). */
+static pl_status get_team(json_t *o, int64_t *team, const struct err *e)
+{
+    json_t *v = json_object_get(o, "team");
+    *team = 0;
+    if (!v || json_is_null(v)) return PL_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < 1)
+        return fail(e, "team", "must be a team id (a positive integer)");
+    *team = json_integer_value(v);
+    return PL_OK;
+}
+
 /* Shape first, then content; `out` is freed on failure. */
 static pl_status decode_object(json_t *o, struct faq_entry *out, const struct err *e)
 {
@@ -97,6 +110,7 @@ static pl_status decode_object(json_t *o, struct faq_entry *out, const struct er
         (st = get_strv(o, "patterns", &out->patterns, &out->n_patterns, e)) ||
         (st = get_weight(o, &out->weight, e)) ||
         (st = get_fold(o, &out->fold_diacritics, e)) ||
+        (st = get_team(o, &out->team, e)) ||
         (st = faq_validate(out, e->field, e->field_len, e->msg, e->msg_len))) {
         if (st == PL_ERR_NOMEM) fail(e, "", "out of memory");
         faq_entry_free(out);
@@ -199,6 +213,7 @@ char *proto_faq_encode(const struct faq_entry *e)
     if (e->fold_diacritics != FAQ_FOLD_DEFAULT)
         bad = bad || json_object_set_new(o, "fold_diacritics",
                                          json_boolean(e->fold_diacritics == FAQ_FOLD_ON)) < 0;
+    if (e->team) bad = bad || json_object_set_new(o, "team", json_integer(e->team)) < 0;
     char *s = bad ? NULL : json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;

@@ -132,6 +132,11 @@ json_t *proto_conversation_json(const struct store_conversation *c, enum proto_v
     set_time(o, "queued_at", c->queued_at);
     set_time(o, "assigned_at", c->assigned_at);
     json_object_set_new(o, "rated", json_boolean(c->rated));
+    /* Teams: agents only (a visitor's view leaves routing out). */
+    json_object_set_new(o, "team", c->team_id && c->team_name
+                                       ? json_pack("{s:I, s:s}", "id", (json_int_t)c->team_id,
+                                                   "name", c->team_name)
+                                       : json_null());
     return o;
 }
 

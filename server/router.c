@@ -21,6 +21,9 @@
 #include "parley/map.h"
 #include "parley/router.h"
 #include "router_peers.h"
+#include "parley/store_teams.h"
+
+#define ROUTER_QUEUE_WINDOW 200
 
 struct presence {
     int64_t agent_id;
@@ -159,17 +162,19 @@ static int online_agents(void)
 
 int router_online_agents(void) { return online_agents(); }
 
-/* The online agent with room and the fewest chats; ties go to the longest idle. */
-static int64_t pick_agent(void)
+/* The online agent with room and the fewest chats; ties go to the longest idle.
+ * A conversation routed to a team (team > 0) goes only to one of its members. */
+static int64_t pick_agent(const struct store_load_list *l, int64_t team)
 {
-    struct store_load_list l = {0};
     int64_t best = 0;
     const struct store_load *b = NULL;
-    if (store_agent_loads(conv_store(), &l) != PL_OK)
-        return 0;
-    for (size_t i = 0; i < l.n; i++) {
-        const struct store_load *x = &l.v[i];
+    for (size_t i = 0; i < l->n; i++) {
+        const struct store_load *x = &l->v[i];
+        int member = 1;
         if (router_status_of(x->agent_id) != ROUTER_ONLINE || x->assigned >= x->capacity)
+            continue;
+        if (team > 0 && (store_team_is_member(conv_store(), team, x->agent_id, &member) != PL_OK ||
+                         !member))
             continue;
         if (!b || x->assigned < b->assigned ||
             (x->assigned == b->assigned && x->last_assigned_at < b->last_assigned_at))
@@ -177,7 +182,6 @@ static int64_t pick_agent(void)
     }
     if (b)
         best = b->agent_id;
-    store_load_list_free(&l);
     return best;
 }
 
@@ -198,16 +202,25 @@ static void assign_next(void)
     if (!auto_assign || claim_in_flight)
         return;
     struct store_conversation_list q = {0};
+    struct store_load_list l = {0};
     int64_t agent = 0;
-    if (store_queue(conv_store(), 1, &q) == PL_OK && q.n && (agent = pick_agent())) {
-        struct conv_assignment *a = conv_assignment_new(q.v[0].id, agent, q.v[0].locale);
-        struct store_state_change ch = {.conversation = q.v[0].id, .op = STORE_CLAIM,
+    size_t i = 0;
+    /* Oldest first; one routed to a team with nobody free waits without holding
+     * up the others (the window bounds the work per change). */
+    if (store_queue(conv_store(), ROUTER_QUEUE_WINDOW, &q) == PL_OK && q.n &&
+        store_agent_loads(conv_store(), &l) == PL_OK)
+        for (; i < q.n && !(agent = pick_agent(&l, q.v[i].team_id)); i++)
+            ;
+    if (agent) {
+        struct conv_assignment *a = conv_assignment_new(q.v[i].id, agent, q.v[i].locale);
+        struct store_state_change ch = {.conversation = q.v[i].id, .op = STORE_CLAIM,
                                         .agent_id = agent, .sys_text = a ? a->sys : NULL};
         if (a && store_change_state(conv_store(), &ch, auto_claimed, a) == PL_OK)
             claim_in_flight = 1;
         else
             conv_assignment_free(a);
     }
+    store_load_list_free(&l);
     store_conversation_list_free(&q);
 }
 

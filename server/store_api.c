@@ -80,6 +80,8 @@ pl_status store_change_state(struct store *st, const struct store_state_change *
     sc->conversation = store_op_dup(o, in->conversation);
     sc->closed_by = store_op_dup(o, in->closed_by);
     sc->sys_text = store_op_dup(o, in->sys_text);
+    sc->note_text = store_op_dup(o, in->note_text);
+    sc->note_author = store_op_dup(o, in->note_author);
     return store_enqueue(st, o);
 }
 

@@ -36,6 +36,7 @@ enum rstmt {
     R_SEARCH_CONVS, R_VISITOR_CONVS,   /* store_search.c */
     R_WEBHOOKS, R_WEBHOOK_BY_ID, R_WEBHOOK_DELIVERIES, R_WEBHOOK_DUE,
     R_WEBHOOK_PENDING,        /* store_webhooks.c */
+    R_TEAMS, R_TEAM_MEMBERS, R_TEAM_IS_MEMBER, R_LAST_FAQ,  /* store_teams.c */
     R__COUNT
 };
 
@@ -56,6 +57,8 @@ enum wstmt {
     W_WEBHOOK_DELETE_LOG, W_WEBHOOK_EMIT, W_DELIVERY_RESULT, W_DELIVERY_PRUNE,
     W_DELIVERY_RETRY,         /* store_webhooks.c */
     W_TO_OFFLINE,
+    W_TEAM_INSERT, W_TEAM_RENAME, W_TEAM_EXISTS, W_TEAM_CLEAR_MEMBERS,   /* store_teams.c */
+    W_TEAM_ADD_MEMBER, W_TEAM_UNROUTE, W_TEAM_DELETE, W_CONV_TEAM,
     W__COUNT
 };
 
@@ -68,7 +71,8 @@ enum op_kind {
     OP_UNANSWERED_ADD, OP_UNANSWERED_DELETE, OP_DRAFT_ADD, OP_DRAFT_DELETE,  /* store_faq_admin.c */
     OP_CANNED_CREATE, OP_CANNED_UPDATE, OP_CANNED_DELETE,  /* store_canned.c */
     OP_WEBHOOK_CREATE, OP_WEBHOOK_UPDATE, OP_WEBHOOK_DELETE, OP_WEBHOOK_EMIT,
-    OP_DELIVERY_RESULT, OP_DELIVERY_RETRY  /* store_webhooks.c */
+    OP_DELIVERY_RESULT, OP_DELIVERY_RETRY,  /* store_webhooks.c */
+    OP_TEAM_CREATE, OP_TEAM_UPDATE, OP_TEAM_DELETE, OP_CONV_TEAM  /* store_teams.c */
 };
 
 /* A start-up caller waiting for its op (store_create_agent_now...). */
@@ -101,6 +105,8 @@ struct op {
         struct { const char *shortcut, *title, *text; int64_t id; } canned;
         struct { const char *url, *secret, *events, *event, *data, *error;
                  int64_t id, delivery, next_at; int active, attempts, status, code; } hook;
+        struct { const char *name; int64_t id; int64_t *members; size_t n; int set_members;
+                 const char *conv; } team;   /* members: in owned[] */
     } u;
     char *owned[OP_MAX_STRINGS];
     int n_owned, oom;
@@ -111,7 +117,7 @@ struct store {
     sqlite3_stmt *r[R__COUNT];
     sqlite3_stmt *w[W__COUNT];
     sqlite3 *kdb;                    /* the report connection, under kmu */
-    sqlite3_stmt *kpi_rows;
+    sqlite3_stmt *kpi_rows[2];       /* everyone's, and a team's */
     pthread_mutex_t kmu;
 
     pthread_t writer;
@@ -159,6 +165,11 @@ pl_status store_faq_admin_exec(struct store *st, struct op *o);
 pl_status store_canned_exec(struct store *st, struct op *o);
 /* store_webhooks.c: the same for OP_WEBHOOK_* and OP_DELIVERY_*. */
 pl_status store_webhooks_exec(struct store *st, struct op *o);
+/* store_teams.c: the same for OP_TEAM_* and OP_CONV_TEAM; and, inside a state
+ * change's transaction, routing its conversation to team (> 0). */
+pl_status store_teams_exec(struct store *st, struct op *o);
+pl_status store_teams_route(struct store *st, const char *conv, int64_t team);
+extern const char store_kpi_team_sql[];
 /* Most rows the unanswered table keeps (the rarest, oldest go first). */
 #define STORE_UNANSWERED_MAX 10000
 

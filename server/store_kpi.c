@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store_internal.h"
+#include "parley/store_teams.h"
 
 /* FAQ answers: bot messages that carry an FAQ entry (greetings, "I don't know"
  * and choice questions have none). A visitor's message has a seq always. */
@@ -27,28 +28,35 @@
 #define VISITOR_WROTE(conv) \
     "EXISTS(SELECT 1 FROM messages w WHERE w.conversation_id = " conv " AND w.role = 'visitor')"
 
-const char store_kpi_sql[] =
-    "SELECT c.visitor_id, COALESCE(c.agent_id, 0), c.created_at,"
-    " COALESCE((SELECT MIN(e.ts) FROM " CONV_EVENTS " AND e.type = 'queued'), c.queued_at, 0),"
-    " COALESCE((SELECT MIN(e.ts) FROM " CONV_EVENTS " AND e.type = 'assigned'), c.assigned_at, 0),"
-    " COALESCE((SELECT MIN(m.ts) FROM messages m"
-    "  WHERE m.conversation_id = c.id AND m.role = 'agent' AND m.seq IS NOT NULL), 0),"
-    " COALESCE(c.closed_at, 0),"
-    " EXISTS(SELECT 1 FROM messages m WHERE " FAQ_ANSWER "),"
-    " EXISTS(SELECT 1 FROM messages m WHERE " FAQ_ANSWER " AND m.helpful = 1),"
-    " COALESCE((SELECT m.helpful FROM messages m WHERE " FAQ_ANSWER
-    "  ORDER BY m.seq DESC LIMIT 1), -1),"
-    " COALESCE((SELECT r.score FROM ratings r WHERE r.conversation_id = c.id), 0),"
-    " CASE WHEN c.closed_at IS NULL THEN 0 ELSE COALESCE((SELECT o.created_at"
-    "  FROM conversations o WHERE o.visitor_id = c.visitor_id"
-    "  AND o.created_at >= c.closed_at AND o.id != c.id AND " VISITOR_WROTE("o.id")
-    "  ORDER BY o.created_at LIMIT 1), 0) END"
-    " FROM events ce JOIN conversations c ON c.id = ce.conversation_id"
-    " WHERE ce.type = 'created' AND ce.ts >= ?1 AND ce.ts < ?2"
-    " AND c.created_at >= ?1 AND c.created_at < ?2"
-    " AND (?3 <= 0 OR c.agent_id = ?3)"
-    " AND " VISITOR_WROTE("c.id")
-    " ORDER BY ce.ts, ce.id";
+#define KPI_SQL(filter) \
+    "SELECT c.visitor_id, COALESCE(c.agent_id, 0), c.created_at," \
+    " COALESCE((SELECT MIN(e.ts) FROM " CONV_EVENTS " AND e.type = 'queued'), c.queued_at, 0)," \
+    " COALESCE((SELECT MIN(e.ts) FROM " CONV_EVENTS " AND e.type = 'assigned'), c.assigned_at, 0)," \
+    " COALESCE((SELECT MIN(m.ts) FROM messages m" \
+    "  WHERE m.conversation_id = c.id AND m.role = 'agent' AND m.seq IS NOT NULL), 0)," \
+    " COALESCE(c.closed_at, 0)," \
+    " EXISTS(SELECT 1 FROM messages m WHERE " FAQ_ANSWER ")," \
+    " EXISTS(SELECT 1 FROM messages m WHERE " FAQ_ANSWER " AND m.helpful = 1)," \
+    " COALESCE((SELECT m.helpful FROM messages m WHERE " FAQ_ANSWER \
+    "  ORDER BY m.seq DESC LIMIT 1), -1)," \
+    " COALESCE((SELECT r.score FROM ratings r WHERE r.conversation_id = c.id), 0)," \
+    " CASE WHEN c.closed_at IS NULL THEN 0 ELSE COALESCE((SELECT o.created_at" \
+    "  FROM conversations o WHERE o.visitor_id = c.visitor_id" \
+    "  AND o.created_at >= c.closed_at AND o.id != c.id AND " VISITOR_WROTE("o.id") \
+    "  ORDER BY o.created_at LIMIT 1), 0) END" \
+    " FROM events ce JOIN conversations c ON c.id = ce.conversation_id" \
+    " WHERE ce.type = 'created' AND ce.ts >= ?1 AND ce.ts < ?2" \
+    " AND c.created_at >= ?1 AND c.created_at < ?2" \
+    " AND (?3 <= 0 OR c.agent_id = ?3)" filter \
+    " AND " VISITOR_WROTE("c.id") \
+    " ORDER BY ce.ts, ce.id"
+
+const char store_kpi_sql[] = KPI_SQL("");
+/* A team's conversations: routed to it, or finally assigned to a member
+ * (team_members' primary key, then team_members_agent, answer both). */
+const char store_kpi_team_sql[] =
+    KPI_SQL(" AND (c.team_id = ?4 OR c.agent_id IN"
+            " (SELECT tm.agent_id FROM team_members tm WHERE tm.team_id = ?4))");
 
 void store_kpi_rows_free(struct store_kpi_rows *l)
 {
@@ -93,15 +101,17 @@ static pl_status grow(struct store_kpi_rows *l, size_t *cap)
     return PL_OK;
 }
 
-pl_status store_kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int64_t agent_id,
-                         struct store_kpi_rows *out)
+static pl_status kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int64_t agent_id,
+                         int64_t team_id, struct store_kpi_rows *out)
 {
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&st->kmu);
-    struct binder b = b_start(st->kpi_rows);
+    struct binder b = b_start(st->kpi_rows[team_id > 0]);
     b_int(&b, from_ms);
     b_int(&b, to_ms);
     b_int(&b, agent_id);
+    if (team_id > 0)
+        b_int(&b, team_id);
     size_t cap = 0;
     pl_status s = PL_OK;
     int rc;
@@ -120,4 +130,16 @@ pl_status store_kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int64
     if (s != PL_OK)
         store_kpi_rows_free(out);
     return s;
+}
+
+pl_status store_kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int64_t agent_id,
+                         struct store_kpi_rows *out)
+{
+    return kpi_rows(st, from_ms, to_ms, agent_id, 0, out);
+}
+
+pl_status store_kpi_rows_team(struct store *st, int64_t from_ms, int64_t to_ms,
+                              int64_t agent_id, int64_t team_id, struct store_kpi_rows *out)
+{
+    return kpi_rows(st, from_ms, to_ms, agent_id, team_id, out);
 }

@@ -203,5 +203,21 @@ const char *const store_migrations[] = {
     "CREATE INDEX conv_agent_updated ON conversations(agent_id, updated_at);"
     "CREATE INDEX conv_queue ON conversations(state, queued_at);"
     "CREATE INDEX conv_agent_state ON conversations(agent_id, state);",
+    /* 9: teams. A conversation may be routed to a team (auto-assignment then
+     * picks only among its members); deleting a team un-routes its
+     * conversations first, so the foreign key never dangles. conv_team serves
+     * the team's queue and the KPI filter. AUTOINCREMENT: a deleted team's id is
+     * never reused, so an FAQ entry still naming it cannot route to a newcomer. */
+    "CREATE TABLE teams("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK(length(name) BETWEEN 1 AND 64),"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE team_members("
+    " team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,"
+    " agent_id INTEGER NOT NULL REFERENCES agents(id),"
+    " PRIMARY KEY(team_id, agent_id)) WITHOUT ROWID;"
+    "CREATE INDEX team_members_agent ON team_members(agent_id);"
+    "ALTER TABLE conversations ADD COLUMN team_id INTEGER REFERENCES teams(id);"
+    "CREATE INDEX conv_team ON conversations(team_id, state);",
 };
 const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);

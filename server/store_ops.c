@@ -325,6 +325,25 @@ static pl_status transfer_update(struct store *st, const struct store_state_chan
     return s != PL_OK || !to_queue ? s : add_event(st, sc->conversation, "queued", 0, now);
 }
 
+/* The transferring agent's note for the next one: a private note, written
+ * before the transfer so it is in the transcript the new assignee receives. */
+static pl_status transfer_note(struct store *st, const struct store_state_change *sc,
+                               int64_t now, struct store_result *res)
+{
+    char aid[24];
+    snprintf(aid, sizeof(aid), "%lld", (long long)sc->by_agent);
+    struct store_append ap = { .conversation = sc->conversation, .role = "agent",
+                               .author_id = aid, .author_name = sc->note_author,
+                               .text = sc->note_text, .note = 1 };
+    struct store_result r;
+    memset(&r, 0, sizeof(r));
+    pl_status s = insert_message(st, &ap, now, &r);
+    res->note_seq = r.note_seq;
+    res->after_seq = r.after_seq;
+    res->ts = r.ts;
+    return s;
+}
+
 static pl_status sc_transfer(struct store *st, const struct store_state_change *sc,
                              int64_t now, struct store_result *res)
 {
@@ -335,6 +354,7 @@ static pl_status sc_transfer(struct store *st, const struct store_state_change *
         return PL_ERR_FORBIDDEN;
     if (sc->agent_id < 0) return PL_ERR_BAD_REQUEST;
     if (sc->agent_id > 0 && (s = agent_active(st, sc->agent_id)) != PL_OK) return s;
+    if (sc->note_text && (s = transfer_note(st, sc, now, res)) != PL_OK) return s;
     s = transfer_update(st, sc, now, res->agent_id);
     if (s != PL_OK) return s;
     res->prev_agent_id = res->agent_id;
@@ -373,14 +393,16 @@ static pl_status exec_state(struct store *st, struct op *o)
 {
     const struct store_state_change *sc = &o->u.sc;
     int64_t now = pl_now_ms();
+    pl_status s = PL_ERR_BAD_REQUEST;
     switch (sc->op) {
-    case STORE_TO_QUEUE: return sc_to_queue(st, sc, now, &o->res);
-    case STORE_TO_OFFLINE: return sc_to_offline(st, sc, now, &o->res);
+    case STORE_TO_QUEUE: s = sc_to_queue(st, sc, now, &o->res); break;
+    case STORE_TO_OFFLINE: s = sc_to_offline(st, sc, now, &o->res); break;
     case STORE_CLAIM: return sc_claim(st, sc, now, &o->res);
-    case STORE_TRANSFER: return sc_transfer(st, sc, now, &o->res);
+    case STORE_TRANSFER: s = sc_transfer(st, sc, now, &o->res); break;
     case STORE_CLOSE: return sc_close(st, sc, now, &o->res);
     }
-    return PL_ERR_BAD_REQUEST;
+    /* Routing to a team rides in the same savepoint: an unknown team undoes it all. */
+    return s == PL_OK && sc->team_id > 0 ? store_teams_route(st, sc->conversation, sc->team_id) : s;
 }
 
 /* ---- feedback, ratings ---- */
@@ -515,6 +537,10 @@ pl_status store_op_exec(struct store *st, struct op *o)
     case OP_WEBHOOK_EMIT:
     case OP_DELIVERY_RESULT:
     case OP_DELIVERY_RETRY: return store_webhooks_exec(st, o);
+    case OP_TEAM_CREATE:
+    case OP_TEAM_UPDATE:
+    case OP_TEAM_DELETE:
+    case OP_CONV_TEAM: return store_teams_exec(st, o);
     }
     return PL_ERR_BAD_REQUEST;
 }

@@ -28,7 +28,7 @@ void store_conversation_free(struct store_conversation *c)
 {
     if (!c) return;
     free(c->id); free(c->visitor_id); free(c->visitor_name); free(c->visitor_email);
-    free(c->locale); free(c->page); free(c->agent_name);
+    free(c->locale); free(c->page); free(c->agent_name); free(c->team_name);
     memset(c, 0, sizeof(*c));
 }
 
@@ -155,6 +155,8 @@ pl_status store_fill_conversation(sqlite3_stmt *s, struct store_conversation *c)
     c->page = store_col_dup(s, 14, &oom);
     c->agent_name = store_col_dup(s, 15, &oom);
     c->rated = sqlite3_column_int(s, 16);
+    c->team_id = sqlite3_column_int64(s, 17);
+    c->team_name = store_col_dup(s, 18, &oom);
     if (!oom && !bad_state) return PL_OK;
     store_conversation_free(c);
     return oom ? PL_ERR_NOMEM : PL_ERR_STORE;

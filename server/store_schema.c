@@ -27,9 +27,10 @@
     "SELECT c.id, c.visitor_id, c.state, c.agent_id, c.last_seq, c.last_note_seq," \
     " c.bot_misses, c.created_at, c.queued_at, c.assigned_at, c.closed_at," \
     " v.name, v.email, v.locale, v.page, a.name," \
-    " EXISTS(SELECT 1 FROM ratings r WHERE r.conversation_id = c.id)" \
+    " EXISTS(SELECT 1 FROM ratings r WHERE r.conversation_id = c.id)," \
+    " c.team_id, t.name" \
     " FROM conversations c JOIN visitors v ON v.id = c.visitor_id" \
-    " LEFT JOIN agents a ON a.id = c.agent_id "
+    " LEFT JOIN agents a ON a.id = c.agent_id LEFT JOIN teams t ON t.id = c.team_id "
 #define CONV_RECENT " ORDER BY c.updated_at DESC, c.rowid DESC LIMIT "
 /* after_seq is reported for notes only (a visible row stores seq - 1). */
 #define MSG_COLS \
@@ -148,6 +149,15 @@ static const char *const read_sql[R__COUNT] = {
                         " ORDER BY m.seq DESC LIMIT 1)"
                         " FROM conversations c LEFT JOIN agents a ON a.id = c.agent_id"
                         " WHERE c.visitor_id = ?1 ORDER BY c.created_at DESC, c.rowid DESC LIMIT ?2",
+    /* Teams (store_teams.c): few teams, so the lists are read whole. */
+    [R_TEAMS] = "SELECT id, name, created_at FROM teams ORDER BY name, id",
+    [R_TEAM_MEMBERS] = "SELECT m.team_id, m.agent_id FROM team_members m"
+                       " ORDER BY m.team_id, m.agent_id",
+    [R_TEAM_IS_MEMBER] = "SELECT 1 FROM team_members WHERE team_id = ?1 AND agent_id = ?2",
+    /* The entry the bot last answered with (a visible bot message with an FAQ id). */
+    [R_LAST_FAQ] = "SELECT faq_id FROM messages INDEXED BY msg_role_ts"
+                   " WHERE conversation_id = ?1 AND role = 'bot' AND faq_id IS NOT NULL"
+                   " AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
 };
 
 static const char *const write_sql[W__COUNT] = {
@@ -269,6 +279,16 @@ static const char *const write_sql[W__COUNT] = {
     [W_DELIVERY_RETRY] = "UPDATE webhook_deliveries SET status = 'pending', attempts = 0,"
                          " next_attempt_at = ?3, delivered_at = NULL"
                          " WHERE id = ?1 AND webhook_id = ?2",
+    /* Teams (store_teams.c). OR IGNORE: a member listed twice is one member;
+     * an unknown agent still fails the foreign key (PL_ERR_NOT_FOUND). */
+    [W_TEAM_INSERT] = "INSERT INTO teams(name, created_at) VALUES(?1, ?2) RETURNING id",
+    [W_TEAM_RENAME] = "UPDATE teams SET name = ?1 WHERE id = ?2",
+    [W_TEAM_EXISTS] = "SELECT 1 FROM teams WHERE id = ?1",
+    [W_TEAM_CLEAR_MEMBERS] = "DELETE FROM team_members WHERE team_id = ?1",
+    [W_TEAM_ADD_MEMBER] = "INSERT OR IGNORE INTO team_members(team_id, agent_id) VALUES(?1, ?2)",
+    [W_TEAM_UNROUTE] = "UPDATE conversations SET team_id = NULL WHERE team_id = ?1",
+    [W_TEAM_DELETE] = "DELETE FROM teams WHERE id = ?1",
+    [W_CONV_TEAM] = "UPDATE conversations SET team_id = ?2 WHERE id = ?1 AND state != 'closed'",
 };
 
 pl_status store_db_status(sqlite3 *db, int rc, const char *what)
@@ -456,7 +476,8 @@ static void teardown(struct store *st)
 {
     for (int i = 0; i < R__COUNT; i++) sqlite3_finalize(st->r[i]);
     for (int i = 0; i < W__COUNT; i++) sqlite3_finalize(st->w[i]);
-    sqlite3_finalize(st->kpi_rows);
+    sqlite3_finalize(st->kpi_rows[0]);
+    sqlite3_finalize(st->kpi_rows[1]);
     if (st->kdb && sqlite3_close(st->kdb) != SQLITE_OK)
         fprintf(stderr, "store: close (report): %s\n", sqlite3_errmsg(st->kdb));
     if (sqlite3_close(st->rdb) != SQLITE_OK)
@@ -482,10 +503,10 @@ static pl_status open_connections(struct store *st, const char *path, enum store
         exec(st->rdb, "PRAGMA query_only = ON", "query_only") != PL_OK ||
         prepare_all(st->rdb, read_sql, st->r, R__COUNT) != PL_OK)
         return PL_ERR_STORE;
-    const char *const kpi_sql[] = { store_kpi_sql };
+    const char *const kpi_sql[] = { store_kpi_sql, store_kpi_team_sql };
     if (open_conn(path, SQLITE_OPEN_READWRITE, &st->kdb) != PL_OK ||
         exec(st->kdb, "PRAGMA query_only = ON", "query_only") != PL_OK ||
-        prepare_all(st->kdb, kpi_sql, &st->kpi_rows, 1) != PL_OK)
+        prepare_all(st->kdb, kpi_sql, st->kpi_rows, 2) != PL_OK)
         return PL_ERR_STORE;
     return PL_OK;
 }

@@ -54,6 +54,7 @@ struct conn {
     char *token;                         /* visitor: their secret, for welcomes */
     int64_t agent_id;
     int is_admin, away;
+    int64_t prechat_team;                /* visitor: hello's "team", routed once welcomed */
     /* visitor: the highest seq queued to it, and whether a long replay is still
      * being paged in (live message events wait for it: they are in the store) */
     int64_t sent_seq;

@@ -22,6 +22,8 @@ struct faq_entry {
     char **patterns; size_t n_patterns;
     double weight;                           /* optional "weight", default 1.0 */
     int fold_diacritics;                     /* FAQ_FOLD_*: "fold_diacritics" true/false/absent */
+    int64_t team;                            /* optional "team": a handoff after this
+                                                answer goes to that team; 0: none */
 };
 /* Diacritic folding of an entry's keywords and the text they meet (ŵ = w, ї = і,
  * ñ = n). Patterns always see the text unfolded. */

@@ -41,6 +41,8 @@ struct proto_cmd {
     int helpful, on, score;
     const char *comment;
     int64_t to;                           /* transfer: 0 = back to the queue */
+    int64_t team;                         /* hello, handoff, transfer: 0 = none */
+    const char *note_text;                /* transfer: a note for the next agent */
     const char *status;                   /* "online" | "away" */
     void *root_;                          /* owns the strings above */
 };

@@ -66,6 +66,8 @@ struct store_conversation {
     char *visitor_name, *visitor_email, *locale, *page;
     char *agent_name;         /* NULL when unassigned */
     int rated;                /* a rating exists */
+    int64_t team_id;          /* the team it is routed to, 0: none (store_teams.h) */
+    char *team_name;          /* NULL when none */
 };
 void store_conversation_free(struct store_conversation *c);
 
@@ -223,6 +225,12 @@ struct store_state_change {
     const char *closed_by;       /* CLOSE: "visitor" | "agent" | "system" */
     const char *sys_text;        /* a system message appended in the same
                                     transaction, or NULL */
+    /* Teams (store_teams.h): TO_QUEUE/TRANSFER route the conversation to this
+     * team (> 0; PL_ERR_NOT_FOUND and nothing changed when there is none; 0
+     * keeps the current routing). TRANSFER by an agent may leave a private
+     * note (NULL: none) in the same transaction: result note_seq/after_seq/ts. */
+    int64_t team_id;
+    const char *note_text, *note_author;
 };
 /* STORE_TO_QUEUE / STORE_TO_OFFLINE from queued/assigned/offline is a no-op
  * success (state reported). */

@@ -189,7 +189,7 @@ await step('admin signs in and opens Webhooks', async () => {
 await step('a bad URL is refused next to the field', async () => {
   await form.getByLabel('URL').fill('ftp://example.test/');
   await form.getByRole('button', { name: 'Create webhook' }).click();
-  await until('the error', async () => (await admin.locator('.field-error').first().textContent()).includes('http'));
+  await until('the error', async () => (await form.locator('.field-error').first().textContent()).includes('http'));
   check((await rest('GET', '/api/webhooks')).body.webhooks.length === 0, 'something was stored');
 });
 

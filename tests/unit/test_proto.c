@@ -123,6 +123,22 @@ static void test_agent_commands(void)
     refused("{\"type\":\"transfer\",\"conversation\":\"c_1\"}", "bad_request", NULL);
     refused("{\"type\":\"transfer\",\"conversation\":\"c_1\",\"to\":\"12\"}", "bad_request", NULL);
     refused("{\"type\":\"transfer\",\"conversation\":\"c_1\",\"to\":0}", "bad_request", NULL);
+    /* Teams: a team instead of "to", an optional note; both targets, or a blank note, refused. */
+    CHECK(dec("{\"type\":\"transfer\",\"conversation\":\"c_1\",\"team\":3,\"note\":\"VIP\"}", &c) == PL_OK);
+    CHECK(c.team == 3 && c.to == 0 && c.note_text && !strcmp(c.note_text, "VIP"));
+    proto_cmd_free(&c);
+    CHECK(dec("{\"type\":\"transfer\",\"conversation\":\"c_1\",\"to\":4,\"note\":\"x\"}", &c) == PL_OK);
+    CHECK(c.to == 4 && c.team == 0);
+    proto_cmd_free(&c);
+    refused("{\"type\":\"transfer\",\"conversation\":\"c_1\",\"to\":4,\"team\":3}", "bad_request", NULL);
+    refused("{\"type\":\"transfer\",\"conversation\":\"c_1\",\"team\":0}", "bad_request", NULL);
+    refused("{\"type\":\"transfer\",\"conversation\":\"c_1\",\"team\":\"billing\"}", "bad_request", NULL);
+    refused("{\"type\":\"transfer\",\"conversation\":\"c_1\",\"to\":null,\"note\":\"  \"}", "bad_request", NULL);
+    CHECK(dec("{\"type\":\"handoff\",\"team\":2}", &c) == PL_OK && c.team == 2);
+    proto_cmd_free(&c);
+    CHECK(dec("{\"type\":\"hello\",\"token\":null,\"team\":null}", &c) == PL_OK && c.team == 0);
+    proto_cmd_free(&c);
+    refused("{\"type\":\"hello\",\"token\":null,\"team\":-1}", "bad_request", NULL);
     refused("{\"type\":\"claim\"}", "bad_request", NULL);
     refused("{\"type\":\"status\",\"status\":\"busy\"}", "bad_request", NULL);
     CHECK(dec("{\"type\":\"status\",\"status\":\"away\"}", &c) == PL_OK);

@@ -74,6 +74,7 @@ export const putSettings = (token, body) => request('PUT', '/api/settings', toke
 export function kpis(token, q) {
   const p = new URLSearchParams({ from: q.from, to: q.to });
   if (q.agent) p.set('agent', String(q.agent));
+  if (q.team) p.set('team', String(q.team));
   return get(`/api/reports/kpis?${p}`, token);
 }
 

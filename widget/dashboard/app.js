@@ -24,6 +24,7 @@ import { initAlerts, alertQueued, alertMessage } from './notify.js';
 import { renderHours } from './hours.js';
 import { renderWidgetSettings } from './widgetsettings.js';
 import { renderOffline } from './offline.js';
+import { renderTeams, initTransfer, loadMyTeams, inMyTeams } from './teams.js';
 
 const SESSION_KEY = 'parley.agent';
 const READ_KEY = 'parley.agent.read';
@@ -34,6 +35,7 @@ let session = null;        /* {token, agent} */
 let conn = null;
 let selected = null;       /* conversation id */
 let closedIds = [];        /* order of the "recently closed" list */
+let transferUi = null;     /* teams.js: the transfer form */
 let typingSentAt = 0, typingIdle = null;
 const typingTimers = new Map();
 const notices = new Map(); /* conversation id -> polite message */
@@ -108,6 +110,7 @@ function start() {
   $('status-select').value = sessionStorage.getItem(STATUS_KEY) || 'online';
   renderAll();
   startTeam(pageCtx());
+  loadMyTeams(pageCtx()).then(renderLists);
   route(false);
   conn = new AgentConn(session.token, {
     frame: onFrame, ready: onReady, ack: onAck, failed: onFailed, up: onUp, authFailed: endSession,
@@ -474,6 +477,8 @@ function renderLists() {
     el('span', { class: 'c-meta', text: c.typing ? 'typing…' : '' }))));
   fillList('offline-list', 'offline-empty', 'offline-count', away.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: c.visitor && c.visitor.email ? c.visitor.email : 'no e-mail yet' }))));
+  fillList('myteams-list', 'myteams-empty', 'myteams-count', all.filter(inMyTeams).map((c) => listItem(c,
+    el('span', { class: 'c-meta', text: `${c.team.name} · ${c.state}` }))));
   fillList('closed-list', 'closed-empty', null, closed.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: clock(c.closed_at) }))));
   $('closed-empty').textContent = found ? 'No match.' : 'None yet.';
@@ -512,6 +517,7 @@ function renderConversation() {
   $('claim-btn').hidden = c.state !== 'queued' && c.state !== 'offline';
   $('claim-btn').disabled = !!c.claiming;
   $('release-btn').hidden = !mine(c);
+  if (transferUi) transferUi.sync();
   $('close-btn').hidden = c.state === 'closed' || c.state === 'unknown';
   const canReply = mine(c);
   const open = c.state !== 'closed' && c.state !== 'unknown';
@@ -590,11 +596,12 @@ function init() {
   initPages({
     ctx: pageCtx,
     render: { agents: renderAgents, settings: renderSettings, faq: renderFaq, canned: renderCanned, reports: renderReports,
-      hours: renderHours, widget: renderWidgetSettings, offline: renderOffline },
+      hours: renderHours, widget: renderWidgetSettings, offline: renderOffline, teams: renderTeams },
     showConversations: () => renderAll(),
   });
   initDraftAction({ ctx: pageCtx, selected: () => selected });
   initAlerts({ open: (id) => { if (currentPage() !== 'conversations') location.hash = '#/conversations'; select(id); } });
+  transferUi = initTransfer({ ctx: pageCtx, selected: () => selected, send: (f) => !!conn && conn.send(f) });
   $('note-btn').addEventListener('click', () => sendReply(true));
   $('reply-form').addEventListener('submit', (e) => {
     e.preventDefault();

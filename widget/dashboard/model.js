@@ -35,6 +35,7 @@ export function upsert(s) {
     if (s[f] !== undefined) c[f] = s[f];
   }
   if (s.agent_id !== undefined) c.agent_id = s.agent_id;
+  if (s.team !== undefined) c.team = s.team;     /* teams.js: {id, name} or null */
   const list = s.transcript || s.messages;
   if (Array.isArray(list)) { for (const m of list) addMessage(c, m); c.loaded = true; }
   return c;

@@ -11,8 +11,8 @@
 import { clear, $ } from './dom.js';
 import { renderWebhooks } from './webhooks.js';
 
-const PAGES = ['conversations', 'offline', 'agents', 'settings', 'hours', 'widget', 'faq', 'canned', 'webhooks', 'reports'];
-const ADMIN_ONLY = new Set(['agents', 'settings', 'hours', 'widget', 'faq', 'canned', 'webhooks']);
+const PAGES = ['conversations', 'offline', 'agents', 'settings', 'hours', 'widget', 'faq', 'canned', 'teams', 'webhooks', 'reports'];
+const ADMIN_ONLY = new Set(['agents', 'settings', 'hours', 'widget', 'faq', 'canned', 'teams', 'webhooks']);
 /* Pages that render themselves, so app.js need not know them. */
 const OWN = { webhooks: renderWebhooks };
 let opts = null;      /* {ctx() -> {isAdmin,…}, render: {agents(node, ctx), …}} */
@@ -24,6 +24,7 @@ export function initPages(o) {
   addNavLink('faq', 'FAQ', 'reports');
   addNavLink('canned', 'Canned responses', 'reports');
   addNavLink('webhooks', 'Webhooks', 'reports');
+  addNavLink('teams', 'Teams', 'webhooks');
   addNavLink('hours', 'Business hours', 'faq');
   addNavLink('widget', 'Widget', 'faq');
   addNavLink('offline', 'Offline', 'agents', false);

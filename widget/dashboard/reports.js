@@ -7,6 +7,7 @@ import { el, clear } from './dom.js';
 import * as api from './api.js';
 import { field, setError, clearErrors, showApiError, uid } from './forms.js';
 import { barChart, dayLabel } from './chart.js';
+import { addReportTeamFilter } from './teams.js';
 
 const DAY = 86400000;
 const iso = (t) => new Date(t).toISOString().slice(0, 10);
@@ -107,9 +108,10 @@ export function renderReports(root, ctx) {
   ]);
 
   let generation = 0;
+  let teamValue = () => '';
   async function load() {
     clearErrors(form); err.textContent = '';
-    const q = { from: from.value, to: to.value, agent: agent ? agent.value : '' };
+    const q = { from: from.value, to: to.value, agent: agent ? agent.value : '', team: teamValue() };
     const re = /^\d{4}-\d{2}-\d{2}$/;
     if (!re.test(q.from)) { setError(from, 'Pick a day.'); from.focus(); return; }
     if (!re.test(q.to)) { setError(to, 'Pick a day.'); to.focus(); return; }
@@ -157,6 +159,7 @@ export function renderReports(root, ctx) {
   form.addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
   if (agent) agent.addEventListener('change', () => load());
   root.append(el('h1', { tabindex: '-1', text: 'Reports' }), form, say, results);
+  teamValue = addReportTeamFilter(root, ctx, () => load());
 
   if (agent) {
     api.agents(ctx.token).then((res) => {

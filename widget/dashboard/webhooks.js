@@ -11,7 +11,7 @@ import * as api from './api.js';
 import { uid, field, setError, clearErrors, showApiError } from './forms.js';
 
 const EVENTS = ['conversation.created', 'conversation.queued', 'conversation.assigned',
-  'conversation.closed', 'message.created', 'rating.created'];
+  'conversation.closed', 'conversation.offline', 'message.created', 'rating.created'];
 
 const list = (t) => api.get('/api/webhooks', t);
 const create = (t, b) => api.request('POST', '/api/webhooks', t, b);
