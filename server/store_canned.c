@@ -35,21 +35,17 @@ static pl_status exec_update(struct store *st, struct op *o)
     b_text(&b, o->u.canned.text);
     b_int(&b, now);
     b_int(&b, o->u.canned.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "canned update", &changed);
     o->res.id = o->u.canned.id;
     o->res.ts = now;
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "canned update");
 }
 
 static pl_status exec_delete(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_CANNED_DELETE]);
     b_int(&b, o->u.canned.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "canned delete", &changed);
     o->res.id = o->u.canned.id;
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "canned delete");
 }
 
 pl_status store_canned_exec(struct store *st, struct op *o)

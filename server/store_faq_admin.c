@@ -42,9 +42,7 @@ static pl_status exec_unanswered_delete(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_UNANSWERED_DELETE]);
     b_text(&b, o->u.una.key);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "unanswered delete", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "unanswered delete");
 }
 
 static pl_status exec_draft_add(struct store *st, struct op *o)
@@ -68,9 +66,7 @@ static pl_status exec_draft_delete(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_DRAFT_DELETE]);
     b_int(&b, o->u.draft.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "draft delete", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "draft delete");
 }
 
 pl_status store_faq_admin_exec(struct store *st, struct op *o)

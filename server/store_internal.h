@@ -206,4 +206,8 @@ pl_status store_fill_conversation(sqlite3_stmt *s, struct store_conversation *c)
  * gets sqlite3_changes(). The status of a failure is the store's for it. */
 pl_status store_run_done(struct store *st, struct binder *b, const char *what, int *changed);
 
+/* The same for a write to one existing row (an update or delete by key):
+ * PL_ERR_NOT_FOUND when it changed no row. */
+pl_status store_run_found(struct store *st, struct binder *b, const char *what);
+
 #endif

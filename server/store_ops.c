@@ -22,6 +22,13 @@ pl_status store_run_done(struct store *st, struct binder *b, const char *what, i
     return PL_OK;
 }
 
+pl_status store_run_found(struct store *st, struct binder *b, const char *what)
+{
+    int changed = 0;
+    pl_status s = store_run_done(st, b, what, &changed);
+    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+}
+
 static pl_status add_event(struct store *st, const char *conv, const char *type,
                            int64_t agent_id, int64_t ts)
 {
@@ -104,9 +111,7 @@ static pl_status exec_touch_visitor(struct store *st, struct op *o)
     b_text(&b, o->u.touch.page);
     b_int(&b, pl_now_ms());
     b_text(&b, o->u.touch.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "touch visitor", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "touch visitor");
 }
 
 static pl_status exec_start_conv(struct store *st, struct op *o)
@@ -391,9 +396,7 @@ static pl_status exec_feedback(struct store *st, struct op *o)
     b_int(&b, o->u.fb.num < 0 ? -1 : o->u.fb.num > 0);
     b_text(&b, o->u.fb.conv);
     b_int(&b, o->u.fb.seq);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "feedback", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "feedback");
 }
 
 static pl_status exec_rate(struct store *st, struct op *o)
@@ -467,9 +470,7 @@ static pl_status exec_faq_delete(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_FAQ_DELETE]);
     b_text(&b, o->u.faq.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "faq delete", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "faq delete");
 }
 
 static pl_status exec_faq_replace(struct store *st, struct op *o)

@@ -58,11 +58,9 @@ static pl_status exec_update(struct store *st, struct op *o)
     b_int(&b, o->u.hook.active);
     b_int(&b, now);
     b_int(&b, o->u.hook.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "webhook update", &changed);
     o->res.id = o->u.hook.id;
     o->res.ts = now;
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "webhook update");
 }
 
 static pl_status exec_delete(struct store *st, struct op *o)
@@ -73,10 +71,8 @@ static pl_status exec_delete(struct store *st, struct op *o)
     if (s != PL_OK) return s;
     b = b_start(st->w[W_WEBHOOK_DELETE]);
     b_int(&b, o->u.hook.id);
-    int changed = 0;
-    s = store_run_done(st, &b, "webhook delete", &changed);
     o->res.id = o->u.hook.id;
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "webhook delete");
 }
 
 static pl_status exec_emit(struct store *st, struct op *o)
@@ -119,10 +115,8 @@ static pl_status exec_retry(struct store *st, struct op *o)
     b_int(&b, o->u.hook.delivery);
     b_int(&b, o->u.hook.id);
     b_int(&b, pl_now_ms());
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "delivery retry", &changed);
     o->res.id = o->u.hook.delivery;
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "delivery retry");
 }
 
 pl_status store_webhooks_exec(struct store *st, struct op *o)
