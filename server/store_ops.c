@@ -244,40 +244,25 @@ static pl_status report_row(struct store *st, const char *conv, struct store_res
     return r != PL_OK ? r : s;
 }
 
-static pl_status sc_to_queue(struct store *st, const struct store_state_change *sc,
-                             int64_t now, struct store_result *res)
+/* Into the queue or (which = W_TO_OFFLINE) the offline list. Both log a
+ * 'queued' event, so the KPI report counts an offline handoff as one, its wait
+ * included. One already waiting or assigned is a no-op success; a closed one
+ * is PL_ERR_CLOSED. */
+static pl_status sc_to_waiting(struct store *st, const struct store_state_change *sc,
+                               int64_t now, struct store_result *res, enum wstmt which,
+                               enum conv_state state, const char *what)
 {
-    struct binder b = b_start(st->w[W_TO_QUEUE]);
+    struct binder b = b_start(st->w[which]);
     b_int(&b, now);
     b_text(&b, sc->conversation);
     int changed = 0;
-    pl_status s = store_run_done(st, &b, "queue", &changed);
-    if (s != PL_OK) return s;
-    if (!changed) {   /* already queued/assigned: a no-op success */
-        s = report_row(st, sc->conversation, res, PL_OK);
-        return s == PL_OK && res->state == CONV_CLOSED ? PL_ERR_CLOSED : s;
-    }
-    res->state = CONV_QUEUED;
-    s = add_event(st, sc->conversation, "queued", 0, now);
-    return s != PL_OK ? s : system_message(st, sc->conversation, sc->sys_text, now, res);
-}
-
-/* Like sc_to_queue, into the offline list instead of the queue. The 'queued'
- * event makes the KPI report count it as a handoff, its wait included. */
-static pl_status sc_to_offline(struct store *st, const struct store_state_change *sc,
-                               int64_t now, struct store_result *res)
-{
-    struct binder b = b_start(st->w[W_TO_OFFLINE]);
-    b_int(&b, now);
-    b_text(&b, sc->conversation);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "offline", &changed);
+    pl_status s = store_run_done(st, &b, what, &changed);
     if (s != PL_OK) return s;
     if (!changed) {
         s = report_row(st, sc->conversation, res, PL_OK);
         return s == PL_OK && res->state == CONV_CLOSED ? PL_ERR_CLOSED : s;
     }
-    res->state = CONV_OFFLINE;
+    res->state = state;
     s = add_event(st, sc->conversation, "queued", 0, now);
     return s != PL_OK ? s : system_message(st, sc->conversation, sc->sys_text, now, res);
 }
@@ -379,8 +364,10 @@ static pl_status exec_state(struct store *st, struct op *o)
     const struct store_state_change *sc = &o->u.sc;
     int64_t now = pl_now_ms();
     switch (sc->op) {
-    case STORE_TO_QUEUE: return sc_to_queue(st, sc, now, &o->res);
-    case STORE_TO_OFFLINE: return sc_to_offline(st, sc, now, &o->res);
+    case STORE_TO_QUEUE:
+        return sc_to_waiting(st, sc, now, &o->res, W_TO_QUEUE, CONV_QUEUED, "queue");
+    case STORE_TO_OFFLINE:
+        return sc_to_waiting(st, sc, now, &o->res, W_TO_OFFLINE, CONV_OFFLINE, "offline");
     case STORE_CLAIM: return sc_claim(st, sc, now, &o->res);
     case STORE_TRANSFER: return sc_transfer(st, sc, now, &o->res);
     case STORE_CLOSE: return sc_close(st, sc, now, &o->res);
