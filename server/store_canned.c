@@ -35,21 +35,17 @@ static pl_status exec_update(struct store *st, struct op *o)
     b_text(&b, o->u.canned.text);
     b_int(&b, now);
     b_int(&b, o->u.canned.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "canned update", &changed);
     o->res.id = o->u.canned.id;
     o->res.ts = now;
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "canned update");
 }
 
 static pl_status exec_delete(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_CANNED_DELETE]);
     b_int(&b, o->u.canned.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "canned delete", &changed);
     o->res.id = o->u.canned.id;
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "canned delete");
 }
 
 pl_status store_canned_exec(struct store *st, struct op *o)
@@ -100,15 +96,6 @@ pl_status store_canned_delete(struct store *st, int64_t id, store_cb cb, void *c
 
 /* ---- the synchronous read (loop thread) ---- */
 
-/* A copy of a text column; *oom = 1 when the copy fails (the columns are NOT NULL). */
-static char *col_dup(sqlite3_stmt *s, int i, int *oom)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    char *c = t ? strdup((const char *)t) : NULL;
-    if (!c) *oom = 1;
-    return c;
-}
-
 void store_canned_list_free(struct store_canned_list *l)
 {
     if (!l) return;
@@ -119,36 +106,32 @@ void store_canned_list_free(struct store_canned_list *l)
     memset(l, 0, sizeof(*l));
 }
 
+/* The columns are NOT NULL, so a NULL copy is a failed one. */
+static pl_status fill_canned(sqlite3_stmt *s, void *out)
+{
+    struct store_canned *r = out;
+    int oom = 0;
+    r->id = sqlite3_column_int64(s, 0);
+    r->shortcut = store_col_dup(s, 1, &oom);
+    r->title = store_col_dup(s, 2, &oom);
+    r->text = store_col_dup(s, 3, &oom);
+    r->created_at = sqlite3_column_int64(s, 4);
+    r->updated_at = sqlite3_column_int64(s, 5);
+    if (!oom && r->shortcut && r->title && r->text) return PL_OK;
+    free(r->shortcut); free(r->title); free(r->text);
+    memset(r, 0, sizeof(*r));
+    return PL_ERR_NOMEM;
+}
+
 pl_status store_canned_list(struct store *st, struct store_canned_list *out)
 {
     memset(out, 0, sizeof(*out));
     if (!st) return PL_ERR_BAD_REQUEST;
     struct binder b = b_start(st->r[R_CANNED_LIST]);
-    size_t cap = 0;
-    pl_status s = PL_OK;
-    int rc;
-    while ((rc = b_step(&b)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            size_t c = cap ? cap * 2 : 16;
-            struct store_canned *v = realloc(out->v, c * sizeof(*v));
-            if (!v) { s = PL_ERR_NOMEM; break; }
-            out->v = v;
-            cap = c;
-        }
-        struct store_canned *r = &out->v[out->n];
-        int oom = 0;
-        memset(r, 0, sizeof(*r));
-        r->id = sqlite3_column_int64(b.s, 0);
-        r->shortcut = col_dup(b.s, 1, &oom);
-        r->title = col_dup(b.s, 2, &oom);
-        r->text = col_dup(b.s, 3, &oom);
-        r->created_at = sqlite3_column_int64(b.s, 4);
-        r->updated_at = sqlite3_column_int64(b.s, 5);
-        out->n++;                          /* filled or not, the list free frees it */
-        if (oom) { s = PL_ERR_NOMEM; break; }
-    }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "canned list");
-    sqlite3_reset(b.s);
+    struct store_rows g = { NULL, 0, 0, sizeof(*out->v) };
+    pl_status s = store_read_rows(st, &b, fill_canned, &g, "canned list");
+    out->v = (struct store_canned *)(void *)g.v;
+    out->n = g.n;
     if (s != PL_OK) store_canned_list_free(out);
     return s;
 }

@@ -42,9 +42,7 @@ static pl_status exec_unanswered_delete(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_UNANSWERED_DELETE]);
     b_text(&b, o->u.una.key);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "unanswered delete", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "unanswered delete");
 }
 
 static pl_status exec_draft_add(struct store *st, struct op *o)
@@ -68,9 +66,7 @@ static pl_status exec_draft_delete(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_DRAFT_DELETE]);
     b_int(&b, o->u.draft.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "draft delete", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "draft delete");
 }
 
 pl_status store_faq_admin_exec(struct store *st, struct op *o)
@@ -168,24 +164,6 @@ pl_status store_faq_replace(struct store *st, const struct store_faq_row *rows, 
 
 /* ---- synchronous reads (loop thread) ---- */
 
-/* A copy of a text column (NULL stays NULL); *oom = 1 when the copy fails. */
-static char *col_dup(sqlite3_stmt *s, int i, int *oom)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    if (!t) {
-        if (sqlite3_column_type(s, i) != SQLITE_NULL) *oom = 1;
-        return NULL;
-    }
-    char *c = strdup((const char *)t);
-    if (!c) *oom = 1;
-    return c;
-}
-
-static int64_t sql_limit(size_t limit)
-{
-    return limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit;
-}
-
 static void unanswered_free(struct store_unanswered *u)
 {
     free(u->key); free(u->text); free(u->locale); free(u->last_conversation);
@@ -214,44 +192,47 @@ void store_draft_list_free(struct store_draft_list *l)
     memset(l, 0, sizeof(*l));
 }
 
-/* Room for one more element of `size` bytes in v (holding n of *cap): v itself,
- * or its larger copy, or NULL (v is then still valid). */
-static void *grow(void *v, size_t n, size_t *cap, size_t size)
+static pl_status fill_unanswered(sqlite3_stmt *s, void *out)
 {
-    if (n < *cap) return v;
-    size_t c = *cap ? *cap * 2 : 16;
-    void *p = realloc(v, c * size);
-    if (p) *cap = c;
-    return p;
+    struct store_unanswered *u = out;
+    int oom = 0;
+    u->key = store_col_dup(s, 0, &oom);
+    u->text = store_col_dup(s, 1, &oom);
+    u->locale = store_col_dup(s, 2, &oom);
+    u->count = sqlite3_column_int64(s, 3);
+    u->last_conversation = store_col_dup(s, 4, &oom);
+    u->first_at = sqlite3_column_int64(s, 5);
+    u->last_at = sqlite3_column_int64(s, 6);
+    if (!oom) return PL_OK;
+    unanswered_free(u);
+    return PL_ERR_NOMEM;
+}
+
+static pl_status fill_draft(sqlite3_stmt *s, void *out)
+{
+    struct store_draft *d = out;
+    int oom = 0;
+    d->id = sqlite3_column_int64(s, 0);
+    d->question = store_col_dup(s, 1, &oom);
+    d->answer = store_col_dup(s, 2, &oom);
+    d->locale = store_col_dup(s, 3, &oom);
+    d->conversation_id = store_col_dup(s, 4, &oom);
+    d->agent_id = sqlite3_column_int64(s, 5);
+    d->created_at = sqlite3_column_int64(s, 6);
+    if (!oom) return PL_OK;
+    draft_free(d);
+    return PL_ERR_NOMEM;
 }
 
 pl_status store_unanswered_list(struct store *st, size_t limit, struct store_unanswered_list *out)
 {
     memset(out, 0, sizeof(*out));
     struct binder b = b_start(st->r[R_UNANSWERED]);
-    b_int(&b, sql_limit(limit));
-    size_t cap = 0;
-    pl_status s = PL_OK;
-    int rc;
-    while ((rc = b_step(&b)) == SQLITE_ROW) {
-        struct store_unanswered *v = grow(out->v, out->n, &cap, sizeof(*out->v));
-        if (!v) { s = PL_ERR_NOMEM; break; }
-        out->v = v;
-        struct store_unanswered *u = &out->v[out->n];
-        int oom = 0;
-        memset(u, 0, sizeof(*u));
-        u->key = col_dup(b.s, 0, &oom);
-        u->text = col_dup(b.s, 1, &oom);
-        u->locale = col_dup(b.s, 2, &oom);
-        u->count = sqlite3_column_int64(b.s, 3);
-        u->last_conversation = col_dup(b.s, 4, &oom);
-        u->first_at = sqlite3_column_int64(b.s, 5);
-        u->last_at = sqlite3_column_int64(b.s, 6);
-        out->n++;                          /* filled or not, the list free frees it */
-        if (oom) { s = PL_ERR_NOMEM; break; }
-    }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "unanswered list");
-    sqlite3_reset(b.s);
+    b_int(&b, store_sql_limit(limit));
+    struct store_rows g = { NULL, 0, 0, sizeof(*out->v) };
+    pl_status s = store_read_rows(st, &b, fill_unanswered, &g, "unanswered list");
+    out->v = (struct store_unanswered *)(void *)g.v;
+    out->n = g.n;
     if (s != PL_OK) store_unanswered_list_free(out);
     return s;
 }
@@ -260,29 +241,11 @@ pl_status store_draft_list(struct store *st, size_t limit, struct store_draft_li
 {
     memset(out, 0, sizeof(*out));
     struct binder b = b_start(st->r[R_DRAFTS]);
-    b_int(&b, sql_limit(limit));
-    size_t cap = 0;
-    pl_status s = PL_OK;
-    int rc;
-    while ((rc = b_step(&b)) == SQLITE_ROW) {
-        struct store_draft *v = grow(out->v, out->n, &cap, sizeof(*out->v));
-        if (!v) { s = PL_ERR_NOMEM; break; }
-        out->v = v;
-        struct store_draft *d = &out->v[out->n];
-        int oom = 0;
-        memset(d, 0, sizeof(*d));
-        d->id = sqlite3_column_int64(b.s, 0);
-        d->question = col_dup(b.s, 1, &oom);
-        d->answer = col_dup(b.s, 2, &oom);
-        d->locale = col_dup(b.s, 3, &oom);
-        d->conversation_id = col_dup(b.s, 4, &oom);
-        d->agent_id = sqlite3_column_int64(b.s, 5);
-        d->created_at = sqlite3_column_int64(b.s, 6);
-        out->n++;
-        if (oom) { s = PL_ERR_NOMEM; break; }
-    }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "draft list");
-    sqlite3_reset(b.s);
+    b_int(&b, store_sql_limit(limit));
+    struct store_rows g = { NULL, 0, 0, sizeof(*out->v) };
+    pl_status s = store_read_rows(st, &b, fill_draft, &g, "draft list");
+    out->v = (struct store_draft *)(void *)g.v;
+    out->n = g.n;
     if (s != PL_OK) store_draft_list_free(out);
     return s;
 }

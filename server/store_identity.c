@@ -20,9 +20,7 @@ static pl_status exec_link(struct store *st, struct op *o)
     struct binder b = b_start(st->w[W_LINK_VISITOR]);
     b_text(&b, o->u.ident.user_id);
     b_text(&b, o->u.ident.visitor_id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "link visitor", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "link visitor");
 }
 
 pl_status store_identity_exec(struct store *st, struct op *o)

@@ -213,8 +213,23 @@ static inline int b_step(struct binder *b)
 char *store_col_dup(sqlite3_stmt *s, int i, int *oom);
 pl_status store_fill_conversation(sqlite3_stmt *s, struct store_conversation *c);
 
+/* store_read.c: a list read. fill decodes one row into out (zeroed first); on
+ * failure it frees what it filled and returns why. store_read_rows appends every
+ * row of b to g (elem bytes each; n rows filled); on failure g still holds the
+ * rows filled so far, for the caller's list free. */
+typedef pl_status (*store_fill_fn)(sqlite3_stmt *s, void *out);
+struct store_rows { char *v; size_t n, cap, elem; };
+pl_status store_read_rows(struct store *st, struct binder *b, store_fill_fn fill,
+                          struct store_rows *g, const char *what);
+/* A LIMIT parameter: 0 (or one too large for SQL) is no limit. */
+int64_t store_sql_limit(size_t limit);
+
 /* Steps a write statement expected to return no row; *changed (may be NULL)
  * gets sqlite3_changes(). The status of a failure is the store's for it. */
 pl_status store_run_done(struct store *st, struct binder *b, const char *what, int *changed);
+
+/* The same for a write to one existing row (an update or delete by key):
+ * PL_ERR_NOT_FOUND when it changed no row. */
+pl_status store_run_found(struct store *st, struct binder *b, const char *what);
 
 #endif

@@ -22,6 +22,13 @@ pl_status store_run_done(struct store *st, struct binder *b, const char *what, i
     return PL_OK;
 }
 
+pl_status store_run_found(struct store *st, struct binder *b, const char *what)
+{
+    int changed = 0;
+    pl_status s = store_run_done(st, b, what, &changed);
+    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+}
+
 static pl_status add_event(struct store *st, const char *conv, const char *type,
                            int64_t agent_id, int64_t ts)
 {
@@ -104,9 +111,7 @@ static pl_status exec_touch_visitor(struct store *st, struct op *o)
     b_text(&b, o->u.touch.page);
     b_int(&b, pl_now_ms());
     b_text(&b, o->u.touch.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "touch visitor", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "touch visitor");
 }
 
 static pl_status exec_start_conv(struct store *st, struct op *o)
@@ -239,40 +244,25 @@ static pl_status report_row(struct store *st, const char *conv, struct store_res
     return r != PL_OK ? r : s;
 }
 
-static pl_status sc_to_queue(struct store *st, const struct store_state_change *sc,
-                             int64_t now, struct store_result *res)
+/* Into the queue or (which = W_TO_OFFLINE) the offline list. Both log a
+ * 'queued' event, so the KPI report counts an offline handoff as one, its wait
+ * included. One already waiting or assigned is a no-op success; a closed one
+ * is PL_ERR_CLOSED. */
+static pl_status sc_to_waiting(struct store *st, const struct store_state_change *sc,
+                               int64_t now, struct store_result *res, enum wstmt which,
+                               enum conv_state state, const char *what)
 {
-    struct binder b = b_start(st->w[W_TO_QUEUE]);
+    struct binder b = b_start(st->w[which]);
     b_int(&b, now);
     b_text(&b, sc->conversation);
     int changed = 0;
-    pl_status s = store_run_done(st, &b, "queue", &changed);
-    if (s != PL_OK) return s;
-    if (!changed) {   /* already queued/assigned: a no-op success */
-        s = report_row(st, sc->conversation, res, PL_OK);
-        return s == PL_OK && res->state == CONV_CLOSED ? PL_ERR_CLOSED : s;
-    }
-    res->state = CONV_QUEUED;
-    s = add_event(st, sc->conversation, "queued", 0, now);
-    return s != PL_OK ? s : system_message(st, sc->conversation, sc->sys_text, now, res);
-}
-
-/* Like sc_to_queue, into the offline list instead of the queue. The 'queued'
- * event makes the KPI report count it as a handoff, its wait included. */
-static pl_status sc_to_offline(struct store *st, const struct store_state_change *sc,
-                               int64_t now, struct store_result *res)
-{
-    struct binder b = b_start(st->w[W_TO_OFFLINE]);
-    b_int(&b, now);
-    b_text(&b, sc->conversation);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "offline", &changed);
+    pl_status s = store_run_done(st, &b, what, &changed);
     if (s != PL_OK) return s;
     if (!changed) {
         s = report_row(st, sc->conversation, res, PL_OK);
         return s == PL_OK && res->state == CONV_CLOSED ? PL_ERR_CLOSED : s;
     }
-    res->state = CONV_OFFLINE;
+    res->state = state;
     s = add_event(st, sc->conversation, "queued", 0, now);
     return s != PL_OK ? s : system_message(st, sc->conversation, sc->sys_text, now, res);
 }
@@ -395,8 +385,12 @@ static pl_status exec_state(struct store *st, struct op *o)
     int64_t now = pl_now_ms();
     pl_status s = PL_ERR_BAD_REQUEST;
     switch (sc->op) {
-    case STORE_TO_QUEUE: s = sc_to_queue(st, sc, now, &o->res); break;
-    case STORE_TO_OFFLINE: s = sc_to_offline(st, sc, now, &o->res); break;
+    case STORE_TO_QUEUE:
+        s = sc_to_waiting(st, sc, now, &o->res, W_TO_QUEUE, CONV_QUEUED, "queue");
+        break;
+    case STORE_TO_OFFLINE:
+        s = sc_to_waiting(st, sc, now, &o->res, W_TO_OFFLINE, CONV_OFFLINE, "offline");
+        break;
     case STORE_CLAIM: return sc_claim(st, sc, now, &o->res);
     case STORE_TRANSFER: s = sc_transfer(st, sc, now, &o->res); break;
     case STORE_CLOSE: return sc_close(st, sc, now, &o->res);
@@ -413,9 +407,7 @@ static pl_status exec_feedback(struct store *st, struct op *o)
     b_int(&b, o->u.fb.num < 0 ? -1 : o->u.fb.num > 0);
     b_text(&b, o->u.fb.conv);
     b_int(&b, o->u.fb.seq);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "feedback", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "feedback");
 }
 
 static pl_status exec_rate(struct store *st, struct op *o)
@@ -489,9 +481,7 @@ static pl_status exec_faq_delete(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_FAQ_DELETE]);
     b_text(&b, o->u.faq.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "faq delete", &changed);
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "faq delete");
 }
 
 static pl_status exec_faq_replace(struct store *st, struct op *o)

@@ -13,8 +13,6 @@
 #include "parley/kpi.h"
 #include "store_internal.h"
 
-typedef pl_status (*fill_fn)(sqlite3_stmt *s, void *out);
-
 /* ---- freeing ---- */
 
 void store_visitor_free(struct store_visitor *v)
@@ -244,7 +242,7 @@ static pl_status fill_load(sqlite3_stmt *s, void *out)
 /* ---- generic runners ---- */
 
 /* One row into *out (zeroed first, `size` bytes), or PL_ERR_NOT_FOUND. */
-static pl_status read_one(struct store *st, struct binder *b, fill_fn fill, void *out,
+static pl_status read_one(struct store *st, struct binder *b, store_fill_fn fill, void *out,
                           size_t size, const char *what)
 {
     memset(out, 0, size);
@@ -257,12 +255,8 @@ static pl_status read_one(struct store *st, struct binder *b, fill_fn fill, void
     return s;
 }
 
-struct growing { char *v; size_t n, cap, elem; };
-
-/* Every row into a growing array; on failure the filled rows are freed by the
- * caller's list free (the array is always consistent: n rows filled). */
-static pl_status read_rows(struct store *st, struct binder *b, fill_fn fill,
-                           struct growing *g, const char *what)
+pl_status store_read_rows(struct store *st, struct binder *b, store_fill_fn fill,
+                          struct store_rows *g, const char *what)
 {
     pl_status s = PL_OK;
     int rc = SQLITE_DONE;
@@ -283,7 +277,7 @@ static pl_status read_rows(struct store *st, struct binder *b, fill_fn fill,
     return s;
 }
 
-static int64_t sql_limit(size_t limit)
+int64_t store_sql_limit(size_t limit)
 {
     return limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit;
 }
@@ -336,9 +330,9 @@ pl_status store_messages_after(struct store *st, const char *conv_id, int64_t af
     struct binder b = b_start(st->r[include_notes ? R_MSGS_NOTES : R_MSGS]);
     b_text(&b, conv_id);
     b_int(&b, after_seq);
-    b_int(&b, sql_limit(limit));
-    struct growing g = { NULL, 0, 0, sizeof(struct store_message) };
-    pl_status s = read_rows(st, &b, fill_message, &g, "messages");
+    b_int(&b, store_sql_limit(limit));
+    struct store_rows g = { NULL, 0, 0, sizeof(struct store_message) };
+    pl_status s = store_read_rows(st, &b, fill_message, &g, "messages");
     out->v = (struct store_message *)(void *)g.v;
     out->n = g.n;
     if (s != PL_OK) store_message_list_free(out);
@@ -356,9 +350,9 @@ pl_status store_list_conversations(struct store *st, int state, int64_t agent_id
     struct binder b = b_start(st->r[which]);
     if (by_state) b_text(&b, conv_state_name((enum conv_state)state));
     if (by_agent) b_int(&b, agent_id);
-    b_int(&b, sql_limit(limit));
-    struct growing g = { NULL, 0, 0, sizeof(struct store_conversation) };
-    pl_status s = read_rows(st, &b, fill_conversation, &g, "list conversations");
+    b_int(&b, store_sql_limit(limit));
+    struct store_rows g = { NULL, 0, 0, sizeof(struct store_conversation) };
+    pl_status s = store_read_rows(st, &b, fill_conversation, &g, "list conversations");
     out->v = (struct store_conversation *)(void *)g.v;
     out->n = g.n;
     if (s != PL_OK) store_conversation_list_free(out);
@@ -383,8 +377,8 @@ pl_status store_list_agents(struct store *st, struct store_agent_list *out)
 {
     memset(out, 0, sizeof(*out));
     struct binder b = b_start(st->r[R_AGENTS]);
-    struct growing g = { NULL, 0, 0, sizeof(struct store_agent) };
-    pl_status s = read_rows(st, &b, fill_agent, &g, "list agents");
+    struct store_rows g = { NULL, 0, 0, sizeof(struct store_agent) };
+    pl_status s = store_read_rows(st, &b, fill_agent, &g, "list agents");
     out->v = (struct store_agent *)(void *)g.v;
     out->n = g.n;
     if (s != PL_OK) store_agent_list_free(out);
@@ -433,8 +427,8 @@ pl_status store_faq_list(struct store *st, struct store_faq_list *out)
 {
     memset(out, 0, sizeof(*out));
     struct binder b = b_start(st->r[R_FAQ_LIST]);
-    struct growing g = { NULL, 0, 0, sizeof(struct store_faq_row) };
-    pl_status s = read_rows(st, &b, fill_faq_row, &g, "faq list");
+    struct store_rows g = { NULL, 0, 0, sizeof(struct store_faq_row) };
+    pl_status s = store_read_rows(st, &b, fill_faq_row, &g, "faq list");
     out->v = (struct store_faq_row *)(void *)g.v;
     out->n = g.n;
     if (s != PL_OK) store_faq_list_free(out);
@@ -447,8 +441,8 @@ pl_status store_settings(struct store *st, struct store_setting_list *out)
 {
     memset(out, 0, sizeof(*out));
     struct binder b = b_start(st->r[R_SETTINGS]);
-    struct growing g = { NULL, 0, 0, sizeof(struct store_setting) };
-    pl_status s = read_rows(st, &b, fill_setting, &g, "settings");
+    struct store_rows g = { NULL, 0, 0, sizeof(struct store_setting) };
+    pl_status s = store_read_rows(st, &b, fill_setting, &g, "settings");
     out->v = (struct store_setting *)(void *)g.v;
     out->n = g.n;
     if (s != PL_OK) store_setting_list_free(out);
@@ -459,9 +453,9 @@ pl_status store_queue(struct store *st, size_t limit, struct store_conversation_
 {
     memset(out, 0, sizeof(*out));
     struct binder b = b_start(st->r[R_QUEUE]);
-    b_int(&b, sql_limit(limit));
-    struct growing g = { NULL, 0, 0, sizeof(struct store_conversation) };
-    pl_status s = read_rows(st, &b, fill_conversation, &g, "queue");
+    b_int(&b, store_sql_limit(limit));
+    struct store_rows g = { NULL, 0, 0, sizeof(struct store_conversation) };
+    pl_status s = store_read_rows(st, &b, fill_conversation, &g, "queue");
     out->v = (struct store_conversation *)(void *)g.v;
     out->n = g.n;
     if (s != PL_OK) store_conversation_list_free(out);
@@ -472,8 +466,8 @@ pl_status store_agent_loads(struct store *st, struct store_load_list *out)
 {
     memset(out, 0, sizeof(*out));
     struct binder b = b_start(st->r[R_AGENT_LOADS]);
-    struct growing g = { NULL, 0, 0, sizeof(struct store_load) };
-    pl_status s = read_rows(st, &b, fill_load, &g, "agent loads");
+    struct store_rows g = { NULL, 0, 0, sizeof(struct store_load) };
+    pl_status s = store_read_rows(st, &b, fill_load, &g, "agent loads");
     out->v = (struct store_load *)(void *)g.v;
     out->n = g.n;
     if (s != PL_OK) store_load_list_free(out);

@@ -22,18 +22,9 @@ static char *like_pattern(const char *text)
     return p;
 }
 
-static void *grow(void *v, size_t *cap, size_t n, size_t elem)
+static pl_status fill_conv(sqlite3_stmt *s, void *out)
 {
-    if (n < *cap) return v;
-    size_t c = *cap ? *cap * 2 : 16;
-    void *nv = realloc(v, c * elem);
-    if (nv) *cap = c;
-    return nv;
-}
-
-static int64_t sql_limit(size_t limit)
-{
-    return limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit;
+    return store_fill_conversation(s, out);
 }
 
 pl_status store_search_conversations(struct store *st, const struct store_conv_search *q,
@@ -49,37 +40,47 @@ pl_status store_search_conversations(struct store *st, const struct store_conv_s
     b_int_or_null(&b, q->from_ms);
     b_int_or_null(&b, q->to_ms);
     b_text(&b, pat);
-    b_int(&b, sql_limit(q->limit));
-    pl_status s = PL_OK;
-    size_t cap = 0;
-    int rc = SQLITE_DONE;
-    while (s == PL_OK && (rc = b_step(&b)) == SQLITE_ROW) {
-        struct store_conversation *v = grow(out->v, &cap, out->n, sizeof(*v));
-        if (!v) { s = PL_ERR_NOMEM; break; }
-        out->v = v;
-        struct store_conversation *c = &v[out->n];
-        memset(c, 0, sizeof(*c));
-        s = store_fill_conversation(b.s, c);
-        out->n++;   /* even a failed row: the list free frees what it holds */
-    }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "search conversations");
-    sqlite3_reset(b.s);
+    b_int(&b, store_sql_limit(q->limit));
+    struct store_rows g = { NULL, 0, 0, sizeof(*out->v) };
+    pl_status s = store_read_rows(st, &b, fill_conv, &g, "search conversations");
+    out->v = (struct store_conversation *)(void *)g.v;
+    out->n = g.n;
     sqlite3_clear_bindings(b.s);
     free(pat);
     if (s != PL_OK) store_conversation_list_free(out);
     return s;
 }
 
+static void visitor_conv_free(struct store_visitor_conv *c)
+{
+    free(c->id);
+    free(c->agent_name);
+    free(c->preview);
+    memset(c, 0, sizeof(*c));
+}
+
 void store_visitor_conv_list_free(struct store_visitor_conv_list *l)
 {
     if (!l) return;
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i].id);
-        free(l->v[i].agent_name);
-        free(l->v[i].preview);
-    }
+    for (size_t i = 0; i < l->n; i++) visitor_conv_free(&l->v[i]);
     free(l->v);
     memset(l, 0, sizeof(*l));
+}
+
+static pl_status fill_visitor_conv(sqlite3_stmt *s, void *out)
+{
+    struct store_visitor_conv *c = out;
+    int oom = 0;
+    c->id = store_col_dup(s, 0, &oom);
+    int bad_state = conv_state_parse((const char *)sqlite3_column_text(s, 1), &c->state);
+    c->agent_id = sqlite3_column_int64(s, 2);
+    c->created_at = sqlite3_column_int64(s, 3);
+    c->closed_at = sqlite3_column_int64(s, 4);
+    c->agent_name = store_col_dup(s, 5, &oom);
+    c->preview = store_col_dup(s, 6, &oom);
+    if (!oom && !bad_state) return PL_OK;
+    visitor_conv_free(c);
+    return oom ? PL_ERR_NOMEM : PL_ERR_STORE;
 }
 
 pl_status store_visitor_conversations(struct store *st, const char *visitor_id, size_t limit,
@@ -88,28 +89,11 @@ pl_status store_visitor_conversations(struct store *st, const char *visitor_id, 
     memset(out, 0, sizeof(*out));
     struct binder b = b_start(st->r[R_VISITOR_CONVS]);
     b_text(&b, visitor_id);
-    b_int(&b, sql_limit(limit));
-    pl_status s = PL_OK;
-    size_t cap = 0;
-    int rc = SQLITE_DONE;
-    while (s == PL_OK && (rc = b_step(&b)) == SQLITE_ROW) {
-        struct store_visitor_conv *v = grow(out->v, &cap, out->n, sizeof(*v));
-        if (!v) { s = PL_ERR_NOMEM; break; }
-        out->v = v;
-        struct store_visitor_conv *c = &v[out->n++];
-        memset(c, 0, sizeof(*c));
-        int oom = 0;
-        c->id = store_col_dup(b.s, 0, &oom);
-        if (conv_state_parse((const char *)sqlite3_column_text(b.s, 1), &c->state)) s = PL_ERR_STORE;
-        c->agent_id = sqlite3_column_int64(b.s, 2);
-        c->created_at = sqlite3_column_int64(b.s, 3);
-        c->closed_at = sqlite3_column_int64(b.s, 4);
-        c->agent_name = store_col_dup(b.s, 5, &oom);
-        c->preview = store_col_dup(b.s, 6, &oom);
-        if (oom) s = PL_ERR_NOMEM;
-    }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "visitor conversations");
-    sqlite3_reset(b.s);
+    b_int(&b, store_sql_limit(limit));
+    struct store_rows g = { NULL, 0, 0, sizeof(*out->v) };
+    pl_status s = store_read_rows(st, &b, fill_visitor_conv, &g, "visitor conversations");
+    out->v = (struct store_visitor_conv *)(void *)g.v;
+    out->n = g.n;
     if (s != PL_OK) store_visitor_conv_list_free(out);
     return s;
 }

@@ -58,11 +58,9 @@ static pl_status exec_update(struct store *st, struct op *o)
     b_int(&b, o->u.hook.active);
     b_int(&b, now);
     b_int(&b, o->u.hook.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "webhook update", &changed);
     o->res.id = o->u.hook.id;
     o->res.ts = now;
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "webhook update");
 }
 
 static pl_status exec_delete(struct store *st, struct op *o)
@@ -73,10 +71,8 @@ static pl_status exec_delete(struct store *st, struct op *o)
     if (s != PL_OK) return s;
     b = b_start(st->w[W_WEBHOOK_DELETE]);
     b_int(&b, o->u.hook.id);
-    int changed = 0;
-    s = store_run_done(st, &b, "webhook delete", &changed);
     o->res.id = o->u.hook.id;
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "webhook delete");
 }
 
 static pl_status exec_emit(struct store *st, struct op *o)
@@ -119,10 +115,8 @@ static pl_status exec_retry(struct store *st, struct op *o)
     b_int(&b, o->u.hook.delivery);
     b_int(&b, o->u.hook.id);
     b_int(&b, pl_now_ms());
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "delivery retry", &changed);
     o->res.id = o->u.hook.delivery;
-    return s != PL_OK ? s : changed ? PL_OK : PL_ERR_NOT_FOUND;
+    return store_run_found(st, &b, "delivery retry");
 }
 
 pl_status store_webhooks_exec(struct store *st, struct op *o)
@@ -244,10 +238,10 @@ void store_delivery_list_free(struct store_delivery_list *l)
     memset(l, 0, sizeof(*l));
 }
 
-static int fill_hook(sqlite3_stmt *s, struct store_webhook *w)
+static pl_status fill_hook(sqlite3_stmt *s, void *out)
 {
+    struct store_webhook *w = out;
     int oom = 0;
-    memset(w, 0, sizeof(*w));
     w->id = sqlite3_column_int64(s, 0);
     w->url = store_col_dup(s, 1, &oom);
     w->secret = store_col_dup(s, 2, &oom);
@@ -255,13 +249,15 @@ static int fill_hook(sqlite3_stmt *s, struct store_webhook *w)
     w->active = sqlite3_column_int(s, 4);
     w->created_at = sqlite3_column_int64(s, 5);
     w->updated_at = sqlite3_column_int64(s, 6);
-    return oom;
+    if (!oom) return PL_OK;
+    store_webhook_free(w);
+    return PL_ERR_NOMEM;
 }
 
-static int fill_delivery(sqlite3_stmt *s, struct store_delivery *d)
+static pl_status fill_delivery(sqlite3_stmt *s, void *out)
 {
+    struct store_delivery *d = out;
     int oom = 0;
-    memset(d, 0, sizeof(*d));
     d->id = sqlite3_column_int64(s, 0);
     d->webhook_id = sqlite3_column_int64(s, 1);
     d->event = store_col_dup(s, 2, &oom);
@@ -275,19 +271,9 @@ static int fill_delivery(sqlite3_stmt *s, struct store_delivery *d)
     d->delivered_at = sqlite3_column_int64(s, 10);
     d->url = store_col_dup(s, 11, &oom);
     d->secret = store_col_dup(s, 12, &oom);
-    return oom;
-}
-
-/* Grows a list's array by doubling; 0 ok. */
-static int grow(void **v, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap) return 0;
-    size_t c = *cap ? *cap * 2 : 8;
-    void *p = realloc(*v, c * size);
-    if (!p) return -1;
-    *v = p;
-    *cap = c;
-    return 0;
+    if (!oom) return PL_OK;
+    delivery_free(d);
+    return PL_ERR_NOMEM;
 }
 
 pl_status store_webhook_list(struct store *st, struct store_webhook_list *out)
@@ -295,15 +281,10 @@ pl_status store_webhook_list(struct store *st, struct store_webhook_list *out)
     memset(out, 0, sizeof(*out));
     if (!st) return PL_ERR_BAD_REQUEST;
     struct binder b = b_start(st->r[R_WEBHOOKS]);
-    size_t cap = 0;
-    pl_status s = PL_OK;
-    int rc;
-    while ((rc = b_step(&b)) == SQLITE_ROW) {
-        if (grow((void **)&out->v, out->n, &cap, sizeof(*out->v))) { s = PL_ERR_NOMEM; break; }
-        if (fill_hook(b.s, &out->v[out->n++])) { s = PL_ERR_NOMEM; break; }
-    }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "webhook list");
-    sqlite3_reset(b.s);
+    struct store_rows g = { NULL, 0, 0, sizeof(*out->v) };
+    pl_status s = store_read_rows(st, &b, fill_hook, &g, "webhook list");
+    out->v = (struct store_webhook *)(void *)g.v;
+    out->n = g.n;
     if (s != PL_OK) store_webhook_list_free(out);
     return s;
 }
@@ -317,7 +298,7 @@ pl_status store_webhook_get(struct store *st, int64_t id, struct store_webhook *
     int rc = b_step(&b);
     pl_status s = PL_OK;
     if (rc == SQLITE_ROW) {
-        if (fill_hook(b.s, out)) { store_webhook_free(out); s = PL_ERR_NOMEM; }
+        s = fill_hook(b.s, out);
     } else {
         s = rc == SQLITE_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->rdb, rc, "webhook get");
     }
@@ -328,15 +309,10 @@ pl_status store_webhook_get(struct store *st, int64_t id, struct store_webhook *
 static pl_status list_deliveries(struct store *st, struct binder *b, const char *what,
                                  struct store_delivery_list *out)
 {
-    size_t cap = 0;
-    pl_status s = PL_OK;
-    int rc;
-    while ((rc = b_step(b)) == SQLITE_ROW) {
-        if (grow((void **)&out->v, out->n, &cap, sizeof(*out->v))) { s = PL_ERR_NOMEM; break; }
-        if (fill_delivery(b->s, &out->v[out->n++])) { s = PL_ERR_NOMEM; break; }
-    }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, what);
-    sqlite3_reset(b->s);
+    struct store_rows g = { NULL, 0, 0, sizeof(*out->v) };
+    pl_status s = store_read_rows(st, b, fill_delivery, &g, what);
+    out->v = (struct store_delivery *)(void *)g.v;
+    out->n = g.n;
     if (s != PL_OK) store_delivery_list_free(out);
     return s;
 }

@@ -10,7 +10,7 @@
  *
  * Options: budgetMs (the whole test's time limit), args (extra server options), env
  * (extra server environment), faq (a path from the repo root, or the entries themselves,
- * written to a temporary faq.json). t.restart() stops the server and starts it again on
+ * written to a temporary faq.json; false: no --faq, the server's own default). t.restart() stops the server and starts it again on
  * the same port and database, for tests of what survives a restart.
  *
  * Environment: PARLEY_BIN (the server), PARLEY_ARGS (extra options, split on spaces),
@@ -105,7 +105,8 @@ export async function harness(name, { budgetMs = 55000, args = [], env = {}, faq
 
   /* Starts the server on tmp's database and waits for /healthz; a restart keeps both. */
   async function startServer() {
-    server = spawn(bin, ['--port', String(port), '--db', path.join(tmp, 'parley.db'), '--faq', faqFile, ...args, ...extra], {
+    const faqArgs = faqFile ? ['--faq', faqFile] : [];
+    server = spawn(bin, ['--port', String(port), '--db', path.join(tmp, 'parley.db'), ...faqArgs, ...args, ...extra], {
       cwd: REPO,
       env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN_EMAIL, PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD, PARLEY_PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,7 +124,9 @@ export async function harness(name, { budgetMs = 55000, args = [], env = {}, faq
   await step('server starts and /healthz answers 200', async () => {
     check(fs.existsSync(bin), `no server binary at ${bin} (build it first, or set PARLEY_BIN)`);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), `parley-${name}-`));
-    if (faq && typeof faq === 'object') {
+    if (faq === false) {
+      faqFile = null;
+    } else if (faq && typeof faq === 'object') {
       faqFile = path.join(tmp, 'faq.json');
       fs.writeFileSync(faqFile, JSON.stringify(faq));
     } else {
@@ -225,5 +228,6 @@ export async function harness(name, { budgetMs = 55000, args = [], env = {}, faq
     if (summary) log(`ok   ${summary}`);
   }
 
-  return { base, port, step, check, until, newPage, signIn, rest, visitor, restart, done, log };
+  /* problems: the page errors and CSP violations seen so far, for a step that checks mid-way. */
+  return { base, port, step, check, until, newPage, signIn, rest, visitor, restart, done, log, problems };
 }

@@ -7,76 +7,13 @@
  *
  *   PARLEY_BIN=build/parley node tests/browser/offline.mjs
  */
-import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { harness, WAIT } from './lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '../..');
-const BIN = process.env.PARLEY_BIN ? path.resolve(process.env.PARLEY_BIN) : path.join(REPO, 'build/parley');
-const ADMIN = { email: 'admin@example.test', password: 'correct horse battery 9' };
-const WAIT = 10000;
-let server = null, browser = null, tmp = null, serverLog = '';
-const problems = [];
+/* No --faq: the server's own FAQ, as the widget meets it out of the box. */
+const t = await harness('offline', { budgetMs: 60000, faq: false });
+const { step, check, until, rest: api, problems } = t;
 
-function log(line) { process.stdout.write(line + '\n'); }
-async function cleanup() {
-  if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await Promise.race([new Promise((r) => server.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
-    if (server.exitCode === null) server.kill('SIGKILL');
-  }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-}
-async function step(name, fn) {
-  try { await fn(); log(`ok   ${name}`); } catch (e) {
-    log(`FAIL ${name}: ${e && e.message ? e.message.split('\n').slice(0, 6).join('\n     ') : e}`);
-    if (serverLog) log(serverLog.split('\n').slice(-10).map((l) => '       ' + l).join('\n'));
-    if (problems.length) log(problems.join('\n'));
-    await cleanup();
-    process.exit(1);
-  }
-}
-function check(cond, msg) { if (!cond) throw new Error(msg); }
-async function until(what, fn, ms = WAIT) {
-  const end = Date.now() + ms;
-  for (;;) {
-    let v; try { v = await fn(); } catch { v = null; }
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-const freePort = () => new Promise((res, rej) => {
-  const s = net.createServer(); s.once('error', rej);
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
-});
-
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-let token = null;
-async function api(method, p, body) {
-  const r = await fetch(base + p, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: body ? JSON.stringify(body) : undefined });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
-
-await step('server starts; admin sets colour, corner, pre-chat and offline hours', async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-browser-'));
-  server = spawn(BIN, ['--port', String(port), '--db', path.join(tmp, 'parley.db')], {
-    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN.email, PARLEY_ADMIN_PASSWORD: ADMIN.password },
-  });
-  const keep = (d) => { serverLog = (serverLog + d).slice(-20000); };
-  server.stdout.on('data', keep); server.stderr.on('data', keep);
-  await until('/healthz', async () => (await fetch(`${base}/healthz`)).ok);
-  const r = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  token = (await r.json()).token;
+await step('admin sets colour, corner, pre-chat and offline hours', async () => {
   check((await api('PUT', '/api/settings/widget', { color: '#aa0000', position: 'bottom-left',
     prechat: { name: 'optional', email: 'required' } })).status === 200, 'widget settings refused');
   const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -85,14 +22,10 @@ await step('server starts; admin sets colour, corner, pre-chat and offline hours
     days: { [other]: [{ open: '09:00', close: '10:00' }] } })).status === 200, 'hours refused');
 });
 
-browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-const page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
-page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text()); });
+const page = await t.newPage('widget', { viewport: { width: 1100, height: 800 } });
 
 await step('widget: the admin colour and the bottom-left corner are applied', async () => {
-  await page.goto(`${base}/`);
+  await page.goto(`${t.base}/`);
   const launcher = page.getByRole('button', { name: 'Open chat', exact: true });
   await launcher.waitFor({ timeout: WAIT });
   await until('the site colour', async () => page.evaluate(() => {
@@ -141,12 +74,8 @@ await step('widget: away banner; a handoff shows the offline form; the message i
 });
 
 await step('dashboard: admin pages load; the Offline list opens the conversation; claim and reply', async () => {
-  const dash = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  dash.on('pageerror', (e) => problems.push(`dashboard page error: ${e.message}`));
-  await dash.goto(`${base}/agent/`);
-  await dash.getByLabel('Email').fill(ADMIN.email);
-  await dash.getByLabel('Password').fill(ADMIN.password);
-  await dash.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const dash = await t.newPage('dashboard', { viewport: { width: 1280, height: 900 } });
+  await t.signIn(dash);
   await dash.getByRole('link', { name: 'Business hours', exact: true }).click();
   const zone = dash.getByRole('combobox', { name: 'Time zone' });
   await until('the hours loaded', async () => (await zone.inputValue()) === 'UTC');
@@ -167,5 +96,4 @@ await step('dashboard: admin pages load; the Offline list opens the conversation
   check(!problems.length, problems.join('\n'));
 });
 
-await cleanup();
-log('offline browser test passed');
+await t.done('offline browser test passed');

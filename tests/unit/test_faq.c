@@ -13,36 +13,7 @@
 #include "parley/faq.h"
 #include "parley/proto_faq.h"
 #include "testlib.h"
-
-static char field[128], msg[512];
-
-/* Builds a set from a JSON array; aborts the test run on failure. */
-static struct faq_set *set_of(const char *json)
-{
-    struct faq_entry *v;
-    size_t n;
-    struct faq_set *s = NULL;
-    if (proto_faq_decode_array(json, strlen(json), &v, &n, field, sizeof(field), msg,
-                               sizeof(msg)) != PL_OK) {
-        fprintf(stderr, "decode failed: %s\n", msg);
-        exit(2);
-    }
-    if (faq_build(v, n, &s, field, sizeof(field), msg, sizeof(msg)) != PL_OK) {
-        fprintf(stderr, "build failed: %s\n", msg);
-        exit(2);
-    }
-    proto_faq_free_array(v, n);
-    return s;
-}
-
-/* The id faq_match answers with, "" for no match, "?" for choices. */
-static const char *answer(const struct faq_set *s, const char *text, const char *locale)
-{
-    struct faq_match m;
-    int rc = faq_match(s, text, locale, &m);
-    if (rc == 1) return m.entry->id;
-    return rc == 2 ? "?" : "";
-}
+#include "testfaq.h"
 
 static int matched(const struct faq_match *m, const char *what)
 {

@@ -10,30 +10,7 @@
 #include "parley/faq.h"
 #include "parley/proto_faq.h"
 #include "testlib.h"
-
-static char field[128], msg[512];
-
-static struct faq_set *set_of(const char *json)
-{
-    struct faq_entry *v;
-    size_t n;
-    struct faq_set *s = NULL;
-    if (proto_faq_decode_array(json, strlen(json), &v, &n, field, sizeof(field), msg,
-                               sizeof(msg)) != PL_OK ||
-        faq_build(v, n, &s, field, sizeof(field), msg, sizeof(msg)) != PL_OK) {
-        fprintf(stderr, "set failed: %s: %s\n", field, msg);
-        exit(2);
-    }
-    proto_faq_free_array(v, n);
-    return s;
-}
-
-static const char *answer(const struct faq_set *s, const char *text, const char *locale)
-{
-    struct faq_match m;
-    int rc = faq_match(s, text, locale, &m);
-    return rc == 1 ? m.entry->id : rc == 2 ? "?" : "";
-}
+#include "testfaq.h"
 
 static void norm_is(const char *in, int fold, const char *want)
 {

@@ -14,6 +14,7 @@
 #include "parley/store.h"
 #include "../../server/store_internal.h"
 #include "testlib.h"
+#include "teststore.h"
 
 #define DAY KPI_DAY_MS
 
@@ -245,8 +246,6 @@ static void test_json(void)
 
 /* ---- the store's query ---- */
 
-static char dir[64], db_path[128];
-
 static void exec_sql(const char *sql)
 {
     sqlite3 *db = NULL;
@@ -366,12 +365,11 @@ static void check_rows(const struct store_kpi_rows *l, int64_t t)
 
 static void test_store_rows(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/parley_kpi_XXXXXX");
-    if (!mkdtemp(dir)) {
+    if (!test_dir_make("/tmp/parley_kpi_XXXXXX")) {
         CHECK(0);
         return;
     }
-    snprintf(db_path, sizeof(db_path), "%s/kpi.db", dir);
+    set_path("kpi.db");
     struct store *st = NULL;
     CHECK(store_open(db_path, STORE_DURABILITY_NORMAL, &st) == PL_OK);
     store_close(st);
@@ -393,13 +391,8 @@ static void test_store_rows(void)
     CHECK(store_kpi_rows(st, t + 2 * DAY, t + 3 * DAY, 0, &l) == PL_OK && l.n == 1);
     store_kpi_rows_free(&l);
     store_close(st);
-    const char *suffix[] = { "", "-wal", "-shm" };
-    char p[160];
-    for (size_t i = 0; i < PL_ARRAY_LEN(suffix); i++) {
-        snprintf(p, sizeof(p), "%s%s", db_path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    remove_db("kpi.db");
+    test_dir_remove();
 }
 
 int main(void)

@@ -14,43 +14,7 @@
 #include "parley/store.h"
 #include "../../server/store_internal.h"
 #include "testlib.h"
-
-static char dir[64];
-static char db_path[128];
-static int pending;
-
-struct box { struct store_result r; int done; };
-
-static void on_result(void *ctx, const struct store_result *r)
-{
-    struct box *b = ctx;
-    b->r = *r;
-    b->done++;
-    pending--;
-}
-
-/* Runs posted results until every expected callback ran (or 15 s of silence:
- * longer than the store's busy timeout). */
-static void wait_all(void)
-{
-    for (int idle = 0; pending > 0 && idle < 3;) idle = loop_wait_drain() > 0 ? 0 : idle + 1;
-    CHECK(pending == 0);
-}
-
-static void set_path(const char *name)
-{
-    snprintf(db_path, sizeof(db_path), "%s/%s", dir, name);
-}
-
-static void remove_db(const char *name)
-{
-    const char *suffix[] = { "", "-wal", "-shm" };
-    char p[160];
-    for (size_t i = 0; i < PL_ARRAY_LEN(suffix); i++) {
-        snprintf(p, sizeof(p), "%s/%s%s", dir, name, suffix[i]);
-        unlink(p);
-    }
-}
+#include "teststore.h"
 
 /* A query on a separate connection: the first column of the first row. */
 static int64_t q_int(const char *sql, const char *arg)
@@ -77,34 +41,19 @@ static void hash_of(uint8_t h[32], int n)
     h[31] = 0xAB;
 }
 
-static struct store *open_store(void)
-{
-    struct store *st = NULL;
-    CHECK(store_open(db_path, STORE_DURABILITY_NORMAL, &st) == PL_OK);
-    return st;
-}
-
 static struct store_result new_visitor(struct store *st, int n, const char *name)
 {
     struct store_new_visitor nv = { .name = name, .email = "v@example.com",
                                     .locale = "en-GB", .page = "/pricing" };
     hash_of(nv.token_hash, n);
     struct box b = { 0 };
-    CHECK(store_create_visitor(st, &nv, on_result, &b) == PL_OK);
-    pending++;
-    wait_all();
-    CHECK(b.done == 1);
-    return b.r;
+    return done(store_create_visitor(st, &nv, on_result, &b), &b);
 }
 
 static struct store_result append_full(struct store *st, const struct store_append *ap)
 {
     struct box b = { 0 };
-    CHECK(store_append(st, ap, on_result, &b) == PL_OK);
-    pending++;
-    wait_all();
-    CHECK(b.done == 1);
-    return b.r;
+    return done(store_append(st, ap, on_result, &b), &b);
 }
 
 static struct store_result append(struct store *st, const char *conv, const char *role,
@@ -123,19 +72,7 @@ static struct store_result change(struct store *st, enum store_transition op, co
     struct store_state_change sc = { .conversation = conv, .op = op, .agent_id = agent,
                                      .by_agent = by, .by_admin = admin, .sys_text = sys };
     struct box b = { 0 };
-    CHECK(store_change_state(st, &sc, on_result, &b) == PL_OK);
-    pending++;
-    wait_all();
-    CHECK(b.done == 1);
-    return b.r;
-}
-
-static pl_status simple_op_status(struct box *b)
-{
-    pending++;
-    wait_all();
-    CHECK(b->done == 1);
-    return b->r.status;
+    return done(store_change_state(st, &sc, on_result, &b), &b);
 }
 
 static int64_t agent_now(struct store *st, const char *email, const char *name, const char *role)
@@ -232,7 +169,7 @@ static void test_visitors(struct store *st)
     struct box b = { 0 };
     CHECK(store_touch_visitor(st, r.visitor_id, "Ada L.", NULL, "fr", NULL, on_result, &b)
           == PL_OK);
-    CHECK(simple_op_status(&b) == PL_OK);
+    CHECK(op_status(&b) == PL_OK);
     CHECK(store_visitor_by_id(st, r.visitor_id, &v) == PL_OK);
     CHECK_STR(v.name, "Ada L.");
     CHECK_STR(v.email, "v@example.com");
@@ -240,18 +177,18 @@ static void test_visitors(struct store *st)
     store_visitor_free(&v);
     memset(&b, 0, sizeof(b));
     CHECK(store_touch_visitor(st, "v_nobody", "x", NULL, NULL, NULL, on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_ERR_NOT_FOUND);
+    CHECK(op_status(&b) == PL_ERR_NOT_FOUND);
 
     memset(&b, 0, sizeof(b));
     CHECK(store_start_conversation(st, r.visitor_id, on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_OK);
+    CHECK(op_status(&b) == PL_OK);
     CHECK(strcmp(b.r.conversation_id, r.conversation_id) != 0);
     CHECK(store_latest_conversation(st, r.visitor_id, &c) == PL_OK);
     CHECK_STR(c.id, b.r.conversation_id);
     store_conversation_free(&c);
     memset(&b, 0, sizeof(b));
     CHECK(store_start_conversation(st, "v_nobody", on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_ERR_NOT_FOUND);
+    CHECK(op_status(&b) == PL_ERR_NOT_FOUND);
     CHECK(store_latest_conversation(st, "v_nobody", &c) == PL_ERR_NOT_FOUND);
 }
 
@@ -349,10 +286,10 @@ static void test_sequences(struct store *st)
     /* Feedback: only on bot messages. */
     struct box fb = { 0 };
     CHECK(store_feedback(st, cid, 5, 1, on_result, &fb) == PL_OK);
-    CHECK(simple_op_status(&fb) == PL_OK);
+    CHECK(op_status(&fb) == PL_OK);
     memset(&fb, 0, sizeof(fb));
     CHECK(store_feedback(st, cid, 1, 1, on_result, &fb) == PL_OK);
-    CHECK(simple_op_status(&fb) == PL_ERR_NOT_FOUND);
+    CHECK(op_status(&fb) == PL_ERR_NOT_FOUND);
     CHECK(store_messages_after(st, cid, 4, 0, 0, &l) == PL_OK);
     CHECK(l.n == 1 && l.v[0].helpful == 1);
     store_message_list_free(&l);
@@ -464,7 +401,7 @@ static void test_state_machine(struct store *st, int64_t admin, int64_t a1, int6
     /* A rating before the close is refused. */
     struct box rb = { 0 };
     CHECK(store_rate(st, cid, 5, "great", on_result, &rb) == PL_OK);
-    CHECK(simple_op_status(&rb) == PL_ERR_BAD_REQUEST);
+    CHECK(op_status(&rb) == PL_ERR_BAD_REQUEST);
 
     t = change(st, STORE_CLOSE, cid, 0, a2, 0, "Closed by the agent");
     CHECK(t.status == PL_OK && t.state == CONV_CLOSED && t.sys_seq == last + 1);
@@ -480,13 +417,13 @@ static void test_state_machine(struct store *st, int64_t admin, int64_t a1, int6
     /* Rating: once, after the close. */
     memset(&rb, 0, sizeof(rb));
     CHECK(store_rate(st, cid, 5, "great", on_result, &rb) == PL_OK);
-    CHECK(simple_op_status(&rb) == PL_OK);
+    CHECK(op_status(&rb) == PL_OK);
     memset(&rb, 0, sizeof(rb));
     CHECK(store_rate(st, cid, 1, "again", on_result, &rb) == PL_OK);
-    CHECK(simple_op_status(&rb) == PL_ERR_CONFLICT);
+    CHECK(op_status(&rb) == PL_ERR_CONFLICT);
     memset(&rb, 0, sizeof(rb));
     CHECK(store_rate(st, "c_nope", 1, NULL, on_result, &rb) == PL_OK);
-    CHECK(simple_op_status(&rb) == PL_ERR_NOT_FOUND);
+    CHECK(op_status(&rb) == PL_ERR_NOT_FOUND);
     CHECK(store_get_conversation(st, cid, &c) == PL_OK);
     CHECK(c.rated == 1 && c.closed_at > 0 && c.assigned_at > 0 && c.queued_at > 0);
     store_conversation_free(&c);
@@ -518,11 +455,11 @@ static void test_agents_sessions(struct store *st, int64_t a1)
           == PL_ERR_BAD_REQUEST);
     struct box b = { 0 };
     CHECK(store_create_agent(st, "Alice@Example.COM", "A", "agent", "h", on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_ERR_CONFLICT);
+    CHECK(op_status(&b) == PL_ERR_CONFLICT);
     memset(&b, 0, sizeof(b));
     CHECK(store_create_agent(st, "carol@example.com", "Carol", "agent", "h", on_result, &b)
           == PL_OK);
-    CHECK(simple_op_status(&b) == PL_OK && b.r.id > a1);
+    CHECK(op_status(&b) == PL_OK && b.r.id > a1);
 
     struct store_agent a;
     CHECK(store_agent_by_email(st, "aLiCe@EXAMPLE.com", &a) == PL_OK);
@@ -548,7 +485,7 @@ static void test_agents_sessions(struct store *st, int64_t a1)
     int64_t now = pl_now_ms();
     memset(&b, 0, sizeof(b));
     CHECK(store_create_session(st, tok, a1, now + 60000, on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_OK);
+    CHECK(op_status(&b) == PL_OK);
     CHECK(store_session_agent(st, tok, now, &a) == PL_OK);
     CHECK(a.id == a1);
     store_agent_free(&a);
@@ -558,10 +495,10 @@ static void test_agents_sessions(struct store *st, int64_t a1)
     CHECK(store_session_agent(st, other, now, &a) == PL_ERR_NOT_FOUND);
     memset(&b, 0, sizeof(b));
     CHECK(store_create_session(st, other, 999999, now + 60000, on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_ERR_NOT_FOUND);                   /* no such agent */
+    CHECK(op_status(&b) == PL_ERR_NOT_FOUND);                   /* no such agent */
     memset(&b, 0, sizeof(b));
     CHECK(store_delete_session(st, tok, on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_OK);
+    CHECK(op_status(&b) == PL_OK);
     CHECK(store_session_agent(st, tok, now, &a) == PL_ERR_NOT_FOUND);
 }
 
@@ -584,19 +521,19 @@ static void test_faq(struct store *st)
 
     struct box b = { 0 };
     CHECK(store_faq_put(st, "b-new", "{\"id\":\"b-new\"}", 1, on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_OK);
+    CHECK(op_status(&b) == PL_OK);
     memset(&b, 0, sizeof(b));
     CHECK(store_faq_put(st, "z-hours", "{}", 1, on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_ERR_CONFLICT);
+    CHECK(op_status(&b) == PL_ERR_CONFLICT);
     memset(&b, 0, sizeof(b));
     CHECK(store_faq_put(st, "z-hours", "{\"v\":2}", 0, on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_OK);
+    CHECK(op_status(&b) == PL_OK);
     memset(&b, 0, sizeof(b));
     CHECK(store_faq_delete(st, "m-refund", on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_OK);
+    CHECK(op_status(&b) == PL_OK);
     memset(&b, 0, sizeof(b));
     CHECK(store_faq_delete(st, "m-refund", on_result, &b) == PL_OK);
-    CHECK(simple_op_status(&b) == PL_ERR_NOT_FOUND);
+    CHECK(op_status(&b) == PL_ERR_NOT_FOUND);
     CHECK(store_faq_list(st, &l) == PL_OK);
     CHECK(l.n == 3);
     if (l.n == 3) {
@@ -779,11 +716,7 @@ static void test_throughput(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/parley_store_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    if (!test_dir_make("/tmp/parley_store_XXXXXX")) return 1;
     test_migrations();
 
     set_path("main.db");
@@ -809,13 +742,13 @@ int main(void)
     struct box b = { 0 };
     CHECK(store_create_agent(st, "dave@example.com", "Dave", "agent", "h", on_result, &b)
           == PL_OK);
-    CHECK(simple_op_status(&b) == PL_OK);
+    CHECK(op_status(&b) == PL_OK);
     store_close(st);
     remove_db("main.db");
 
     test_close_drains();
     test_failed_batch();
     test_throughput();
-    rmdir(dir);
+    test_dir_remove();
     return test_summary("test_store");
 }

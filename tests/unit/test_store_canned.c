@@ -13,31 +13,7 @@
 #include "parley/store.h"
 #include "../../server/store_internal.h"
 #include "testlib.h"
-
-static char dir[64];
-static char db_path[128];
-static int pending;
-
-struct box { struct store_result r; int done; };
-
-static void on_result(void *ctx, const struct store_result *r)
-{
-    struct box *b = ctx;
-    b->r = *r;
-    b->done++;
-    pending--;
-}
-
-static struct store_result done(pl_status s, struct box *b)
-{
-    CHECK(s == PL_OK);
-    if (s == PL_OK) {
-        pending++;
-        for (int idle = 0; pending > 0 && idle < 3;) idle = loop_wait_drain() > 0 ? 0 : idle + 1;
-        CHECK(pending == 0 && b->done == 1);
-    }
-    return b->r;
-}
+#include "teststore.h"
 
 static pl_status create(struct store *st, const char *sc, const char *title, const char *text,
                         int64_t *id)
@@ -59,16 +35,6 @@ static pl_status delete(struct store *st, int64_t id)
 {
     struct box b = { 0 };
     return done(store_canned_delete(st, id, on_result, &b), &b).status;
-}
-
-static void remove_db(void)
-{
-    const char *suffix[] = { "", "-wal", "-shm" };
-    char p[160];
-    for (size_t i = 0; i < PL_ARRAY_LEN(suffix); i++) {
-        snprintf(p, sizeof(p), "%s%s", db_path, suffix[i]);
-        unlink(p);
-    }
 }
 
 static void test_crud(void)
@@ -148,14 +114,10 @@ static void test_crud(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/parley_canned_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    snprintf(db_path, sizeof(db_path), "%s/canned.db", dir);
+    if (!test_dir_make("/tmp/parley_canned_XXXXXX")) return 1;
+    set_path("canned.db");
     test_crud();
-    remove_db();
-    rmdir(dir);
+    remove_db("canned.db");
+    test_dir_remove();
     return test_summary("test_store_canned");
 }

@@ -13,57 +13,7 @@
 #include "parley/store.h"
 #include "../../server/store_internal.h"
 #include "testlib.h"
-
-static char dir[64];
-static char db_path[128];
-static int pending;
-
-struct box { struct store_result r; int done; };
-
-static void on_result(void *ctx, const struct store_result *r)
-{
-    struct box *b = ctx;
-    b->r = *r;
-    b->done++;
-    pending--;
-}
-
-static void wait_all(void)
-{
-    for (int idle = 0; pending > 0 && idle < 3;) idle = loop_wait_drain() > 0 ? 0 : idle + 1;
-    CHECK(pending == 0);
-}
-
-static void remove_db(const char *name)
-{
-    const char *suffix[] = { "", "-wal", "-shm" };
-    char p[160];
-    for (size_t i = 0; i < PL_ARRAY_LEN(suffix); i++) {
-        snprintf(p, sizeof(p), "%s/%s%s", dir, name, suffix[i]);
-        unlink(p);
-    }
-}
-
-static struct store *open_fresh(const char *name)
-{
-    remove_db(name);
-    snprintf(db_path, sizeof(db_path), "%s/%s", dir, name);
-    struct store *st = NULL;
-    CHECK(store_open(db_path, STORE_DURABILITY_NORMAL, &st) == PL_OK);
-    return st;
-}
-
-/* Waits for an op queued with on_result (status s of the enqueue). */
-static struct store_result done(pl_status s, struct box *b)
-{
-    CHECK(s == PL_OK);
-    if (s == PL_OK) {
-        pending++;
-        wait_all();
-        CHECK(b->done == 1);
-    }
-    return b->r;
-}
+#include "teststore.h"
 
 static struct store_result add(struct store *st, const char *key, const char *text,
                                const char *locale, const char *conv)
@@ -267,17 +217,13 @@ static void test_plans(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/parley_faqadm_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    if (!test_dir_make("/tmp/parley_faqadm_XXXXXX")) return 1;
     test_migration();
     test_unanswered();
     test_unanswered_bound();
     test_drafts();
     test_faq_replace();
     test_plans();
-    rmdir(dir);
+    test_dir_remove();
     return test_summary("test_store_faq_admin");
 }

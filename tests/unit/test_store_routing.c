@@ -16,41 +16,7 @@
 #include "parley/store.h"
 #include "../../server/store_internal.h"
 #include "testlib.h"
-
-static char dir[64];
-static char db_path[128];
-static int pending;
-
-struct box { struct store_result r; int done; };
-
-static void on_result(void *ctx, const struct store_result *r)
-{
-    struct box *b = ctx;
-    b->r = *r;
-    b->done++;
-    pending--;
-}
-
-static void wait_all(void)
-{
-    for (int idle = 0; pending > 0 && idle < 3;) idle = loop_wait_drain() > 0 ? 0 : idle + 1;
-    CHECK(pending == 0);
-}
-
-static void set_path(const char *name)
-{
-    snprintf(db_path, sizeof(db_path), "%s/%s", dir, name);
-}
-
-static void remove_db(const char *name)
-{
-    const char *suffix[] = { "", "-wal", "-shm" };
-    char p[160];
-    for (size_t i = 0; i < PL_ARRAY_LEN(suffix); i++) {
-        snprintf(p, sizeof(p), "%s/%s%s", dir, name, suffix[i]);
-        unlink(p);
-    }
-}
+#include "teststore.h"
 
 static sqlite3 *side_open(void)
 {
@@ -98,23 +64,6 @@ static void hash_of(uint8_t h[32], int n)
 static void sleep_ms(long ms)
 {
     nanosleep(&(struct timespec){ 0, ms * 1000 * 1000 }, NULL);
-}
-
-static struct store *open_fresh(const char *name)
-{
-    remove_db(name);
-    set_path(name);
-    struct store *st = NULL;
-    CHECK(store_open(db_path, STORE_DURABILITY_NORMAL, &st) == PL_OK);
-    return st;
-}
-
-static pl_status op_status(struct box *b)
-{
-    pending++;
-    wait_all();
-    CHECK(b->done == 1);
-    return b->r.status;
 }
 
 static struct store_result new_visitor(struct store *st, int n, const char *name)
@@ -582,11 +531,7 @@ static void test_plans(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/parley_routing_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    if (!test_dir_make("/tmp/parley_routing_XXXXXX")) return 1;
     test_migration();
     test_update_agent();
     test_settings();
@@ -594,6 +539,6 @@ int main(void)
     test_loads();
     test_queue_wait();
     test_plans();
-    rmdir(dir);
+    test_dir_remove();
     return test_summary("test_store_routing");
 }

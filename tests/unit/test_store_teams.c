@@ -1,43 +1,16 @@
 /*
- * Unit tests of the store's teams (migration 7): create/update/delete with
+ * Unit tests of the store's teams (migration 9): create/update/delete with
  * members, the schema refusing bad names and unknown members (changing
  * nothing), routing a conversation to a team in a state change (an unknown
  * team undoes the change), a transfer's note, deletion un-routing queued
  * conversations, and the KPI rows' team filter. A real SQLite file.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "parley/loop.h"
 #include "parley/store.h"
 #include "parley/store_teams.h"
 #include "testlib.h"
-
-static char dir[64];
-static char db_path[128];
-static int pending;
-
-struct box { struct store_result r; int done; };
-
-static void on_result(void *ctx, const struct store_result *r)
-{
-    struct box *b = ctx;
-    b->r = *r;
-    b->done++;
-    pending--;
-}
-
-static struct store_result done(pl_status s, struct box *b)
-{
-    CHECK(s == PL_OK);
-    if (s == PL_OK) {
-        pending++;
-        for (int idle = 0; pending > 0 && idle < 3;) idle = loop_wait_drain() > 0 ? 0 : idle + 1;
-        CHECK(pending == 0 && b->done == 1);
-    }
-    return b->r;
-}
+#include "teststore.h"
 
 static pl_status create(struct store *st, const char *name, const int64_t *m, size_t n, int64_t *id)
 {
@@ -88,16 +61,6 @@ static int64_t team_of(struct store *st, const char *conv)
     int64_t t = c.team_id;
     store_conversation_free(&c);
     return t;
-}
-
-static void remove_db(void)
-{
-    const char *suffix[] = { "", "-wal", "-shm" };
-    char p[160];
-    for (size_t i = 0; i < PL_ARRAY_LEN(suffix); i++) {
-        snprintf(p, sizeof(p), "%s%s", db_path, suffix[i]);
-        unlink(p);
-    }
 }
 
 static void test_crud(struct store *st, int64_t a1, int64_t a2)
@@ -224,21 +187,16 @@ static void test_routing(struct store *st, int64_t a1, int64_t a2)
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/parley_teams_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    if (!test_dir_make("/tmp/parley_teams_XXXXXX"))
         return 1;
-    }
-    snprintf(db_path, sizeof(db_path), "%s/teams.db", dir);
-    struct store *st = NULL;
-    CHECK(store_open(db_path, STORE_DURABILITY_NORMAL, &st) == PL_OK);
+    struct store *st = open_fresh("teams.db");
     if (st) {
         int64_t a1 = agent_now(st, "a1@x"), a2 = agent_now(st, "a2@x");
         test_crud(st, a1, a2);
         test_routing(st, a1, a2);
         store_close(st);
     }
-    remove_db();
-    rmdir(dir);
+    remove_db("teams.db");
+    test_dir_remove();
     return test_summary("test_store_teams");
 }

@@ -13,31 +13,7 @@
 #include "parley/store_webhooks.h"
 #include "parley/webhook.h"
 #include "testlib.h"
-
-static char dir[64];
-static char db_path[128];
-static int pending;
-
-struct box { struct store_result r; int done; };
-
-static void on_result(void *ctx, const struct store_result *r)
-{
-    struct box *b = ctx;
-    b->r = *r;
-    b->done++;
-    pending--;
-}
-
-static struct store_result done(pl_status s, struct box *b)
-{
-    CHECK(s == PL_OK);
-    if (s == PL_OK) {
-        pending++;
-        for (int idle = 0; pending > 0 && idle < 3;) idle = loop_wait_drain() > 0 ? 0 : idle + 1;
-        CHECK(pending == 0 && b->done == 1);
-    }
-    return b->r;
-}
+#include "teststore.h"
 
 static void test_sign(void)
 {
@@ -193,29 +169,15 @@ static void test_proto(void)
     CHECK_STR(field, "url");
 }
 
-static void remove_db(void)
-{
-    const char *suffix[] = {"", "-wal", "-shm"};
-    char p[160];
-    for (size_t i = 0; i < PL_ARRAY_LEN(suffix); i++) {
-        snprintf(p, sizeof(p), "%s%s", db_path, suffix[i]);
-        unlink(p);
-    }
-}
-
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/parley_webhooks_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    snprintf(db_path, sizeof(db_path), "%s/webhooks.db", dir);
+    if (!test_dir_make("/tmp/parley_webhooks_XXXXXX")) return 1;
+    set_path("webhooks.db");
     test_sign();
     test_backoff();
     test_store();
     test_proto();
-    remove_db();
-    rmdir(dir);
+    remove_db("webhooks.db");
+    test_dir_remove();
     return test_summary("test_webhooks");
 }
