@@ -55,6 +55,9 @@ static const struct opt opts[] = {
     {"fold-diacritics", "PARLEY_FOLD_DIACRITICS", "0|1",
      "1: FAQ entries that do not say otherwise match without accents (dwr = dŵr; default 0)",
      INT(fold_diacritics, 0, 1)},
+    {"shutdown-secs", "PARLEY_SHUTDOWN_SECS", "SECS",
+     "on SIGTERM, how long to keep writing queued frames before closing (default 5)",
+     INT(shutdown_secs, 0, 600)},
     {"session-hours", "PARLEY_SESSION_HOURS", "N", "agent session lifetime (default 12)", INT(session_hours, 1, 24 * 365)},
     {"durability", "PARLEY_DURABILITY", "full|normal",
      "SQLite synchronous mode for commits (default full)", OPT_DURABILITY,
@@ -123,6 +126,7 @@ static int set_defaults(struct config *c)
     c->session_hours = 12;
     c->agent_grace = 60;
     c->ping_secs = 30;
+    c->shutdown_secs = 5;
     c->durability = STORE_DURABILITY_FULL;
     c->db = strdup("./data/parley.db");
     c->bus = strdup("local");

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <libwebsockets.h>
 #include "parley/conv.h"
+#include "parley/drain.h"
 #include "parley/http.h"
 #include "parley/limits.h"
 #include "parley/loop.h"
@@ -214,16 +215,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         loop_drain();
         return 0;
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return drain_active() ? -1 : 0; /* shutting down: no new sockets */
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(wsi);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        if (endpoint(wsi) == CONN_NEW || !handshake_ok(wsi) || !origin_allowed(wsi) ||
+        if (drain_active() || endpoint(wsi) == CONN_NEW || !handshake_ok(wsi) || !origin_allowed(wsi) ||
             count_peer(c, wsi))
             return -1;
         return ws_guard_arm(lws_get_socket_fd(wsi));
     case LWS_CALLBACK_ESTABLISHED:
         return established(c, wsi);
     case LWS_CALLBACK_RECEIVE:
+        /* While draining, a frame is not acted on: unacked, the client sends it
+         * again after the restart. */
+        if (drain_active())
+            return 0;
         return c->id ? receive(c, wsi, in, len) : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c->id ? conn_on_writeable(c) : 0;
@@ -231,6 +238,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->wsi = NULL;                 /* nothing may be queued for it any more */
         return 0;
     case LWS_CALLBACK_HTTP:
+        if (drain_active())
+            return -1;
         ws_guard_off(lws_get_socket_fd(wsi));
         return http_on_request(c, wsi, in);
     case LWS_CALLBACK_HTTP_BODY:

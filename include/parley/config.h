@@ -23,6 +23,7 @@ struct config {
     int session_hours;        /* agent session lifetime */
     int agent_grace;          /* seconds a disconnected agent keeps their chats */
     int ping_secs;            /* idle seconds before a WebSocket peer is pinged */
+    int shutdown_secs;        /* SIGTERM: longest wait for send queues to drain */
     int fold_diacritics;      /* FAQ entries without "fold_diacritics" fold accents */
     char *identity_secret;    /* HMAC key for sites' signed visitor identities, or NULL */
     int require_identity;     /* refuse visitors without a valid signed identity */
