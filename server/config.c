@@ -39,6 +39,9 @@ static const struct opt opts[] = {
     {"max-conns-per-ip", "PARLEY_MAX_CONNS_PER_IP", "N",
      "WebSockets one address may hold (default 200; 0 = no limit, e.g. behind a proxy)",
      INT(max_conns_per_ip, 0, 1000000)},
+    {"trusted-proxies", "PARLEY_TRUSTED_PROXIES", "LIST",
+     "comma list of proxy IPs/CIDRs whose X-Forwarded-For names the client (default none)",
+     STR(trusted_proxies)},
     {"web-root", "PARLEY_WEB_ROOT", "DIR", "directory holding widget.js, demo.html, dashboard/", STR(web_root)},
     {"bot-misses", "PARLEY_BOT_MISSES", "N",
      "unanswered questions before the bot hands over to a person (default 2)", INT(bot_misses, 1, 100)},
@@ -250,6 +253,7 @@ void config_free(struct config *c)
     free(c->bus);
     free(c->faq);
     free(c->allowed_origins);
+    free(c->trusted_proxies);
     free(c->web_root);
     free(c->admin_email);
     free(c->admin_password);

@@ -13,6 +13,7 @@
 #include "http_internal.h"
 #include "parley/common.h"
 #include "parley/metrics.h"
+#include "parley/netaddr.h"
 
 #define CHUNK 16384
 
@@ -93,7 +94,7 @@ int http_on_request(struct conn *c, struct lws *wsi, const char *uri)
     snprintf(r->path, sizeof(r->path), "%s", uri ? uri : "/");
     read_auth(r, wsi);
     read_query(r, wsi);
-    if (!lws_get_peer_simple(wsi, r->ip, sizeof(r->ip)))
+    if (netaddr_of(wsi, r->ip))           /* the client's, behind a trusted proxy */
         r->ip[0] = '\0';
     char cl[32];
     r->expect_body = (r->method == HTTP_POST || r->method == HTTP_PUT || r->method == HTTP_PATCH) &&

@@ -24,6 +24,7 @@
 #include "parley/jobs.h"
 #include "parley/limits.h"
 #include "parley/loop.h"
+#include "parley/netaddr.h"
 #include "parley/router.h"
 #include "parley/ws.h"
 
@@ -278,6 +279,10 @@ int main(int argc, char **argv)
     int rc = config_parse(argc, argv, &cfg);
     if (rc)
         return rc > 0 ? 0 : 2;
+    if (netaddr_init(cfg.trusted_proxies)) {  /* a bad list is a bad option */
+        config_free(&cfg);
+        return 2;
+    }
     lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct store *st = NULL;
@@ -353,6 +358,7 @@ out:
     ws_free();
     conn_registry_free();
     limit_free();
+    netaddr_free();
     config_free(&cfg);
     return rc;
 }

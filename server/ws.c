@@ -18,6 +18,7 @@
 #include "parley/http.h"
 #include "parley/limits.h"
 #include "parley/loop.h"
+#include "parley/netaddr.h"
 #include "parley/proto.h"
 #include "parley/ws.h"
 #include "ws_guard.h"
@@ -104,8 +105,8 @@ static int handshake_ok(struct lws *wsi)
 /* One more socket for this address, unless it already holds its share. */
 static int count_peer(struct conn *c, struct lws *wsi)
 {
-    char ip[64];
-    if (!c || c->ip || !lws_get_peer_simple(wsi, ip, sizeof(ip)))
+    char ip[NETADDR_STRLEN];
+    if (!c || c->ip || netaddr_of(wsi, ip))
         return 0;
     if (limit_ip_acquire(ip)) {
         lwsl_warn("refusing a WebSocket from %s: per-address limit reached\n", ip);

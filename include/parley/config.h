@@ -14,6 +14,7 @@ struct config {
     char *bus;                /* "local" */
     char *faq;                /* FAQ file loaded at start, or NULL */
     char *allowed_origins;    /* comma list; NULL or "" = any */
+    char *trusted_proxies;    /* comma list of IPs/CIDRs; NULL or "" = none */
     char *web_root;           /* where widget.js, demo.html, dashboard/ live */
     char *admin_email, *admin_password;
     int rate_limit;           /* frames/s per connection; 0 = off */
