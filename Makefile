@@ -60,10 +60,10 @@ FUZZ_SECONDS ?= 60
 fuzz-build:
 	@scripts/ensure-debs.sh clang:clang libclang-rt-dev
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPARLEY_FUZZ=ON >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_proto fuzz_faq fuzz_rest >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_proto fuzz_faq fuzz_rest fuzz_http >/dev/null
 
 fuzz: fuzz-build
-	@for f in proto faq rest; do \
+	@for f in proto faq rest http; do \
 	  work=$$(mktemp -d); \
 	  echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \
 	  $(FUZZ_BUILD)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=0 \

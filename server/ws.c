@@ -134,18 +134,7 @@ static int session_cookie(struct lws *wsi, char *out, size_t len)
     char cookies[1024];
     if (lws_hdr_copy(wsi, cookies, sizeof(cookies), WSI_TOKEN_HTTP_COOKIE) <= 0)
         return 0;
-    for (char *p = cookies; (p = strstr(p, "parley_session=")); p++) {
-        if (p != cookies && p[-1] != ' ' && p[-1] != ';')
-            continue;
-        p += strlen("parley_session=");
-        size_t n = strcspn(p, "; ");
-        if (!n || n >= len)
-            return 0;
-        memcpy(out, p, n);
-        out[n] = '\0';
-        return 1;
-    }
-    return 0;
+    return http_cookie_token(cookies, out, len);
 }
 
 static int established(struct conn *c, struct lws *wsi)
