@@ -40,6 +40,9 @@ static const struct opt opts[] = {
     {"max-conns-per-ip", "PARLEY_MAX_CONNS_PER_IP", "N",
      "WebSockets one address may hold (default 200; 0 = no limit, e.g. behind a proxy)",
      INT(max_conns_per_ip, 0, 1000000)},
+    {"trusted-proxies", "PARLEY_TRUSTED_PROXIES", "LIST",
+     "comma list of proxy IPs/CIDRs whose X-Forwarded-For names the client (default none)",
+     STR(trusted_proxies)},
     {"web-root", "PARLEY_WEB_ROOT", "DIR", "directory holding widget.js, demo.html, dashboard/", STR(web_root)},
     {"bot-misses", "PARLEY_BOT_MISSES", "N",
      "unanswered questions before the bot hands over to a person (default 2)", INT(bot_misses, 1, 100)},
@@ -59,6 +62,9 @@ static const struct opt opts[] = {
     {"webhook-retry-base-ms", "PARLEY_WEBHOOK_RETRY_BASE_MS", "MS",
      "delay before a failed webhook delivery's first retry; then x3, x12, x60, x360 (default 10000)",
      INT(webhook_retry_base_ms, 1, 3600000)},
+    {"shutdown-secs", "PARLEY_SHUTDOWN_SECS", "SECS",
+     "on SIGTERM, how long to keep writing queued frames before closing (default 5)",
+     INT(shutdown_secs, 0, 600)},
     {"session-hours", "PARLEY_SESSION_HOURS", "N", "agent session lifetime (default 12)", INT(session_hours, 1, 24 * 365)},
     {"durability", "PARLEY_DURABILITY", "full|normal",
      "SQLite synchronous mode for commits (default full)", OPT_DURABILITY,
@@ -128,6 +134,7 @@ static int set_defaults(struct config *c)
     c->session_hours = 12;
     c->agent_grace = 60;
     c->ping_secs = 30;
+    c->shutdown_secs = 5;
     c->durability = STORE_DURABILITY_FULL;
     c->db = strdup("./data/parley.db");
     c->bus = strdup("local");
@@ -253,6 +260,7 @@ void config_free(struct config *c)
     free(c->bus);
     free(c->faq);
     free(c->allowed_origins);
+    free(c->trusted_proxies);
     free(c->web_root);
     free(c->admin_email);
     free(c->admin_password);

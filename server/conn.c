@@ -191,6 +191,7 @@ static const char *close_reason(int code)
     case CONN_CLOSE_SLOW_CONSUMER: return "slow consumer";
     case CONN_CLOSE_UNAUTHORIZED: return "unauthorized";
     case CONN_CLOSE_TIMEOUT: return "timeout";
+    case LWS_CLOSE_STATUS_GOINGAWAY: return "server shutting down";
     case LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE: return "frame too large";
     default: return "closing";
     }

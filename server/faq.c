@@ -183,18 +183,31 @@ static double kw_score(int words, int letters)
          : 1.0 + 0.05 * (letters >= 10 ? 6 : letters - 4);
 }
 
-/* JIT-compiled where available (else silently interpreted). On failure, *err is
- * PCRE2's code and `why` its message with the offset. */
-pcre2_code *faq__compile(const char *re, uint32_t opts, int *err, char *why, size_t len)
+void faq__jit(pcre2_code *c)
 {
-    PCRE2_SIZE off = 0;
-    PCRE2_UCHAR m[160];
-    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, opts, err, &off, NULL);
     /* PARLEY_NO_JIT: valgrind cannot follow JIT-compiled code (make valgrind). */
     static int jit = -1;
     if (jit < 0)
         jit = getenv("PARLEY_NO_JIT") == NULL;
-    if (c) { if (jit) (void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); return c; }
+    if (c && jit)
+        (void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);   /* else silently interpreted */
+}
+
+/* JIT-compiled where available. On failure, *err is PCRE2's code and `why` its
+ * message with the offset. */
+pcre2_code *faq__compile(const char *re, uint32_t opts, int *err, char *why, size_t len)
+{
+    pcre2_code *c = faq__compile_nojit(re, opts, err, why, len);
+    faq__jit(c);
+    return c;
+}
+
+pcre2_code *faq__compile_nojit(const char *re, uint32_t opts, int *err, char *why, size_t len)
+{
+    PCRE2_SIZE off = 0;
+    PCRE2_UCHAR m[160];
+    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, opts, err, &off, NULL);
+    if (c) return c;
     if (pcre2_get_error_message(*err, m, sizeof(m)) < 0)
         snprintf((char *)m, sizeof(m), "error %d", *err);
     snprintf(why, len, "%s at offset %zu", (const char *)m, (size_t)off);
@@ -228,7 +241,7 @@ static pl_status compile_keyword(struct kw *k, const char *src, size_t i, int fo
     if (!(k->norm = faq__norm(src, strlen(src), NORM_STAR | (fold ? NORM_FOLD : 0), &n)))
         return PL_ERR_NOMEM;
     if ((shape = faq__kw_regex(&b, k->norm, &words, &letters)) == 0 && !b.oom)
-        k->re = faq__compile(b.p, KW_OPTS, &err, why, sizeof(why));
+        k->re = faq__compile_nojit(b.p, KW_OPTS, &err, why, sizeof(why));   /* JIT: faq__jit_entry */
     free(b.p);
     if (shape < 0 || !k->re) { free(k->norm); k->norm = NULL; }
     if (shape < 0)
@@ -302,7 +315,7 @@ static pl_status compile_pattern(pcre2_code **out, const char *src, size_t i, in
     char *nfc = faq__nfc(src);   /* NULL: not UTF-8, compiled as given (and refused) */
     const char *re = nfc ? nfc : src;
     pl_status st = PL_OK;
-    if (!(*out = faq__compile(re, PAT_OPTS, &err, why, sizeof(why))))
+    if (!(*out = faq__compile_nojit(re, PAT_OPTS, &err, why, sizeof(why))))
         st = err == PCRE2_ERROR_NOMEMORY ? PL_ERR_NOMEM : bad(field, fl, msg, ml, name, "%s", why);
     else if (probe && (st = probe_pattern(re, name, field, fl, msg, ml)) != PL_OK)
         pcre2_code_free(*out), *out = NULL;
@@ -402,6 +415,7 @@ void faq_free(struct faq_set *s)
     pcre2_match_data_free(s->md);
     faq__pf_free(s->pf);
     free(s->refs);
+    free(s->jitted);
     free(s);
 }
 
@@ -416,7 +430,8 @@ static struct faq_set *set_new(size_t n)
     s->pf = faq__pf_new();
     s->refs = malloc(REFS_CAP * sizeof(*s->refs));
     s->refs_cap = REFS_CAP;
-    if (!s->mctx || !s->md || (n && !s->v) || !s->pf || !s->refs) { faq_free(s); return NULL; }
+    s->jitted = calloc(n ? n : 1, 1);
+    if (!s->mctx || !s->md || (n && !s->v) || !s->pf || !s->refs || !s->jitted) { faq_free(s); return NULL; }
     pcre2_set_match_limit(s->mctx, 100000);
     pcre2_set_depth_limit(s->mctx, 2000);
     pcre2_set_heap_limit(s->mctx, 4096);        /* KiB */

@@ -35,6 +35,9 @@ char *faq__nfc(const char *in);
  * word or a '*' that does not end one. Counts words and code points. */
 int faq__kw_regex(struct sb *b, const char *kw, int *words, int *letters);
 pcre2_code *faq__compile(const char *re, uint32_t opts, int *err, char *why, size_t len);
+/* Compiles without JIT; faq__jit() adds it (a no-op under PARLEY_NO_JIT). */
+pcre2_code *faq__compile_nojit(const char *re, uint32_t opts, int *err, char *why, size_t len);
+void faq__jit(pcre2_code *c);
 
 /* faq_prefilter.c: which programs could match a message. A ref names program
  * `prog` of entry `entry` (keywords first, then patterns) and the byte offset of
@@ -82,6 +85,10 @@ struct faq_set {   /* md and refs are shared: faq_match is not for concurrent us
     struct faq_pf *pf;
     struct faq_ref *refs; size_t refs_cap;
     int has_fold, has_pat;
+    /* Entry i's programs are JIT-compiled on its first match (faq__jit_entry),
+     * not at build: JIT was two thirds of a restart with 1,000 entries, and the
+     * prefilter runs only the programs that could match. */
+    unsigned char *jitted;
 };
 
 #endif

@@ -72,6 +72,12 @@ static void score_entry(const struct faq_set *s, const struct centry *ce, struct
 {
     struct span sp[MAX_SPANS];
     size_t nsp = 0;
+    size_t idx = (size_t)(ce - s->v);
+    if (!s->jitted[idx]) {               /* first use: see faq_set.jitted */
+        for (size_t j = 0; j < ce->n_kw; j++) faq__jit(ce->kw[j].re);
+        for (size_t j = 0; j < ce->n_pat; j++) faq__jit(ce->pat[j]);
+        s->jitted[idx] = 1;
+    }
     const char *kt = ce->fold ? t->fold : t->kw;
     size_t kl = ce->fold ? t->fold_len : t->kw_len;
     if (!refs) n = ce->n_kw + ce->n_pat;

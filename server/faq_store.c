@@ -86,30 +86,49 @@ pl_status faq_store_import_file(struct store *st, const char *path)
     return s;
 }
 
+/* Decodes the stored entries (validating each when `validate`) and builds
+ * the set. Entries that do not decode are skipped and said so when `report`. */
+static pl_status build_from(const struct store_faq_list *l, int validate, int report,
+                            struct faq_set **out)
+{
+    struct faq_entry *v = calloc(l->n ? l->n : 1, sizeof(*v));
+    size_t n = 0;
+    char field[96], msg[256];
+    for (size_t i = 0; v && i < l->n; i++) {
+        const char *j = l->v[i].json;
+        pl_status d = validate
+            ? proto_faq_decode(j, strlen(j), &v[n], field, sizeof(field), msg, sizeof(msg))
+            : proto_faq_decode_stored(j, strlen(j), &v[n], field, sizeof(field), msg, sizeof(msg));
+        if (d == PL_OK)
+            n++;
+        else if (report)
+            fprintf(stderr, "parley: stored FAQ entry %s skipped: %s: %s\n", l->v[i].id, field, msg);
+    }
+    pl_status s = v ? faq_build(v, n, out, field, sizeof(field), msg, sizeof(msg)) : PL_ERR_NOMEM;
+    if (s != PL_OK && v && report)
+        fprintf(stderr, "parley: stored FAQ does not build: %s: %s\n", field, msg);
+    for (size_t i = 0; v && i < n; i++)
+        faq_entry_free(&v[i]);
+    free(v);
+    return s;
+}
+
+/*
+ * Stored entries passed faq_validate when they were saved, so the set is built
+ * from them as they are (compiling each program once). Only if that fails (an
+ * entry that no longer compiles, say after a PCRE2 upgrade) is every entry
+ * validated again, probes included, and the bad ones skipped, not fatal: the
+ * rest of the FAQ keeps answering.
+ */
 pl_status faq_store_build(struct store *st, struct faq_set **out)
 {
     struct store_faq_list l = {0};
     pl_status s = store_faq_list(st, &l);
     if (s != PL_OK)
         return s;
-    struct faq_entry *v = calloc(l.n ? l.n : 1, sizeof(*v));
-    size_t n = 0;
-    char field[96], msg[256];
-    for (size_t i = 0; v && i < l.n; i++) {
-        /* A stored entry that no longer decodes is skipped, not fatal: the rest
-         * of the FAQ keeps answering. */
-        if (proto_faq_decode(l.v[i].json, strlen(l.v[i].json), &v[n], field, sizeof(field), msg,
-                             sizeof(msg)) == PL_OK)
-            n++;
-        else
-            fprintf(stderr, "parley: stored FAQ entry %s skipped: %s: %s\n", l.v[i].id, field, msg);
-    }
-    s = v ? faq_build(v, n, out, field, sizeof(field), msg, sizeof(msg)) : PL_ERR_NOMEM;
-    if (s != PL_OK && v)
-        fprintf(stderr, "parley: stored FAQ does not build: %s: %s\n", field, msg);
-    for (size_t i = 0; v && i < n; i++)
-        faq_entry_free(&v[i]);
-    free(v);
+    s = build_from(&l, 0, 0, out);
+    if (s == PL_ERR_BAD_REQUEST)
+        s = build_from(&l, 1, 1, out);
     store_faq_list_free(&l);
     return s;
 }

@@ -13,6 +13,7 @@
 #include "http_internal.h"
 #include "parley/common.h"
 #include "parley/metrics.h"
+#include "parley/netaddr.h"
 
 #define CHUNK 16384
 
@@ -37,30 +38,42 @@ static enum http_method method_of(struct lws *wsi)
     return HTTP_OTHER;
 }
 
+int http_cookie_token(const char *cookies, char *out, size_t len)
+{
+    static const char name[] = "parley_session=";
+    for (const char *p = cookies; p && (p = strstr(p, name)); p++) {
+        if (p != cookies && p[-1] != ' ' && p[-1] != ';')
+            continue;                    /* "xparley_session=" is another cookie */
+        p += sizeof(name) - 1;
+        size_t n = strcspn(p, "; ");
+        if (!n || n >= len)
+            return 0;
+        memcpy(out, p, n);
+        out[n] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+void http_auth_token(const char *authorization, const char *cookies, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (authorization && !strncasecmp(authorization, "Bearer ", 7)) {
+        size_t n = strlen(authorization + 7);
+        if (n < len)
+            memcpy(out, authorization + 7, n + 1);
+        return;
+    }
+    if (!http_cookie_token(cookies, out, len))
+        out[0] = '\0';
+}
+
 static void read_auth(struct http_req *r, struct lws *wsi)
 {
-    char h[300];
-    if (lws_hdr_copy(wsi, h, sizeof(h), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
-        !strncasecmp(h, "Bearer ", 7)) {
-        size_t n = strlen(h + 7);
-        if (n < sizeof(r->token))
-            memcpy(r->token, h + 7, n + 1);
-        return;
-    }
-    char cookies[1024];
-    if (lws_hdr_copy(wsi, cookies, sizeof(cookies), WSI_TOKEN_HTTP_COOKIE) <= 0)
-        return;
-    for (char *p = cookies; (p = strstr(p, "parley_session=")); p++) {
-        if (p != cookies && p[-1] != ' ' && p[-1] != ';')
-            continue;
-        p += strlen("parley_session=");
-        size_t n = strcspn(p, "; ");
-        if (n < sizeof(r->token)) {
-            memcpy(r->token, p, n);
-            r->token[n] = '\0';
-        }
-        return;
-    }
+    char h[300], cookies[1024];
+    int na = lws_hdr_copy(wsi, h, sizeof(h), WSI_TOKEN_HTTP_AUTHORIZATION);
+    int nc = lws_hdr_copy(wsi, cookies, sizeof(cookies), WSI_TOKEN_HTTP_COOKIE);
+    http_auth_token(na > 0 ? h : NULL, nc > 0 ? cookies : NULL, r->token, sizeof(r->token));
 }
 
 static void read_query(struct http_req *r, struct lws *wsi)
@@ -93,7 +106,7 @@ int http_on_request(struct conn *c, struct lws *wsi, const char *uri)
     snprintf(r->path, sizeof(r->path), "%s", uri ? uri : "/");
     read_auth(r, wsi);
     read_query(r, wsi);
-    if (!lws_get_peer_simple(wsi, r->ip, sizeof(r->ip)))
+    if (netaddr_of(wsi, r->ip))           /* the client's, behind a trusted proxy */
         r->ip[0] = '\0';
     if (lws_hdr_copy(wsi, r->origin, sizeof(r->origin), WSI_TOKEN_ORIGIN) <= 0)
         r->origin[0] = '\0';

@@ -17,7 +17,7 @@ struct http_req {
     char path[512];
     char query[512];                 /* "a=1&b=2", already URL-decoded by lws */
     char token[128];                 /* bearer token or session cookie, "" if none */
-    char ip[64];                     /* the peer's address */
+    char ip[64];                     /* the client address (netaddr.h) */
     char origin[256];                /* the Origin header, "" if none (CORS) */
     char *body;                      /* NUL-terminated */
     size_t body_len;

@@ -4,7 +4,9 @@
  * Start-up does everything that may fail before the port opens (database,
  * migrations, first admin, FAQ, pages), so a running server is a working one.
  * Shutdown on SIGTERM/SIGINT stops accepting, lets the store commit and report
- * everything it was given, and closes the database before exiting 0.
+ * everything it was given, writes every connection's queued frames before a
+ * 1001 close (drain.c, bounded by --shutdown-secs), and closes the database
+ * before exiting 0.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "parley/config.h"
 #include "parley/conn.h"
 #include "parley/conv.h"
+#include "parley/drain.h"
 #include "parley/faq_store.h"
 #include "parley/http.h"
 #include "parley/hours.h"
@@ -23,6 +26,7 @@
 #include "parley/limits.h"
 #include "parley/loop.h"
 #include "parley/proto_site.h"
+#include "parley/netaddr.h"
 #include "parley/router.h"
 #include "parley/webhook.h"
 #include "parley/ws.h"
@@ -32,6 +36,10 @@ static struct lws_context *context;
 /* Set when the loop runs on an event library (epoll) rather than lws' poll(). */
 static int evlib;
 static int stop_begun;
+/* The drain (drain.c) needs these from the loop thread once a signal came. */
+static struct store *drain_store;
+static int drain_secs;
+static volatile int drained;
 
 static void on_signal(int sig)
 {
@@ -58,6 +66,24 @@ static void begin_stop(void)
     lws_context_destroy(context);
 }
 
+/* The drain is over: the poll() loop in main() sees `drained` when
+ * lws_service() returns; an event-library loop is ended from here. */
+static void on_drained(void)
+{
+    drained = 1;
+    if (evlib)
+        begin_stop();
+    else
+        lws_cancel_service(context);     /* lws_service() may be waiting for a far timer */
+}
+
+/* Loop thread, after a signal: writes what is owed, then stops (drain.h). */
+static void begin_drain(void)
+{
+    if (!drain_active())
+        drain_start(context, drain_store, drain_secs, on_drained);
+}
+
 /* Signals the event library caught itself (libev: SIGINT). Runs on the loop
  * thread. */
 static void on_evlib_signal(void *handle, int sig)
@@ -65,20 +91,21 @@ static void on_evlib_signal(void *handle, int sig)
     (void)handle;
     (void)sig;
     stopping = 1;
-    begin_stop();
+    begin_drain();
 }
 
 /* The protocol table with its callback wrapped, so that a SIGTERM (which wakes
- * the loop through lws_cancel_service) can stop an event-library loop. */
+ * the loop through lws_cancel_service) starts the drain on the loop thread,
+ * whichever loop runs. */
 static struct lws_protocols wrapped[2];
 static lws_callback_function *inner_cb;
 
 static int outer_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
-    if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED && stopping && evlib) {
+    if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED && stopping) {
         int rc = inner_cb(wsi, reason, user, in, len);
-        begin_stop();
+        begin_drain();
         return rc;
     }
     return inner_cb(wsi, reason, user, in, len);
@@ -265,6 +292,10 @@ int main(int argc, char **argv)
     int rc = config_parse(argc, argv, &cfg);
     if (rc)
         return rc > 0 ? 0 : 2;
+    if (netaddr_init(cfg.trusted_proxies)) {  /* a bad list is a bad option */
+        config_free(&cfg);
+        return 2;
+    }
     lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct store *st = NULL;
@@ -299,6 +330,8 @@ int main(int argc, char **argv)
     }
     loop_bind(context);
     router_bind(context);
+    drain_store = st;
+    drain_secs = cfg.shutdown_secs;
     sweep(&sweep_timer);
     if (evlib)
         tick(&tick_timer);
@@ -312,13 +345,17 @@ int main(int argc, char **argv)
         lws_service(context, 0);
         stopping = 1;
     } else {
-        while (!stopping)
-            if (lws_service(context, 0) < 0)
+        while (!drained) {
+            if (stopping)                /* a signal before the loop first waited */
+                begin_drain();
+            if (!drained && lws_service(context, 0) < 0)
                 break;
+        }
     }
     printf("parley: shutting down\n");
     rc = 0;
 out:
+    drain_cancel();
     router_shutdown();                   /* its timers live in the context */
     if (context) {
         lws_context_destroy(context);    /* closes every connection */
@@ -336,6 +373,7 @@ out:
     ws_free();
     conn_registry_free();
     limit_free();
+    netaddr_free();
     config_free(&cfg);
     return rc;
 }

@@ -96,8 +96,8 @@ static pl_status get_team(json_t *o, int64_t *team, const struct err *e)
     return PL_OK;
 }
 
-/* Shape first, then content; `out` is freed on failure. */
-static pl_status decode_object(json_t *o, struct faq_entry *out, const struct err *e)
+/* Shape first, then content (unless `validate` is 0); `out` is freed on failure. */
+static pl_status decode_fields(json_t *o, struct faq_entry *out, const struct err *e, int validate)
 {
     pl_status st;
     memset(out, 0, sizeof(*out));
@@ -111,12 +111,17 @@ static pl_status decode_object(json_t *o, struct faq_entry *out, const struct er
         (st = get_weight(o, &out->weight, e)) ||
         (st = get_fold(o, &out->fold_diacritics, e)) ||
         (st = get_team(o, &out->team, e)) ||
-        (st = faq_validate(out, e->field, e->field_len, e->msg, e->msg_len))) {
+        (validate && (st = faq_validate(out, e->field, e->field_len, e->msg, e->msg_len)))) {
         if (st == PL_ERR_NOMEM) fail(e, "", "out of memory");
         faq_entry_free(out);
         return st;
     }
     return PL_OK;
+}
+
+static pl_status decode_object(json_t *o, struct faq_entry *out, const struct err *e)
+{
+    return decode_fields(o, out, e, 1);
 }
 
 static json_t *parse(const char *json, size_t len, const struct err *e)
@@ -136,6 +141,18 @@ pl_status proto_faq_decode(const char *json, size_t len, struct faq_entry *out,
     json_t *root = json ? parse(json, len, &e) : NULL;
     if (!root) return json ? PL_ERR_BAD_REQUEST : fail(&e, "", "empty body");
     pl_status st = decode_object(root, out, &e);
+    json_decref(root);
+    return st;
+}
+
+pl_status proto_faq_decode_stored(const char *json, size_t len, struct faq_entry *out,
+                                  char *field, size_t field_len, char *msg, size_t msg_len)
+{
+    const struct err e = { field, field_len, msg, msg_len };
+    memset(out, 0, sizeof(*out));
+    json_t *root = json ? parse(json, len, &e) : NULL;
+    if (!root) return json ? PL_ERR_BAD_REQUEST : fail(&e, "", "empty body");
+    pl_status st = decode_fields(root, out, &e, 0);
     json_decref(root);
     return st;
 }

@@ -127,6 +127,7 @@ struct store {
     pthread_cond_t sync_cv;          /* start-up callers: a sync op finished */
     struct op *head, *tail;
     int accepting, stopping, healthy;
+    uint64_t enqueued;               /* ops ever queued (store_barrier's tickets) */
     struct store_stats stats;
 };
 

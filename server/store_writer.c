@@ -70,6 +70,7 @@ pl_status store_enqueue(struct store *st, struct op *o)
     }
     if (st->tail) st->tail->next = o; else st->head = o;
     st->tail = o;
+    st->enqueued++;
     st->stats.queue_depth++;
     pthread_cond_signal(&st->work_cv);
     pthread_mutex_unlock(&st->mu);
@@ -94,6 +95,33 @@ void store_flush(struct store *st)
 {
     if (st)
         store_run_sync(st, store_op_new(OP_FLUSH, NULL, NULL), NULL);
+}
+
+pl_status store_barrier(struct store *st, store_cb cb, void *ctx, uint64_t *ticket)
+{
+    struct op *o = store_op_new(OP_FLUSH, cb, ctx);
+    if (!o) return PL_ERR_NOMEM;
+    pthread_mutex_lock(&st->mu);
+    if (!st->accepting) {
+        pthread_mutex_unlock(&st->mu);
+        store_op_free(o);
+        return PL_ERR_STORE;
+    }
+    if (st->tail) st->tail->next = o; else st->head = o;
+    st->tail = o;
+    *ticket = ++st->enqueued;        /* under the lock: exactly this op's number */
+    st->stats.queue_depth++;
+    pthread_cond_signal(&st->work_cv);
+    pthread_mutex_unlock(&st->mu);
+    return PL_OK;
+}
+
+uint64_t store_enqueued(struct store *st)
+{
+    pthread_mutex_lock(&st->mu);
+    uint64_t n = st->enqueued;
+    pthread_mutex_unlock(&st->mu);
+    return n;
 }
 
 /* Steps a statement that returns no row (BEGIN, SAVEPOINT...); 1 on success. */

@@ -14,9 +14,11 @@
 #include <strings.h>
 #include <libwebsockets.h>
 #include "parley/conv.h"
+#include "parley/drain.h"
 #include "parley/http.h"
 #include "parley/limits.h"
 #include "parley/loop.h"
+#include "parley/netaddr.h"
 #include "parley/proto.h"
 #include "parley/ws.h"
 #include "ws_guard.h"
@@ -108,8 +110,8 @@ static int handshake_ok(struct lws *wsi)
 /* One more socket for this address, unless it already holds its share. */
 static int count_peer(struct conn *c, struct lws *wsi)
 {
-    char ip[64];
-    if (!c || c->ip || !lws_get_peer_simple(wsi, ip, sizeof(ip)))
+    char ip[NETADDR_STRLEN];
+    if (!c || c->ip || netaddr_of(wsi, ip))
         return 0;
     if (limit_ip_acquire(ip)) {
         lwsl_warn("refusing a WebSocket from %s: per-address limit reached\n", ip);
@@ -137,18 +139,7 @@ static int session_cookie(struct lws *wsi, char *out, size_t len)
     char cookies[1024];
     if (lws_hdr_copy(wsi, cookies, sizeof(cookies), WSI_TOKEN_HTTP_COOKIE) <= 0)
         return 0;
-    for (char *p = cookies; (p = strstr(p, "parley_session=")); p++) {
-        if (p != cookies && p[-1] != ' ' && p[-1] != ';')
-            continue;
-        p += strlen("parley_session=");
-        size_t n = strcspn(p, "; ");
-        if (!n || n >= len)
-            return 0;
-        memcpy(out, p, n);
-        out[n] = '\0';
-        return 1;
-    }
-    return 0;
+    return http_cookie_token(cookies, out, len);
 }
 
 static int established(struct conn *c, struct lws *wsi)
@@ -219,16 +210,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         loop_drain();
         return 0;
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return drain_active() ? -1 : 0; /* shutting down: no new sockets */
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(wsi);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        if (endpoint(wsi) == CONN_NEW || !handshake_ok(wsi) || !origin_allowed(wsi) ||
+        if (drain_active() || endpoint(wsi) == CONN_NEW || !handshake_ok(wsi) || !origin_allowed(wsi) ||
             count_peer(c, wsi))
             return -1;
         return ws_guard_arm(lws_get_socket_fd(wsi));
     case LWS_CALLBACK_ESTABLISHED:
         return established(c, wsi);
     case LWS_CALLBACK_RECEIVE:
+        /* While draining, a frame is not acted on: unacked, the client sends it
+         * again after the restart. */
+        if (drain_active())
+            return 0;
         return c->id ? receive(c, wsi, in, len) : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c->id ? conn_on_writeable(c) : 0;
@@ -236,6 +233,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->wsi = NULL;                 /* nothing may be queued for it any more */
         return 0;
     case LWS_CALLBACK_HTTP:
+        if (drain_active())
+            return -1;
         ws_guard_off(lws_get_socket_fd(wsi));
         return http_on_request(c, wsi, in);
     case LWS_CALLBACK_HTTP_BODY:

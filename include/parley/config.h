@@ -14,6 +14,7 @@ struct config {
     char *bus;                /* "local" */
     char *faq;                /* FAQ file loaded at start, or NULL */
     char *allowed_origins;    /* comma list; NULL or "" = any */
+    char *trusted_proxies;    /* comma list of IPs/CIDRs; NULL or "" = none */
     char *web_root;           /* where widget.js, demo.html, dashboard/ live */
     char *admin_email, *admin_password;
     int rate_limit;           /* frames/s per connection; 0 = off */
@@ -23,6 +24,7 @@ struct config {
     int session_hours;        /* agent session lifetime */
     int agent_grace;          /* seconds a disconnected agent keeps their chats */
     int ping_secs;            /* idle seconds before a WebSocket peer is pinged */
+    int shutdown_secs;        /* SIGTERM: longest wait for send queues to drain */
     int fold_diacritics;      /* FAQ entries without "fold_diacritics" fold accents */
     char *identity_secret;    /* HMAC key for sites' signed visitor identities, or NULL */
     int require_identity;     /* refuse visitors without a valid signed identity */

@@ -26,6 +26,13 @@ int http_on_body_complete(struct conn *c);
 int http_on_writeable(struct conn *c);
 void http_release(struct conn *c);
 
+/* The parley_session value in a Cookie header into out: 1 when there is one
+ * that fits (http.c and the agent socket's cookie sign-in share this parser). */
+int http_cookie_token(const char *cookies, char *out, size_t len);
+/* The caller's token: "Bearer X" in authorization, else the session cookie;
+ * "" when neither (either header may be NULL). */
+void http_auth_token(const char *authorization, const char *cookies, char *out, size_t len);
+
 /* Sets the response (takes ownership of body, malloc'd) and asks for a write.
  * extra_headers: NULL or a string of "Name: value\r\n" lines (copied). */
 void http_respond(uint64_t conn_id, int status, const char *content_type, char *body,

@@ -13,6 +13,12 @@
  * and names the field ("keywords[1]", "id", or "" for the whole body) and why. */
 pl_status proto_faq_decode(const char *json, size_t len, struct faq_entry *out,
                            char *field, size_t field_len, char *msg, size_t msg_len);
+/* The same without faq_validate (shape only), for entries read back from the
+ * store: they were validated when saved, and validating compiles and probes
+ * every pattern, which was most of a restart's time. faq_build still compiles
+ * them and refuses a bad one. */
+pl_status proto_faq_decode_stored(const char *json, size_t len, struct faq_entry *out,
+                                  char *field, size_t field_len, char *msg, size_t msg_len);
 /* Decodes a JSON array of entries (a --faq file). *out is a malloc'd array the
  * caller frees with proto_faq_free_array. Errors name "[3].keywords[0]". */
 pl_status proto_faq_decode_array(const char *json, size_t len, struct faq_entry **out,

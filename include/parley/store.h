@@ -170,6 +170,13 @@ struct store_result {
 };
 typedef void (*store_cb)(void *ctx, const struct store_result *r);
 
+/* Without blocking: cb runs on the loop thread after the callback of every op
+ * queued before it. *ticket numbers the barrier; when cb runs and
+ * store_enqueued() still equals it, nothing was queued since, so every write is
+ * committed and reported (the graceful shutdown waits for that, drain.c). */
+pl_status store_barrier(struct store *st, store_cb cb, void *ctx, uint64_t *ticket);
+uint64_t store_enqueued(struct store *st);
+
 struct store_new_visitor {
     uint8_t token_hash[32];
     const char *name, *email, *locale, *page;   /* may be NULL */

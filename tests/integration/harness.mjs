@@ -12,6 +12,10 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = resolve(ROOT, process.env.PARLEY_BIN || 'build/parley');
 export const ADMIN = { email: 'admin@example.test', password: 'integration secret 1' };
 export const delay = ms => new Promise(r => setTimeout(r, ms));
+// Waits scale by PARLEY_TIME_FACTOR (make valgrind-full sets it: the server runs
+// many times slower there). Only how long we wait changes, never what is asserted.
+export const TIME_FACTOR = Number(process.env.PARLEY_TIME_FACTOR || 1);
+const T = ms => ms * TIME_FACTOR;
 
 function freePort() {
   return new Promise((res, rej) => {
@@ -49,7 +53,7 @@ export async function start({ faq, dir, args = [], env = {}, wrap = null, bin = 
   for (let t0 = Date.now(); ;) {
     if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}:\n${log}`);
     try { if ((await fetch(base + '/healthz')).ok) break; } catch { /* not up yet */ }
-    if (Date.now() - t0 > 20000) { child.kill('SIGKILL'); throw new Error(`no /healthz:\n${log}`); }
+    if (Date.now() - t0 > T(20000)) { child.kill('SIGKILL'); throw new Error(`no /healthz:\n${log}`); }
     await delay(50);
   }
   const srv = {
@@ -57,7 +61,7 @@ export async function start({ faq, dir, args = [], env = {}, wrap = null, bin = 
     async stop(sig = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
       let timer;
-      const r = await Promise.race([exited, new Promise(res => { timer = setTimeout(() => res({ code: 'timeout' }), 10000); })]);
+      const r = await Promise.race([exited, new Promise(res => { timer = setTimeout(() => res({ code: 'timeout' }), T(10000)); })]);
       clearTimeout(timer);
       if (sig === 'SIGTERM' && r.code !== 0) throw new Error(`exit ${JSON.stringify(r)} after SIGTERM:\n${log}`);
       return r;
@@ -133,6 +137,7 @@ export class Peer {
   send(obj) { this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj)); }
   // Resolves with the first frame after index `from` that matches (a type or a predicate).
   next(match, { from = 0, ms = 5000 } = {}) {
+    ms = T(ms);
     const fn = typeof match === 'string' ? f => f.type === match : match;
     const hit = this.frames.slice(from).find(fn);
     if (hit) return Promise.resolve(hit);
@@ -148,7 +153,7 @@ export class Peer {
   }
   mark() { return this.frames.length; }
   // Sends a request and resolves with its ack or error.
-  ask(obj, ms = 5000) {
+  ask(obj, ms = 5000) {           // ms scales in next()
     const id = obj.id || `q${Math.random().toString(36).slice(2)}`;
     const from = this.frames.length;
     this.send({ ...obj, id });
@@ -156,6 +161,7 @@ export class Peer {
   }
   messages(from = 0) { return this.frames.slice(from).filter(f => f.type === 'message'); }
   waitClosed(ms = 5000) {
+    ms = T(ms);
     if (this.closed) return Promise.resolve(this.closed);
     return new Promise((res, rej) => {
       const t = setTimeout(() => rej(new Error('still open')), ms);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "parley/faq_store.h"
 #include "parley/loop.h"
 #include "parley/store.h"
 #include "../../server/store_internal.h"
@@ -546,6 +547,26 @@ static void test_faq(struct store *st)
     CHECK(store_faq_replace_all(st, NULL, 0) == PL_OK);
     CHECK(store_faq_list(st, &l) == PL_OK && l.n == 0);
     store_faq_list_free(&l);
+
+    /* A restart builds stored entries without validating them again; one that
+     * no longer compiles, or is too slow for the probes, is skipped (the rest
+     * answer), exactly as when every entry was validated at each start. */
+    struct store_faq_row stored[] = {
+        { "ok", "{\"id\":\"ok\",\"question\":\"Hours?\",\"answer\":\"9-5\","
+                "\"keywords\":[\"hours\"],\"patterns\":[\"\\\\bopen\\\\b\"]}" },
+        { "broken", "{\"id\":\"broken\",\"question\":\"Q\",\"answer\":\"A\",\"patterns\":[\"(\"]}" },
+        { "slow", "{\"id\":\"slow\",\"question\":\"Q\",\"answer\":\"A\",\"patterns\":[\"(a+)+b\"]}" },
+    };
+    struct faq_set *set = NULL;
+    CHECK(store_faq_replace_all(st, stored, 1) == PL_OK);
+    CHECK(faq_store_build(st, &set) == PL_OK && faq_count(set) == 1);
+    faq_free(set);
+    set = NULL;
+    CHECK(store_faq_replace_all(st, stored, 3) == PL_OK);
+    CHECK(faq_store_build(st, &set) == PL_OK);
+    CHECK(faq_count(set) == 1 && faq_find(set, "ok") && !faq_find(set, "broken"));
+    faq_free(set);
+    CHECK(store_faq_replace_all(st, NULL, 0) == PL_OK);
 }
 
 static void test_lists(struct store *st, int64_t a1)
