@@ -98,7 +98,7 @@ valgrind-full: build
 	@scripts/ensure-debs.sh valgrind
 	@cd tests && PARLEY_NO_JIT=1 PARLEY_WRAP="$(VALGRIND)" PARLEY_TIME_FACTOR=$(VALGRIND_FACTOR) \
 	  PARLEY_BIN=$(CURDIR)/$(BUILD)/parley PARLEY_RELEASE_BIN=$(CURDIR)/$(BUILD)/parley \
-	  TORTURE_CLIENTS=20 TORTURE_MESSAGES=40 \
+	  TORTURE_CLIENTS=20 TORTURE_MESSAGES=150 TORTURE_WINDOW=4 \
 	  node --test --test-concurrency=1 --test-timeout=900000 integration/*.test.mjs
 
 acceptance: build

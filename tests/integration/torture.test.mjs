@@ -53,7 +53,10 @@ const idOf = i => `m${i}`;
 // The server across its lives. `up` is a promise of the running server; while it is
 // being restarted it is pending, so every visitor that lost its connection waits on it.
 class Controller {
-  constructor() { this.gen = 0; this.kills = []; this.violations = []; this.acked = 0; }
+  // down: from a kill until its restart is up. Acks the dead server had already sent
+  // still arrive meanwhile; they must not trigger the next kill, which would kill the
+  // dead server again and start a second one on the same directory.
+  constructor() { this.gen = 0; this.kills = []; this.violations = []; this.acked = 0; this.down = false; }
   async boot(dir) {
     let resolveUp;
     this.up = new Promise(r => { resolveUp = r; });
@@ -69,6 +72,7 @@ class Controller {
     let resolveUp;
     this.up = new Promise(r => { resolveUp = r; });
     srv.child.kill('SIGKILL');
+    this.down = true;
     const rec = { ...info, at: Date.now() };
     this.kills.push(rec);
     this.restarting = (async () => {
@@ -80,9 +84,12 @@ class Controller {
       rec.restartMs = Date.now() - t0;
       this.srv = next;
       this.gen++;
+      this.down = false;
       resolveUp(next);
     })();
-    this.restarting.catch(e => { this.violations.push(`restart failed: ${e.message}`); resolveUp(null); });
+    this.restarting.catch(e => {
+      this.violations.push(`restart failed: ${e.message}`); this.down = false; resolveUp(null);
+    });
   }
 }
 
@@ -270,7 +277,9 @@ test(`kill -9 torture: ${CLIENTS} visitors × ${MESSAGES} messages, ${KILLS} SIG
     const dir = ctl.srv.dir;
     let sinceRestart = 0, killPending = false;
     const onNewAck = () => {
-      ctl.acked++; sinceRestart++; lastAckAt = Date.now();
+      ctl.acked++; lastAckAt = Date.now();
+      if (ctl.down) return;              // a late ack of the server just killed
+      sinceRestart++;
       const k = ctl.kills.length;
       // At least a few acks after each restart, so the next kill is mid-stream, not
       // during the reconnect storm only.
