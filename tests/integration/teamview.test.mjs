@@ -82,6 +82,12 @@ test('a teammate\'s conversation is listed and readable, an outsider\'s is not; 
     assert.equal(outsider.status, 404);
     assert.equal(outsider.text, missing.text);
     assert.equal((await api(srv, 'GET', `/api/conversations/${v1.conv}/transcript`, cy.token)).status, 404);
+    // The visitor history follows the same rule.
+    const vid = t.conversation.visitor.id;
+    const h = ok(await api(srv, 'GET', `/api/visitors/${vid}/conversations`, ana.token));
+    assert.deepEqual(h.conversations.map(c => [c.id, c.readable]), [[v1.conv, true]]);
+    const vid2 = ok(await api(srv, 'GET', `/api/conversations/${v2.conv}/transcript`, admin)).conversation.visitor.id;
+    assert.equal((await api(srv, 'GET', `/api/visitors/${vid2}/conversations`, ana.token)).status, 404);
 
     // Read-only: Ana may not reply, note, close, transfer or claim Bo's conversation.
     const before = ok(await api(srv, 'GET', `/api/conversations/${v1.conv}/transcript`, admin));
