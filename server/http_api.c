@@ -2,8 +2,9 @@
  * The router and the read-only endpoints: /healthz, /metrics, conversations
  * and transcripts. Writes that need slow work live in http_admin.c.
  *
- * What an agent may read: the queue, and conversations assigned to them; an
- * admin reads everything. Anything else is answered exactly like a conversation
+ * What an agent may read: the queue, conversations assigned to them, and
+ * (read-only) those of their teams (store_team_scope); an admin reads
+ * everything. Anything else is answered exactly like a conversation
  * that does not exist, so ids can't be probed.
  */
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "parley/kpi.h"
 #include "parley/metrics.h"
 #include "parley/proto_rest.h"
+#include "parley/store_teams.h"
 
 int http_query(const struct http_req *r, const char *name, char *out, size_t len)
 {
@@ -132,6 +134,18 @@ static int search_params(const struct http_req *r, struct store_conv_search *q, 
     return 0;
 }
 
+/* ?scope=team: 1, absent: 0, anything else -1 (answered 400). */
+static int scope_param(const struct http_req *r)
+{
+    char v[16];
+    if (!http_query(r, "scope", v, sizeof(v)))
+        return 0;
+    if (!strcmp(v, "team"))
+        return 1;
+    http_respond_error(r->conn_id, 400, "bad_request", "scope must be team", "scope");
+    return -1;
+}
+
 static void list_conversations(const struct http_req *r)
 {
     struct store_agent a;
@@ -151,18 +165,21 @@ static void list_conversations(const struct http_req *r)
     }
     struct store_conv_search q = { .state = want };
     char text[sizeof(r->query)];
-    int searching = 0;
-    if (search_params(r, &q, text, sizeof(text), &searching)) {
+    int searching = 0, team = scope_param(r);
+    if (team < 0 || search_params(r, &q, text, sizeof(text), &searching)) {
         store_agent_free(&a);
         return;
     }
     int is_admin = a.role && !strcmp(a.role, "admin");
     /* Agents see the queue and the offline list (anyone may claim those), and
-     * only their own of the rest. */
-    int64_t only = is_admin || want == CONV_QUEUED || want == CONV_OFFLINE ? 0 : a.id;
+     * only their own of the rest; scope=team widens (or, for an admin, narrows)
+     * that to their teams' conversations. */
+    int64_t only = is_admin || team || want == CONV_QUEUED || want == CONV_OFFLINE ? 0 : a.id;
     q.agent_id = only;
+    q.team_of = team ? a.id : 0;
     struct store_conversation_list l = {0};
     pl_status s = searching ? store_search_conversations(conv_store(), &q, &l)
+                  : team    ? store_list_team_conversations(conv_store(), a.id, want, q.limit, &l)
                             : store_list_conversations(conv_store(), want, only, q.limit, &l);
     if (s != PL_OK)
         http_respond_error(r->conn_id, 503, "store_unavailable", "try again", NULL);
@@ -172,11 +189,30 @@ static void list_conversations(const struct http_req *r)
     store_agent_free(&a);
 }
 
-static int may_read(const struct store_agent *a, const struct store_conversation *c)
+/* Without the team scope; may_read adds it when this says no. */
+static int may_read_own(const struct store_agent *a, const struct store_conversation *c)
 {
     return (a->role && !strcmp(a->role, "admin")) || c->state == CONV_QUEUED ||
            c->state == CONV_OFFLINE ||
            (c->agent_id && c->agent_id == a->id);
+}
+
+/* *ok = may read; the team scope is read only when needed (*ts loaded once,
+ * the caller frees it). PL_OK or why the scope could not be read. */
+static pl_status may_read(const struct store_agent *a, const struct store_conversation *c,
+                          struct store_team_scope *ts, int *loaded, int *ok)
+{
+    *ok = may_read_own(a, c);
+    if (*ok)
+        return PL_OK;
+    if (!*loaded) {
+        pl_status s = store_team_scope(conv_store(), a->id, ts);
+        if (s != PL_OK)
+            return s;
+        *loaded = 1;
+    }
+    *ok = store_team_scope_covers(ts, c->team_id, c->agent_id);
+    return PL_OK;
 }
 
 static void transcript(const struct http_req *r, const char *conv_id)
@@ -186,8 +222,10 @@ static void transcript(const struct http_req *r, const char *conv_id)
         return;
     struct store_conversation c = {0};
     struct store_message_list m = {0};
+    struct store_team_scope ts = {0};
+    int loaded = 0, ok = 0;
     pl_status s = store_get_conversation(conv_store(), conv_id, &c);
-    if (s == PL_OK && !may_read(&a, &c))
+    if (s == PL_OK && (s = may_read(&a, &c, &ts, &loaded, &ok)) == PL_OK && !ok)
         s = PL_ERR_NOT_FOUND;
     if (s == PL_OK)
         s = store_messages_after(conv_store(), conv_id, 0, 1, 0, &m);
@@ -202,6 +240,7 @@ static void transcript(const struct http_req *r, const char *conv_id)
                      "Cache-Control: no-store\r\n");
     else
         http_json(r, 200, proto_rest_transcript(&c, &m));
+    store_team_scope_free(&ts);
     store_message_list_free(&m);
     store_conversation_free(&c);
     store_agent_free(&a);
@@ -211,7 +250,7 @@ static void transcript(const struct http_req *r, const char *conv_id)
 #define VISITOR_HISTORY_MAX 500
 
 /* GET /api/visitors/{id}/conversations: listed to an agent who may read at least
- * one of them (may_read); anyone else gets 404, like an unknown visitor. */
+ * one of them (may_read, teams included); anyone else gets 404, like an unknown visitor. */
 static void visitor_conversations(const struct http_req *r, const char *visitor_id)
 {
     struct store_agent a;
@@ -220,14 +259,17 @@ static void visitor_conversations(const struct http_req *r, const char *visitor_
     struct store_visitor_conv_list l = {0};
     pl_status s = store_visitor_conversations(conv_store(), visitor_id, VISITOR_HISTORY_MAX, &l);
     int *readable = s == PL_OK ? calloc(l.n + 1, sizeof(*readable)) : NULL;
-    int any = 0;
+    int any = 0, loaded = 0;
+    struct store_team_scope ts = {0};
     if (s == PL_OK && !readable)
         s = PL_ERR_NOMEM;
     for (size_t i = 0; s == PL_OK && i < l.n; i++) {
-        struct store_conversation c = { .state = l.v[i].state, .agent_id = l.v[i].agent_id };
-        readable[i] = may_read(&a, &c);
+        struct store_conversation c = { .state = l.v[i].state, .agent_id = l.v[i].agent_id,
+                                        .team_id = l.v[i].team_id };
+        s = may_read(&a, &c, &ts, &loaded, &readable[i]);
         any |= readable[i];
     }
+    store_team_scope_free(&ts);
     if (s == PL_OK && !any)
         http_respond_error(r->conn_id, 404, "not_found", "no such visitor", NULL);
     else if (s == PL_ERR_NOMEM)

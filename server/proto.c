@@ -287,8 +287,14 @@ struct frame *proto_state(const struct store_conversation *c, enum proto_view vi
         return NULL;
     if (c->agent_name)
         json_object_set_new(o, "agent_name", json_string(c->agent_name));
-    if (view == VIEW_AGENT)
+    if (view == VIEW_AGENT) {
         json_object_set_new(o, "agent_id", c->agent_id ? json_integer(c->agent_id) : json_null());
+        /* The routing, so a dashboard keeps its team lists current from events alone. */
+        json_object_set_new(o, "team", c->team_id && c->team_name
+                                           ? json_pack("{s:I, s:s}", "id", (json_int_t)c->team_id,
+                                                       "name", c->team_name)
+                                           : json_null());
+    }
     return proto_frame_take(o);
 }
 

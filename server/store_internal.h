@@ -37,6 +37,7 @@ enum rstmt {
     R_WEBHOOKS, R_WEBHOOK_BY_ID, R_WEBHOOK_DELIVERIES, R_WEBHOOK_DUE,
     R_WEBHOOK_PENDING,        /* store_webhooks.c */
     R_TEAMS, R_TEAM_MEMBERS, R_TEAM_IS_MEMBER, R_LAST_FAQ,  /* store_teams.c */
+    R_TEAM_SCOPE, R_LIST_TEAM,   /* store_teams_view.c */
     R__COUNT
 };
 

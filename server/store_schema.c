@@ -32,6 +32,12 @@
     " FROM conversations c JOIN visitors v ON v.id = c.visitor_id" \
     " LEFT JOIN agents a ON a.id = c.agent_id LEFT JOIN teams t ON t.id = c.team_id "
 #define CONV_RECENT " ORDER BY c.updated_at DESC, c.rowid DESC LIMIT "
+/* The conversations of `agent`'s teams: routed to a team they are in, or whose
+ * agent_id (assignee, or last assignee once closed) shares a team with them. */
+#define TEAM_SCOPE(agent) \
+    "(c.team_id IN (SELECT team_id FROM team_members WHERE agent_id = " agent ")" \
+    " OR c.agent_id IN (SELECT m2.agent_id FROM team_members m1" \
+    " JOIN team_members m2 ON m2.team_id = m1.team_id WHERE m1.agent_id = " agent "))"
 /* after_seq is reported for notes only (a visible row stores seq - 1). */
 #define MSG_COLS \
     "conversation_id, seq, note_seq," \
@@ -140,10 +146,11 @@ static const char *const read_sql[R__COUNT] = {
                        " AND (?5 IS NULL OR v.name LIKE ?5 ESCAPE '\\' OR v.email LIKE ?5 ESCAPE '\\'"
                        " OR EXISTS(SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
                        " AND m.seq IS NOT NULL AND m.text LIKE ?5 ESCAPE '\\'))"
+                       " AND (?7 IS NULL OR " TEAM_SCOPE("?7") ")"
                        " ORDER BY c.created_at DESC, c.rowid DESC LIMIT ?6",
     /* A visitor's conversations (conv_visitor), each with its last visible message. */
     [R_VISITOR_CONVS] = "SELECT c.id, c.state, COALESCE(c.agent_id, 0), c.created_at,"
-                        " c.closed_at, a.name,"
+                        " c.closed_at, a.name, COALESCE(c.team_id, 0),"
                         " (SELECT substr(m.text, 1, 200) FROM messages m"
                         " WHERE m.conversation_id = c.id AND m.seq IS NOT NULL"
                         " ORDER BY m.seq DESC LIMIT 1)"
@@ -154,6 +161,12 @@ static const char *const read_sql[R__COUNT] = {
     [R_TEAM_MEMBERS] = "SELECT m.team_id, m.agent_id FROM team_members m"
                        " ORDER BY m.team_id, m.agent_id",
     [R_TEAM_IS_MEMBER] = "SELECT 1 FROM team_members WHERE team_id = ?1 AND agent_id = ?2",
+    /* An agent's teams and the agents who share one with them (themselves too). */
+    [R_TEAM_SCOPE] = "SELECT team_id, 0 FROM team_members WHERE agent_id = ?1"
+                     " UNION ALL SELECT DISTINCT 0, m2.agent_id FROM team_members m1"
+                     " JOIN team_members m2 ON m2.team_id = m1.team_id WHERE m1.agent_id = ?1",
+    [R_LIST_TEAM] = CONV_SELECT "WHERE (?1 IS NULL OR c.state = ?1) AND " TEAM_SCOPE("?2")
+                    CONV_RECENT "?3",
     /* The entry the bot last answered with (a visible bot message with an FAQ id). */
     [R_LAST_FAQ] = "SELECT faq_id FROM messages INDEXED BY msg_role_ts"
                    " WHERE conversation_id = ?1 AND role = 'bot' AND faq_id IS NOT NULL"

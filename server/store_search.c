@@ -41,6 +41,7 @@ pl_status store_search_conversations(struct store *st, const struct store_conv_s
     b_int_or_null(&b, q->to_ms);
     b_text(&b, pat);
     b_int(&b, store_sql_limit(q->limit));
+    b_int_or_null(&b, q->team_of > 0 ? q->team_of : 0);
     struct store_rows g = { NULL, 0, 0, sizeof(*out->v) };
     pl_status s = store_read_rows(st, &b, fill_conv, &g, "search conversations");
     out->v = (struct store_conversation *)(void *)g.v;
@@ -77,7 +78,8 @@ static pl_status fill_visitor_conv(sqlite3_stmt *s, void *out)
     c->created_at = sqlite3_column_int64(s, 3);
     c->closed_at = sqlite3_column_int64(s, 4);
     c->agent_name = store_col_dup(s, 5, &oom);
-    c->preview = store_col_dup(s, 6, &oom);
+    c->team_id = sqlite3_column_int64(s, 6);
+    c->preview = store_col_dup(s, 7, &oom);
     if (!oom && !bad_state) return PL_OK;
     visitor_conv_free(c);
     return oom ? PL_ERR_NOMEM : PL_ERR_STORE;

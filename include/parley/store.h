@@ -438,6 +438,7 @@ pl_status store_canned_delete(struct store *st, int64_t id, store_cb cb, void *c
 struct store_conv_search {
     int state;                /* < 0: any */
     int64_t agent_id;         /* > 0: only those whose agent_id is this */
+    int64_t team_of;          /* > 0: only those in this agent's team scope (store_teams.h) */
     const char *text;         /* NULL or "": any */
     int64_t from_ms, to_ms;   /* created_at bounds; 0: unbounded */
     size_t limit;             /* 0: all */
@@ -453,6 +454,7 @@ struct store_visitor_conv {
     int64_t agent_id;         /* 0: none */
     int64_t created_at, closed_at;
     char *agent_name;         /* may be NULL */
+    int64_t team_id;          /* the team it is routed to, 0: none */
     char *preview;            /* the last visible message (200 characters at most), or NULL */
 };
 struct store_visitor_conv_list { struct store_visitor_conv *v; size_t n; };

@@ -55,6 +55,25 @@ pl_status store_team_delete(struct store *st, int64_t id, store_cb cb, void *ctx
 pl_status store_conv_set_team(struct store *st, const char *conv, int64_t team,
                               store_cb cb, void *ctx);
 
+/* What an agent sees through their teams (store_teams_view.c): the teams they
+ * are in and every agent sharing one with them (themselves included). A
+ * conversation is theirs to read when it is routed to one of those teams or
+ * its agent_id (assignee, or last assignee once closed) is one of those
+ * agents; acting on it still follows conv_agent.c's rules. */
+struct store_team_scope {
+    int64_t *teams; size_t n_teams;
+    int64_t *mates; size_t n_mates;
+};
+pl_status store_team_scope(struct store *st, int64_t agent, struct store_team_scope *out);
+void store_team_scope_free(struct store_team_scope *s);
+/* 1 when a conversation routed to team_id (0: none) with agent_id (0: none)
+ * is in the scope. */
+int store_team_scope_covers(const struct store_team_scope *s, int64_t team_id, int64_t agent_id);
+/* The conversations in agent's team scope (in `state`, or any when < 0),
+ * newest activity first, at most `limit` (0: all). */
+pl_status store_list_team_conversations(struct store *st, int64_t agent, int state, size_t limit,
+                                        struct store_conversation_list *out);
+
 /* store_kpi_rows with a team filter (team > 0): a conversation counts when it
  * was routed to the team or its final assignee is a member. */
 pl_status store_kpi_rows_team(struct store *st, int64_t from_ms, int64_t to_ms,

@@ -9,7 +9,9 @@
  * field) with an agent ticked as a member and renames it. A visitor (a plain WebSocket)
  * picks that team before the chat; the agent sees it under "My teams", claims it and
  * transfers it back to the team's queue with a note, which the visitor never receives.
- * The Reports page filters by the team; deleting the team takes two clicks. One
+ * The Reports page filters by the team. "My teams" shows the team's queue with the
+ * waiting time, and a teammate's conversations (at ready and live) with her name; one
+ * opens read-only (reply box locked, the reason in words). Deleting the team takes two clicks. One
  * "ok"/"FAIL" line per step; exits non-zero on the first failure.
  */
 import { chromium } from 'playwright-core';
@@ -260,6 +262,92 @@ await step('Reports: the team filter lists the team and loads its figures', asyn
   await sel.selectOption({ label: 'Billing & refunds' });
   await until('the report for the team', async () =>
     /1 conversation/.test(await admin.locator('.page-status[role=status]').first().textContent()));
+});
+
+/* ---------------- My teams: the team's queue and a teammate's conversations ---------------- */
+const TEAMMATE = { email: 'cleo@example.test', name: 'Cleo Agent', password: 'cleo password 123' };
+let mate = null;   /* Cleo's plain agent WebSocket */
+const mateFrames = [];
+let uconv = null, vvconv = null;
+
+/* A plain-WebSocket visitor that writes once and asks for a person (no team). */
+async function visitorAsks(name, text) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/visitor`);
+  sockets.push(ws);
+  const got = [];
+  ws.on('message', (d) => { try { got.push(JSON.parse(d.toString())); } catch { /* not JSON */ } });
+  await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
+  ws.send(JSON.stringify({ type: 'hello', id: 'h0', token: null, name }));
+  const w = await until('welcome', () => got.find((f) => f.type === 'welcome'));
+  ws.send(JSON.stringify({ type: 'message', id: 'm1', text }));
+  await until('ack', () => got.find((f) => f.type === 'ack' && f.id === 'm1'));
+  ws.send(JSON.stringify({ type: 'handoff', id: 'h1' }));
+  await until('handoff ack', () => got.find((f) => f.type === 'ack' && f.id === 'h1'));
+  return w.conversation.id;
+}
+async function mateAsk(frame) {
+  mate.send(JSON.stringify(frame));
+  const r = await until(`answer to ${frame.id}`, () => mateFrames.find((f) => (f.type === 'ack' || f.type === 'error') && f.id === frame.id));
+  check(r.type === 'ack', JSON.stringify(r));
+}
+
+await step('My teams: the team queue shows the waiting time; selecting it offers Claim', async () => {
+  const item = agent.locator('#myteams-list button', { hasText: 'Tess Visitor' });
+  await item.waitFor({ timeout: WAIT });
+  check(/Billing & refunds · waiting \d/.test(await item.textContent()), await item.textContent());
+  await item.click();
+  await agent.getByRole('button', { name: 'Claim', exact: true }).waitFor({ timeout: WAIT });
+  check(await agent.locator('#readonly-reason').isHidden(), 'a queued conversation is shown read-only');
+});
+
+await step('My teams: a teammate\'s conversations show with their name, at ready and live', async () => {
+  let r = await rest('POST', '/api/agents', { ...TEAMMATE, role: 'agent' });
+  check(r.status === 201, `create teammate: ${r.status}`);
+  const mateId = r.body.id;
+  r = await rest('PUT', `/api/teams/${teamId}`, { members: [agentId, mateId] });
+  check(r.status === 200, `members: ${r.status}`);
+  const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: TEAMMATE.email, password: TEAMMATE.password }) }).then((x) => x.json());
+  mate = new WebSocket(`ws://127.0.0.1:${port}/ws/agent`);
+  sockets.push(mate);
+  mate.on('message', (d) => { try { mateFrames.push(JSON.parse(d.toString())); } catch { /* not JSON */ } });
+  await new Promise((res, rej) => { mate.once('open', res); mate.once('error', rej); });
+  mate.send(JSON.stringify({ type: 'auth', token: login.token }));
+  await until('teammate ready', () => mateFrames.find((f) => f.type === 'ready'));
+  uconv = await visitorAsks('Uma Visitor', 'My parcel never came');
+  await mateAsk({ type: 'claim', conversation: uconv, id: 'c1' });
+  /* Cleo joined the team after Bob's ready: the next ready (a reload) lists her conversation. */
+  await agent.reload();
+  await until('Connected', async () => (await agent.locator('#conn-status').textContent()) === 'Connected');
+  const uma = agent.locator('#myteams-list button', { hasText: 'Uma Visitor' });
+  await uma.waitFor({ timeout: WAIT });
+  check((await uma.textContent()).includes('assigned to Cleo Agent'), await uma.textContent());
+  check(await agent.locator('#mine-list button', { hasText: 'Uma Visitor' }).count() === 0, 'listed as mine');
+  /* Live: one she claims now moves into the list from the state event alone. */
+  vvconv = await visitorAsks('Vic Visitor', 'Where is my order?');
+  await agent.locator('#queue-list button', { hasText: 'Vic Visitor' }).waitFor({ timeout: WAIT });
+  await mateAsk({ type: 'claim', conversation: vvconv, id: 'c2' });
+  const vic = agent.locator('#myteams-list button', { hasText: 'Vic Visitor' });
+  await vic.waitFor({ timeout: WAIT });
+  check((await vic.textContent()).includes('assigned to Cleo Agent'), await vic.textContent());
+});
+
+await step('selecting a teammate\'s conversation shows its transcript read-only, kept current', async () => {
+  await agent.locator('#myteams-list button', { hasText: 'Uma Visitor' }).click();
+  const log = agent.locator('#transcript');
+  await until('the transcript', async () => (await log.textContent()).includes('My parcel never came'));
+  const why = agent.locator('#readonly-reason');
+  check(await why.isVisible(), 'no read-only reason');
+  check((await why.textContent()).includes('Read-only: assigned to Cleo Agent'), await why.textContent());
+  check(await agent.locator('#reply-text').isDisabled(), 'the reply box is enabled');
+  check(await agent.locator('#send-btn').isDisabled(), 'Send is enabled');
+  check(await agent.locator('#note-btn').isDisabled(), 'Add note is enabled');
+  check(await agent.locator('#claim-btn').isHidden(), 'Claim is offered');
+  check(await agent.locator('#close-btn').isHidden(), 'Close is offered');
+  check(await agent.locator('#release-btn').isHidden(), 'Return to queue is offered');
+  check((await agent.locator('#conv-state').textContent()).includes('assigned to Cleo Agent'), 'state line');
+  await mateAsk({ type: 'message', conversation: uconv, id: 'r1', text: 'It is on its way, Uma' });
+  await until('the teammate\'s reply shown', async () => (await log.textContent()).includes('It is on its way, Uma'));
 });
 
 await step('Teams: delete asks for a second click, then the team is gone', async () => {

@@ -3,7 +3,8 @@
  * members, the schema refusing bad names and unknown members (changing
  * nothing), routing a conversation to a team in a state change (an unknown
  * team undoes the change), a transfer's note, deletion un-routing queued
- * conversations, and the KPI rows' team filter. A real SQLite file.
+ * conversations, the KPI rows' team filter, and an agent's team scope (what
+ * GET /api/conversations?scope=team lists). A real SQLite file.
  */
 #include <string.h>
 #include "parley/loop.h"
@@ -185,6 +186,69 @@ static void test_routing(struct store *st, int64_t a1, int64_t a2)
     CHECK(create(st, "Other again", NULL, 0, &next) == PL_OK && next > other);
 }
 
+static int listed(const struct store_conversation_list *l, const char *conv)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].id, conv)) return 1;
+    return 0;
+}
+
+/* Fresh agents: a3 and a4 in T, a5 in U, a6 in none. */
+static void test_scope(struct store *st)
+{
+    int64_t a3 = agent_now(st, "a3@x"), a4 = agent_now(st, "a4@x"), a5 = agent_now(st, "a5@x");
+    int64_t a6 = agent_now(st, "a6@x"), pair[2] = { a3, a4 }, t = 0, u = 0;
+    CHECK(create(st, "T", pair, 2, &t) == PL_OK);
+    CHECK(create(st, "U", &a5, 1, &u) == PL_OK);
+    char mate[40], theirs[40], ours[40], outsider[40];
+    new_conv(st, 3, mate);        /* claimed by a4, not routed */
+    new_conv(st, 4, theirs);      /* queued for U */
+    new_conv(st, 5, ours);        /* queued for T */
+    new_conv(st, 6, outsider);    /* claimed by a5 */
+    struct store_state_change q = { .conversation = mate, .op = STORE_TO_QUEUE };
+    CHECK(change(st, q, NULL) == PL_OK);
+    q.conversation = outsider;
+    CHECK(change(st, q, NULL) == PL_OK);
+    q.conversation = theirs; q.team_id = u;
+    CHECK(change(st, q, NULL) == PL_OK);
+    q.conversation = ours; q.team_id = t;
+    CHECK(change(st, q, NULL) == PL_OK);
+    struct store_state_change cl = { .conversation = mate, .op = STORE_CLAIM, .agent_id = a4 };
+    CHECK(change(st, cl, NULL) == PL_OK);
+    cl.conversation = outsider; cl.agent_id = a5;
+    CHECK(change(st, cl, NULL) == PL_OK);
+
+    struct store_team_scope sc = { 0 };
+    CHECK(store_team_scope(st, a3, &sc) == PL_OK && sc.n_teams == 1 && sc.teams[0] == t);
+    CHECK(sc.n_mates == 2);
+    CHECK(store_team_scope_covers(&sc, 0, a4) && store_team_scope_covers(&sc, 0, a3));
+    CHECK(store_team_scope_covers(&sc, t, 0));
+    CHECK(!store_team_scope_covers(&sc, u, 0) && !store_team_scope_covers(&sc, 0, a5));
+    CHECK(!store_team_scope_covers(&sc, 0, 0));
+    store_team_scope_free(&sc);
+    CHECK(store_team_scope(st, a6, &sc) == PL_OK && sc.n_teams == 0 && sc.n_mates == 0);
+    store_team_scope_free(&sc);
+
+    struct store_conversation_list l = { 0 };
+    CHECK(store_list_team_conversations(st, a3, -1, 0, &l) == PL_OK && l.n == 2);
+    CHECK(listed(&l, mate) && listed(&l, ours) && !listed(&l, theirs) && !listed(&l, outsider));
+    store_conversation_list_free(&l);
+    CHECK(store_list_team_conversations(st, a3, CONV_QUEUED, 0, &l) == PL_OK && l.n == 1);
+    CHECK(listed(&l, ours));
+    store_conversation_list_free(&l);
+    CHECK(store_list_team_conversations(st, a5, -1, 0, &l) == PL_OK && l.n == 2);
+    CHECK(listed(&l, theirs) && listed(&l, outsider));
+    store_conversation_list_free(&l);
+    CHECK(store_list_team_conversations(st, a6, -1, 0, &l) == PL_OK && l.n == 0);
+    store_conversation_list_free(&l);
+    CHECK(store_list_team_conversations(st, 0, -1, 0, &l) == PL_ERR_BAD_REQUEST);
+    /* The same filter inside a search. */
+    struct store_conv_search s = { .state = -1, .team_of = a4 };
+    CHECK(store_search_conversations(st, &s, &l) == PL_OK && l.n == 2);
+    CHECK(listed(&l, mate) && listed(&l, ours));
+    store_conversation_list_free(&l);
+}
+
 int main(void)
 {
     if (!test_dir_make("/tmp/parley_teams_XXXXXX"))
@@ -194,6 +258,7 @@ int main(void)
         int64_t a1 = agent_now(st, "a1@x"), a2 = agent_now(st, "a2@x");
         test_crud(st, a1, a2);
         test_routing(st, a1, a2);
+        test_scope(st);
         store_close(st);
     }
     remove_db("teams.db");

@@ -24,7 +24,7 @@ import { initAlerts, alertQueued, alertMessage } from './notify.js';
 import { renderHours } from './hours.js';
 import { renderWidgetSettings } from './widgetsettings.js';
 import { renderOffline } from './offline.js';
-import { renderTeams, initTransfer, loadMyTeams, inMyTeams } from './teams.js';
+import { renderTeams, initTransfer, loadTeamView, teamConversations, teamMeta, syncReadOnly, readOnlyReason, watchReadOnly } from './teams.js';
 
 const SESSION_KEY = 'parley.agent';
 const READ_KEY = 'parley.agent.read';
@@ -110,7 +110,6 @@ function start() {
   $('status-select').value = sessionStorage.getItem(STATUS_KEY) || 'online';
   renderAll();
   startTeam(pageCtx());
-  loadMyTeams(pageCtx()).then(renderLists);
   route(false);
   conn = new AgentConn(session.token, {
     frame: onFrame, ready: onReady, ack: onAck, failed: onFailed, up: onUp, authFailed: endSession,
@@ -156,6 +155,7 @@ function onReady(f) {
   renderAll();
   loadClosed();
   loadOffline();
+  loadTeamView(pageCtx()).then(renderAll);
   if (selected && convs.get(selected) && convs.get(selected).state === 'unknown') loadTranscript(selected);
 }
 
@@ -170,7 +170,7 @@ function onFrame(f) {
       break;
     }
     case 'state': {
-      const c = upsert({ id: f.conversation, state: f.state });
+      const c = upsert({ id: f.conversation, state: f.state, team: f.team, agent_name: f.agent_name });
       if (!c) return;
       if (f.agent_id !== undefined) c.agent_id = f.agent_id;
       if (f.state === 'queued') { c.agent_id = null; if (!c.queued_at) c.queued_at = f.queued_at || Date.now(); }
@@ -345,7 +345,7 @@ function select(id) {
   selected = id;
   try { sessionStorage.setItem(SELECTED_KEY, id); } catch { /* ignore */ }
   const c = convs.get(id);
-  if (c && !c.loaded) loadTranscript(id);
+  if (c && (!c.loaded || readOnlyReason(c, pageCtx()))) loadTranscript(id);   /* a teammate's is not pushed */
   renderAll();
 }
 
@@ -477,8 +477,7 @@ function renderLists() {
     el('span', { class: 'c-meta', text: c.typing ? 'typing…' : '' }))));
   fillList('offline-list', 'offline-empty', 'offline-count', away.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: c.visitor && c.visitor.email ? c.visitor.email : 'no e-mail yet' }))));
-  fillList('myteams-list', 'myteams-empty', 'myteams-count', all.filter(inMyTeams).map((c) => listItem(c,
-    el('span', { class: 'c-meta', text: `${c.team.name} · ${c.state}` }))));
+  fillList('myteams-list', 'myteams-empty', 'myteams-count', teamConversations(all, me().id).map((c) => listItem(c, teamMeta(c))));
   fillList('closed-list', 'closed-empty', null, closed.map((c) => listItem(c,
     el('span', { class: 'c-meta', text: clock(c.closed_at) }))));
   $('closed-empty').textContent = found ? 'No match.' : 'None yet.';
@@ -492,7 +491,7 @@ function renderLists() {
 }
 
 function tick() {
-  for (const s of document.querySelectorAll('#queue-list .wait')) {
+  for (const s of document.querySelectorAll('ul.convs .wait')) {
     s.textContent = duration(Date.now() - Number(s.dataset.since));
   }
 }
@@ -528,6 +527,7 @@ function renderConversation() {
   $('reply-text').placeholder = canReply
     ? 'Write a reply — Enter sends, Shift+Enter for a new line'
     : 'Claim the conversation to reply; you can still add a private note';
+  syncReadOnly(c, pageCtx());
 
   clear(log);
   log.dataset.conv = c.id;
@@ -602,6 +602,7 @@ function init() {
   initDraftAction({ ctx: pageCtx, selected: () => selected });
   initAlerts({ open: (id) => { if (currentPage() !== 'conversations') location.hash = '#/conversations'; select(id); } });
   transferUi = initTransfer({ ctx: pageCtx, selected: () => selected, send: (f) => !!conn && conn.send(f) });
+  watchReadOnly({ ctx: pageCtx, selected: () => selected && convs.get(selected), reload: loadTranscript });
   $('note-btn').addEventListener('click', () => sendReply(true));
   $('reply-form').addEventListener('submit', (e) => {
     e.preventDefault();

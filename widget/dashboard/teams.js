@@ -1,13 +1,14 @@
 /*
  * Teams in the dashboard: the admin Teams page (list, create, rename, members,
  * delete), the transfer form (to an agent or a team, with a note only agents
- * see), the "My teams" list (queued and assigned conversations routed to a team
- * I am in) and the team choice of the Reports page.
+ * see), the "My teams" list (my teams' queue and my teammates' conversations,
+ * read-only) and the team choice of the Reports page.
  *
  * GET /api/teams is open to every agent and carries member names, so agents who
  * may not list /api/agents still get names for the transfer menu.
  */
-import { el, clear, $, clientId } from './dom.js';
+import { el, clear, $, clientId, duration } from './dom.js';
+import { convs, upsert } from './model.js';
 import * as api from './api.js';
 import { field, uid, setError, clearErrors, showApiError } from './forms.js';
 
@@ -242,15 +243,113 @@ export function addReportTeamFilter(root, ctx, reload) {
   return () => sel.value;
 }
 
-/* ---------------- "My teams": conversations routed to a team I am in ---------------- */
+/* ---------------- "My teams": what my teams are doing ---------------- */
+/*
+ * The list shows the queue routed to my teams (with the waiting time) and what my
+ * teammates (agents sharing a team with me) or others handle for my teams, with the
+ * assignee's name. It is fed at ready by GET /api/conversations?scope=team and then
+ * by the queued/state events every agent gets (state frames carry agent_id,
+ * agent_name and team). A teammate's conversation is read-only here: the server
+ * keeps replies, notes, transfer and close to the assignee (or an admin). Its
+ * messages are not pushed to us, so while one is open we re-read it now and then.
+ */
+let myTeams = new Set();   /* team ids I am in */
+let mates = new Set();     /* ids of agents sharing a team with me, not me */
+const sameId = (a, b) => a != null && b != null && String(a) === String(b);
 
-/* Ids of the teams the agent is in (refreshed on demand). */
-let myTeams = new Set();
 export async function loadMyTeams(ctx) {
   try {
     const res = await listTeams(ctx.token);
-    myTeams = new Set((res.teams || []).filter((t) => t.members.some((m) => String(m.id) === String(ctx.me.id))).map((t) => t.id));
-  } catch { myTeams = new Set(); }
+    const mineT = (res.teams || []).filter((t) => t.members.some((m) => sameId(m.id, ctx.me.id)));
+    myTeams = new Set(mineT.map((t) => t.id));
+    mates = new Set(mineT.flatMap((t) => t.members.map((m) => String(m.id))).filter((id) => !sameId(id, ctx.me.id)));
+  } catch { myTeams = new Set(); mates = new Set(); }
   return myTeams;
 }
-export const inMyTeams = (c) => !!(c && c.team && myTeams.has(c.team.id)) && (c.state === 'queued' || c.state === 'assigned');
+
+const routedToMine = (c) => !!(c.team && myTeams.has(c.team.id));
+const mineConv = (c, meId) => sameId(c.agent_id, meId);
+
+/* In the "My teams" list: queued for one of my teams, or assigned to someone else
+ * for one of my teams or to a teammate. My own are under "Mine". */
+export function inMyTeams(c, meId) {
+  if (!c) return false;
+  if (c.state === 'queued') return routedToMine(c);
+  if (c.state !== 'assigned' || mineConv(c, meId)) return false;
+  return routedToMine(c) || (c.agent_id != null && mates.has(String(c.agent_id)));
+}
+
+/* The list, oldest wait first, then oldest assignment. */
+export function teamConversations(all, meId) {
+  const at = (c) => (c.state === 'queued' ? c.queued_at : c.assigned_at) || 0;
+  return all.filter((c) => inMyTeams(c, meId))
+    .sort((a, b) => (a.state === b.state ? at(a) - at(b) : a.state === 'queued' ? -1 : 1));
+}
+
+/* The line under the visitor's name. */
+export function teamMeta(c) {
+  const team = c.team ? `${c.team.name} · ` : '';
+  if (c.state === 'queued') {
+    const since = c.queued_at || Date.now();
+    return el('span', { class: 'c-meta' }, [`${team}waiting `,
+      el('span', { class: 'wait', 'data-since': since, text: duration(Date.now() - since) })]);
+  }
+  return el('span', { class: 'c-meta', text: `${team}assigned to ${c.agent_name || 'a teammate'}` });
+}
+
+/* At every ready: my teams, then the conversations my teammates hold. One we showed
+ * that the server no longer lists moved on while we were away. */
+export async function loadTeamView(ctx) {
+  await loadMyTeams(ctx);
+  let res;
+  try { res = await api.get('/api/conversations?scope=team&state=assigned', ctx.token); } catch (e) {
+    if (e instanceof api.AuthError) ctx.authFailed(); else console.warn('parley:', e.message);
+    return false;
+  }
+  const seen = new Set();
+  for (const r of res.conversations || []) {
+    const c = upsert({ ...r, state: 'assigned' });
+    if (c) seen.add(c.id);
+  }
+  for (const c of convs.values()) {
+    if (c.state === 'assigned' && !seen.has(c.id) && !mineConv(c, ctx.me.id) && inMyTeams(c, ctx.me.id)) c.state = 'unknown';
+  }
+  return true;
+}
+
+/* Why this agent may only read c, or '' (admins may still add notes). */
+export function readOnlyReason(c, ctx) {
+  if (!c || !ctx || ctx.isAdmin || c.state !== 'assigned' || mineConv(c, ctx.me.id)) return '';
+  return `Read-only: assigned to ${c.agent_name || 'another agent'}. Only they can reply, add notes, transfer or close it.`;
+}
+
+/* After the reply box is set up for c: locks it (with the reason in words) when c is
+ * read-only for us. */
+export function syncReadOnly(c, ctx) {
+  const form = $('reply-form');
+  if (!form) return;
+  let why = $('readonly-reason');
+  if (!why) {
+    why = el('p', { id: 'readonly-reason', class: 'readonly-reason', role: 'note' });
+    form.before(why);
+    $('reply-text').setAttribute('aria-describedby', 'readonly-reason');
+  }
+  const reason = readOnlyReason(c, ctx);
+  why.textContent = reason;
+  why.hidden = !reason;
+  if (!reason) return;
+  $('reply-text').disabled = true;
+  $('send-btn').disabled = true;
+  $('note-btn').disabled = true;
+  $('reply-text').placeholder = 'Read-only';
+  $('close-btn').hidden = true;
+}
+
+/* While a read-only conversation is open (and the tab visible), re-read its
+ * transcript every few seconds: its messages are not pushed to us. */
+export function watchReadOnly(o) {
+  setInterval(() => {
+    const c = o.selected();
+    if (c && document.visibilityState === 'visible' && readOnlyReason(c, o.ctx())) o.reload(c.id);
+  }, 5000);
+}
