@@ -15,7 +15,7 @@ export const delay = ms => new Promise(r => setTimeout(r, ms));
 // Waits scale by PARLEY_TIME_FACTOR (make valgrind-full sets it: the server runs
 // many times slower there). Only how long we wait changes, never what is asserted.
 export const TIME_FACTOR = Number(process.env.PARLEY_TIME_FACTOR || 1);
-const T = ms => ms * TIME_FACTOR;
+export const T = ms => ms * TIME_FACTOR;
 
 function freePort() {
   return new Promise((res, rej) => {

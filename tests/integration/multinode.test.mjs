@@ -4,48 +4,19 @@
 // restarted, a node killed: nobody sees a gap or a duplicate.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
-import { start, api, delay, ROOT } from './harness.mjs';
+import { start, api, delay } from './harness.mjs';
+import { haveCommand, freePort, redisServer } from './services.mjs';
 
-function haveRedis() {
-  if (spawnSync('redis-server', ['--version']).status === 0) return true;
-  spawnSync(join(ROOT, 'scripts/ensure-debs.sh'), ['redis-server'], { stdio: 'ignore' });
-  return spawnSync('redis-server', ['--version']).status === 0;
-}
-const REDIS = haveRedis();
+const REDIS = haveCommand('redis-server', ['--version'], 'redis-server');
 const skip = REDIS ? false : 'redis-server is not installed and could not be (scripts/ensure-debs.sh redis-server)';
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
-    s.on('error', rej);
-  });
-}
-
 let redisPort, redis;
-async function startRedis() {
-  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '',
-    '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let t0 = Date.now(); Date.now() - t0 < 10000; await delay(50)) {
-    const ok = await new Promise(res => {
-      const s = net.connect(redisPort, '127.0.0.1', () => { s.end(); res(true); });
-      s.on('error', () => res(false));
-    });
-    if (ok) return;
-  }
-  throw new Error('redis-server did not start');
-}
-async function stopRedis() {
-  if (!redis || redis.exitCode !== null) return;
-  const gone = new Promise(res => redis.once('exit', res));
-  redis.kill('SIGKILL');
-  await gone;
-}
+const startRedis = async () => { if (redis) await redis.start(); else redis = await redisServer(redisPort); };
+const stopRedis = async () => { if (redis) await redis.stop(); };
 
 const FAQ = [{ id: 'hours', question: 'When are you open?', answer: 'Nine to five.', keywords: ['hours'] }];
 let dir, A, B, C;
