@@ -49,6 +49,45 @@ void http_json(const struct http_req *r, int status, char *body)
     http_respond(r->conn_id, status, "application/json", body, "Cache-Control: no-store\r\n");
 }
 
+/* The id in base/{id}: > 0, digits only; 0 when it is not one. */
+static int64_t path_id(const char *s)
+{
+    char *end;
+    if (*s < '0' || *s > '9')
+        return 0;
+    long long id = strtoll(s, &end, 10);
+    return *end || id <= 0 ? 0 : (int64_t)id;
+}
+
+int http_collection_route(struct http_req *r, const struct http_collection *c)
+{
+    size_t n = strlen(c->base);
+    const char *p = r->path, *rest = NULL;
+    if (!strncmp(p, c->base, n) && p[n] == '/' && p[n + 1])
+        rest = p + n + 1;
+    else if (strcmp(p, c->base) != 0)
+        return 0;
+    enum http_method m = r->method;
+    struct store_agent a;
+    if (http_require_agent(r, !rest && m == HTTP_GET ? 0 : 1, &a))
+        return 1;
+    store_agent_free(&a);
+    int64_t id = rest ? path_id(rest) : 0;
+    if (rest && !id)
+        http_respond_error(r->conn_id, 404, "not_found", c->missing, NULL);
+    else if (!rest && m == HTTP_GET)
+        c->list(r);
+    else if (!rest && m == HTTP_POST)
+        c->put(r, 0);
+    else if (rest && m == HTTP_PUT)
+        c->put(r, id);
+    else if (rest && m == HTTP_DELETE)
+        c->del(r, id);
+    else
+        http_respond_error(r->conn_id, 405, "bad_request", "method not allowed", NULL);
+    return 1;
+}
+
 int http_require_agent(const struct http_req *r, int admin, struct store_agent *out)
 {
     memset(out, 0, sizeof(*out));

@@ -132,40 +132,8 @@ static void delete(const struct http_req *r, int64_t id)
     }
 }
 
-/* The id in /api/teams/{id}: > 0, digits only; 0 when it is not one. */
-static int64_t path_id(const char *s)
-{
-    char *end;
-    if (*s < '0' || *s > '9')
-        return 0;
-    long long id = strtoll(s, &end, 10);
-    return *end || id <= 0 ? 0 : (int64_t)id;
-}
-
 int http_teams_route(struct http_req *r)
 {
-    const char *p = r->path, *rest = NULL;
-    if (!strncmp(p, "/api/teams/", 11) && p[11])
-        rest = p + 11;
-    else if (strcmp(p, "/api/teams") != 0)
-        return 0;
-    enum http_method m = r->method;
-    struct store_agent a;
-    if (http_require_agent(r, !rest && m == HTTP_GET ? 0 : 1, &a))
-        return 1;
-    store_agent_free(&a);
-    int64_t id = rest ? path_id(rest) : 0;
-    if (rest && !id)
-        http_respond_error(r->conn_id, 404, "not_found", "no such team", NULL);
-    else if (!rest && m == HTTP_GET)
-        list(r);
-    else if (!rest && m == HTTP_POST)
-        put(r, 0);
-    else if (rest && m == HTTP_PUT)
-        put(r, id);
-    else if (rest && m == HTTP_DELETE)
-        delete(r, id);
-    else
-        http_respond_error(r->conn_id, 405, "bad_request", "method not allowed", NULL);
-    return 1;
+    static const struct http_collection c = {"/api/teams", "no such team", list, put, delete};
+    return http_collection_route(r, &c);
 }
