@@ -56,7 +56,7 @@ enum wstmt {
     W_CANNED_INSERT, W_CANNED_UPDATE, W_CANNED_DELETE,   /* store_canned.c */
     W_WEBHOOK_COUNT, W_WEBHOOK_INSERT, W_WEBHOOK_UPDATE, W_WEBHOOK_DELETE,
     W_WEBHOOK_DELETE_LOG, W_WEBHOOK_EMIT, W_DELIVERY_RESULT, W_DELIVERY_PRUNE,
-    W_DELIVERY_RETRY,         /* store_webhooks.c */
+    W_DELIVERY_RETRY, W_DELIVERY_CLAIM,  /* store_webhooks.c */
     W_TO_OFFLINE,
     W_TEAM_INSERT, W_TEAM_RENAME, W_TEAM_EXISTS, W_TEAM_CLEAR_MEMBERS,   /* store_teams.c */
     W_TEAM_ADD_MEMBER, W_TEAM_UNROUTE, W_TEAM_DELETE, W_CONV_TEAM,
@@ -72,7 +72,7 @@ enum op_kind {
     OP_UNANSWERED_ADD, OP_UNANSWERED_DELETE, OP_DRAFT_ADD, OP_DRAFT_DELETE,  /* store_faq_admin.c */
     OP_CANNED_CREATE, OP_CANNED_UPDATE, OP_CANNED_DELETE,  /* store_canned.c */
     OP_WEBHOOK_CREATE, OP_WEBHOOK_UPDATE, OP_WEBHOOK_DELETE, OP_WEBHOOK_EMIT,
-    OP_DELIVERY_RESULT, OP_DELIVERY_RETRY,  /* store_webhooks.c */
+    OP_DELIVERY_RESULT, OP_DELIVERY_RETRY, OP_DELIVERY_CLAIM,  /* store_webhooks.c */
     OP_TEAM_CREATE, OP_TEAM_UPDATE, OP_TEAM_DELETE, OP_CONV_TEAM  /* store_teams.c */
 };
 
@@ -105,7 +105,8 @@ struct op {
         struct { const char *question, *answer, *locale, *conv; int64_t agent_id, id; } draft;
         struct { const char *shortcut, *title, *text; int64_t id; } canned;
         struct { const char *url, *secret, *events, *event, *data, *error;
-                 int64_t id, delivery, next_at; int active, attempts, status, code; } hook;
+                 int64_t id, delivery, next_at, lease_until;
+                 int active, attempts, status, code; } hook;
         struct { const char *name; int64_t id; int64_t *members; size_t n; int set_members;
                  const char *conv; } team;   /* members: in owned[] */
     } u;

@@ -526,7 +526,8 @@ pl_status store_op_exec(struct store *st, struct op *o)
     case OP_WEBHOOK_DELETE:
     case OP_WEBHOOK_EMIT:
     case OP_DELIVERY_RESULT:
-    case OP_DELIVERY_RETRY: return store_webhooks_exec(st, o);
+    case OP_DELIVERY_RETRY:
+    case OP_DELIVERY_CLAIM: return store_webhooks_exec(st, o);
     case OP_TEAM_CREATE:
     case OP_TEAM_UPDATE:
     case OP_TEAM_DELETE:

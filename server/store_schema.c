@@ -289,6 +289,10 @@ static const char *const write_sql[W__COUNT] = {
                          " AND status != 'pending' AND id < (SELECT id FROM webhook_deliveries"
                          " WHERE webhook_id = ?1 AND status != 'pending'"
                          " ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    /* A node takes a due delivery by moving it out of everyone's due window
+     * (?3: its lease); only the node whose UPDATE changed the row sends it. */
+    [W_DELIVERY_CLAIM] = "UPDATE webhook_deliveries SET next_attempt_at = ?3"
+                         " WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2",
     [W_DELIVERY_RETRY] = "UPDATE webhook_deliveries SET status = 'pending', attempts = 0,"
                          " next_attempt_at = ?3, delivered_at = NULL"
                          " WHERE id = ?1 AND webhook_id = ?2",

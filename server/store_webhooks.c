@@ -119,6 +119,16 @@ static pl_status exec_retry(struct store *st, struct op *o)
     return store_run_found(st, &b, "delivery retry");
 }
 
+static pl_status exec_claim(struct store *st, struct op *o)
+{
+    struct binder b = b_start(st->w[W_DELIVERY_CLAIM]);
+    b_int(&b, o->u.hook.delivery);
+    b_int(&b, o->u.hook.next_at);      /* now: due at or before it */
+    b_int(&b, o->u.hook.lease_until);
+    o->res.id = o->u.hook.delivery;
+    return store_run_found(st, &b, "delivery claim");
+}
+
 pl_status store_webhooks_exec(struct store *st, struct op *o)
 {
     switch (o->kind) {
@@ -128,6 +138,7 @@ pl_status store_webhooks_exec(struct store *st, struct op *o)
     case OP_WEBHOOK_EMIT: return exec_emit(st, o);
     case OP_DELIVERY_RESULT: return exec_result(st, o);
     case OP_DELIVERY_RETRY: return exec_retry(st, o);
+    case OP_DELIVERY_CLAIM: return exec_claim(st, o);
     default: return PL_ERR_BAD_REQUEST;
     }
 }
@@ -196,6 +207,17 @@ pl_status store_delivery_result(struct store *st, const struct store_delivery_re
     o->u.hook.next_at = in->next_attempt_at;
     o->u.hook.code = in->status_code;
     o->u.hook.error = store_op_dup(o, in->error);
+    return store_enqueue(st, o);
+}
+
+pl_status store_delivery_claim(struct store *st, int64_t delivery_id, int64_t now_ms,
+                               int64_t lease_until, store_cb cb, void *ctx)
+{
+    struct op *o = new_op(st, OP_DELIVERY_CLAIM, 0, cb, ctx);
+    if (!o) return st ? PL_ERR_NOMEM : PL_ERR_BAD_REQUEST;
+    o->u.hook.delivery = delivery_id;
+    o->u.hook.next_at = now_ms;
+    o->u.hook.lease_until = lease_until;
     return store_enqueue(st, o);
 }
 

@@ -16,6 +16,10 @@
 #include "webhook_internal.h"
 
 #define BATCH 16
+/* How long a claimed delivery stays this node's: every attempt of a batch may
+ * take the whole timeout, one after another, plus a margin. A node that dies
+ * holding a delivery lets another send it when the lease runs out. */
+#define LEASE_MS (BATCH * WEBHOOK_TIMEOUT_MS + 60000)
 
 
 static struct store *store;
@@ -159,6 +163,23 @@ pl_status webhook_ping(int64_t webhook_id, store_cb cb, void *ctx)
 
 /* ---- the sender's requests ---- */
 
+static int claims_out;                /* claims sent and not yet answered */
+static int64_t next_after_claims;     /* the next fetch, if no claim succeeds */
+
+static void claimed(void *ctx, const struct store_result *r)
+{
+    struct wh_job *j = ctx;
+    claims_out--;
+    if (r->status == PL_OK) {
+        wh_worker_push(j, INT64_MAX);   /* frees it if the sender has stopped */
+    } else {
+        wh_job_free(j);                 /* another node's now, or answered */
+        outstanding--;
+    }
+    if (claims_out == 0 && outstanding == 0)
+        wh_worker_push(NULL, next_after_claims);
+}
+
 void wh_fetch_on_loop(void *unused)
 {
     (void)unused;
@@ -175,7 +196,6 @@ void wh_fetch_on_loop(void *unused)
         wh_worker_push(NULL, now + 1000);
         return;
     }
-    struct wh_job *head = NULL, **tail = &head;
     for (size_t i = 0; i < l.n; i++) {
         const struct store_delivery *d = &l.v[i];
         struct wh_job *j = calloc(1, sizeof(*j));
@@ -188,9 +208,15 @@ void wh_fetch_on_loop(void *unused)
         j->id = d->id;
         j->hook = d->webhook_id;
         j->attempts = d->attempts;
-        *tail = j;
-        tail = &j->next;
+        /* Another node sharing the store may have read the same row: only the
+         * one whose claim commits sends it. Claims commit in order, so first
+         * attempts still go out in event order. */
+        if (store_delivery_claim(store, d->id, now, now + LEASE_MS, claimed, j) != PL_OK) {
+            wh_job_free(j);
+            continue;
+        }
         outstanding++;
+        claims_out++;
     }
     if (l.n == BATCH)
         next = now;              /* more are due: fetch when these are stored */
@@ -198,9 +224,11 @@ void wh_fetch_on_loop(void *unused)
         next = now + 30000;
     stats.pending = pending;
     store_delivery_list_free(&l);
-    wh_worker_push(head, outstanding ? INT64_MAX : next);
+    next_after_claims = next;
+    wh_worker_push(NULL, outstanding ? INT64_MAX : next);
     /* With a batch out, the fetch after it happens when its last result is
-     * stored (result_stored); the rows that become due meanwhile wait. */
+     * stored (result_stored), or when its last claim failed (claimed); the
+     * rows that become due meanwhile wait. */
 }
 
 static void result_stored(void *ctx, const struct store_result *r)

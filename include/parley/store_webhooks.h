@@ -90,6 +90,13 @@ struct store_delivery_result {
 };
 pl_status store_delivery_result(struct store *st, const struct store_delivery_result *in,
                                 store_cb cb, void *ctx);
+/* Takes a due delivery for this node: when it is still pending and due at
+ * now_ms, it becomes due again only at lease_until (if this node never reports
+ * a result, another sends it then). PL_ERR_NOT_FOUND when it is not due any
+ * more: another node took it, or it was answered. So nodes sharing a store
+ * never send one delivery at the same time. */
+pl_status store_delivery_claim(struct store *st, int64_t delivery_id, int64_t now_ms,
+                               int64_t lease_until, store_cb cb, void *ctx);
 /* Makes a delivery pending and due now with its attempts reset.
  * PL_ERR_NOT_FOUND when the hook has no such delivery. */
 pl_status store_delivery_retry(struct store *st, int64_t webhook_id, int64_t delivery_id,

@@ -191,6 +191,33 @@ test('a handoff while the team is away emits conversation.offline, not queued', 
   } finally { await srv.stop(); await rx.close(); }
 });
 
+test('two nodes on one database send each delivery once', async () => {
+  const rx = await receiver();
+  const A = await start({ args: ['--rate-limit', '0'] });
+  let B = null;
+  try {
+    const admin = await A.login();
+    const hook = await api(A, 'POST', '/api/webhooks', admin, { url: rx.url, events: ['message.created'] });
+    assert.equal(hook.status, 201);
+    B = await start({ dir: A.dir, args: ['--rate-limit', '0'] });   // reads the hook at start
+    // Both nodes emit, so both senders keep fetching what is due: each sees the
+    // other's rows too, and only claims keep them from both sending one.
+    const [va, vb] = [await A.visitor(), await B.visitor()];
+    for (let i = 0; i < 15; i++) {
+      assert.equal((await va.ask({ type: 'message', id: `a${i}`, text: `from A ${i}` })).type, 'ack');
+      assert.equal((await vb.ask({ type: 'message', id: `b${i}`, text: `from B ${i}` })).type, 'ack');
+    }
+    const visitorTexts = () => rx.got.filter(h => h.json.data.message.author.role === 'visitor');
+    await until(() => visitorTexts().length >= 30, 10000, 'every visitor message');
+    await delay(1500);                   // time for any second copy to arrive
+    const ids = rx.got.map(h => h.json.id);
+    assert.equal(new Set(ids).size, ids.length, `a delivery was sent twice: ${ids.sort((x, y) => x - y)}`);
+    assert.equal(visitorTexts().length, 30);
+    for (const h of rx.got) verify(h, hook.body.secret);
+    va.close(); vb.close();
+  } finally { if (B) await B.stop(); await A.stop(); await rx.close(); }
+});
+
 test('a receiver answering 500 then 200 is retried after the backoff', async () => {
   const rx = await receiver((hit, n) => (n === 1 ? 500 : 200));
   const srv = await start({ args: ['--webhook-retry-base-ms', '300'] });

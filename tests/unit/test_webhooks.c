@@ -97,6 +97,34 @@ static void test_store(void)
     CHECK(store_deliveries_pending(st, &next, &n) == PL_OK && n == 4 && next > 0);
     store_delivery_list_free(&due);
     CHECK(store_deliveries_due(st, pl_now_ms() + 1, 100, &due) == PL_OK && due.n == 3);
+
+    /* A claim takes a due row once: a second claim (another node that read the
+     * same row) is refused, the row is out of the due window until the lease
+     * ends, and then it can be claimed again. */
+    if (due.n == 3) {
+        int64_t now = pl_now_ms() + 1, id = due.v[0].id;
+        struct box b = {0};
+        CHECK(done(store_delivery_claim(st, id, now, now + 60000, on_result, &b), &b).status == PL_OK);
+        b.done = 0;
+        CHECK(done(store_delivery_claim(st, id, now, now + 60000, on_result, &b), &b).status ==
+              PL_ERR_NOT_FOUND);
+        struct store_delivery_list after = {0};
+        CHECK(store_deliveries_due(st, now, 100, &after) == PL_OK && after.n == 2);
+        for (size_t i = 0; i < after.n; i++) CHECK(after.v[i].id != id);
+        store_delivery_list_free(&after);
+        b.done = 0;
+        CHECK(done(store_delivery_claim(st, id, now + 60000, now + 120000, on_result, &b), &b)
+                  .status == PL_OK);
+        b.done = 0;
+        CHECK(done(store_delivery_claim(st, 999999, now, now + 1, on_result, &b), &b).status ==
+              PL_ERR_NOT_FOUND);
+        /* Give the row back to the window the rest of the test expects. */
+        struct store_delivery_result res = {.id = id, .webhook_id = due.v[0].webhook_id,
+            .attempts = due.v[0].attempts, .status = DELIVERY_PENDING,
+            .next_attempt_at = due.v[0].next_attempt_at};
+        b.done = 0;
+        CHECK(done(store_delivery_result(st, &res, on_result, &b), &b).status == PL_OK);
+    }
     store_delivery_list_free(&due);
 
     struct store_delivery_list log = {0};
