@@ -16,7 +16,8 @@ struct options {
     const char *host;
     int port, src, workers, conns, convs, agents_per, size, window, cap;
     double rate, duration, warmup, settle, cpu_window;
-    int pid;
+    int pid[8], n_pid;            /* servers measured together (several nodes) */
+    int agent_port;               /* agents' sockets go here (another node), 0: port */
     const char *admin, *raw, *subproto, *label;
 };
 

@@ -41,7 +41,8 @@ static void usage(void)
 {
     puts("usage: loadgen idle|chat|storm [options]\n"
          "       loadgen coldstart PORT -- COMMAND [ARGS...]\n"
-         "  --host IP (127.0.0.1)   --port N (8080)    --pid PID (server, for CPU/RSS)\n"
+         "  --host IP (127.0.0.1)   --port N (8080)    --pid PID[,PID...] (servers, for CPU/RSS)\n"
+         "  --agent-port N  agents connect to this port (another node of the same site)\n"
          "  --src N      source addresses 127.0.0.1..N (8)\n"
          "  --workers N  worker processes (4)         --cap N  handshakes in flight per worker (64)\n"
          "  --conns N    idle/storm connections (5000)\n"
@@ -55,7 +56,7 @@ static void usage(void)
          "  --subproto P   Sec-WebSocket-Protocol to ask for    --label NAME (parley)");
 }
 
-static void read_proc(int pid, double *cpu_s, long *rss_kb)
+static void read_one(int pid, double *cpu_s, long *rss_kb)
 {
     char path[64], buf[4096];
     *cpu_s = -1;
@@ -80,6 +81,30 @@ static void read_proc(int pid, double *cpu_s, long *rss_kb)
             if (!strncmp(buf, "VmRSS:", 6))
                 *rss_kb = atol(buf + 6);
         fclose(f);
+    }
+}
+
+/* CPU seconds and RSS summed over every --pid (the nodes of one run); -1 when
+ * one cannot be read. */
+static void read_proc(double *cpu_s, long *rss_kb)
+{
+    *cpu_s = 0;
+    *rss_kb = 0;
+    if (!opt.n_pid) {
+        *cpu_s = -1;
+        *rss_kb = -1;
+    }
+    for (int i = 0; i < opt.n_pid; i++) {
+        double c;
+        long r;
+        read_one(opt.pid[i], &c, &r);
+        if (c < 0 || r < 0) {
+            *cpu_s = -1;
+            *rss_kb = -1;
+            return;
+        }
+        *cpu_s += c;
+        *rss_kb += r;
     }
 }
 
@@ -226,7 +251,7 @@ static int parse(int argc, char **argv)
         {"rate", 1, 0, 'r'}, {"window", 1, 0, 'W'}, {"agents-per", 1, 0, 'k'},
         {"duration", 1, 0, 'd'}, {"warmup", 1, 0, 'u'}, {"settle", 1, 0, 'S'},
         {"cpu-window", 1, 0, 'z'}, {"size", 1, 0, 'b'}, {"admin", 1, 0, 'a'}, {"raw", 1, 0, 'R'},
-        {"subproto", 1, 0, 'x'}, {"label", 1, 0, 'l'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"subproto", 1, 0, 'x'}, {"agent-port", 1, 0, 'A'}, {"label", 1, 0, 'l'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     if (argc < 2)
         return -1;
     if (!strcmp(argv[1], "idle")) opt.sc = SC_IDLE;
@@ -239,7 +264,11 @@ static int parse(int argc, char **argv)
         switch (c) {
         case 'H': opt.host = optarg; break;
         case 'p': opt.port = atoi(optarg); break;
-        case 'P': opt.pid = atoi(optarg); break;
+        case 'P':
+            for (char *t = strtok(optarg, ","); t && opt.n_pid < 8; t = strtok(NULL, ","))
+                opt.pid[opt.n_pid++] = atoi(t);
+            break;
+        case 'A': opt.agent_port = atoi(optarg); break;
         case 's': opt.src = atoi(optarg); break;
         case 'w': opt.workers = atoi(optarg); break;
         case 'c': opt.cap = atoi(optarg); break;
@@ -296,7 +325,7 @@ int main(int argc, char **argv)
     sh->m0 = sh->m1 = sh->t_stop_send = UINT64_MAX;
     double cpu0, cpu1;
     long rss0, rss1;
-    read_proc(opt.pid, &cpu0, &rss0);
+    read_proc(&cpu0, &rss0);
     fflush(stdout);
     for (int i = 0, tb = 0; i < opt.workers; tb += agents[i], i++) {
         int a[2], b[2];
@@ -320,20 +349,20 @@ int main(int argc, char **argv)
     double setup_s = (double)(now_ns() - t_setup) / 1e9;
     if (opt.sc == SC_IDLE) {
         sleep_until(now_ns() + (uint64_t)(opt.settle * 1e9));
-        read_proc(opt.pid, &cpu0, &rss1);
+        read_proc(&cpu0, &rss1);
         uint64_t w0 = now_ns();
         sleep_until(w0 + (uint64_t)(opt.cpu_window * 1e9));
-        read_proc(opt.pid, &cpu1, &rss1);
+        read_proc(&cpu1, &rss1);
         t_end = now_ns();
         send_all('s');
         (void)w0;
         t_go = w0;
     } else if (opt.sc == SC_STORM) {
-        read_proc(opt.pid, &cpu0, &rss1);
+        read_proc(&cpu0, &rss1);
         t_go = sh->t_go = now_ns();
         send_all('g');
         wait_all('d', 300, sh);
-        read_proc(opt.pid, &cpu1, &rss1);
+        read_proc(&cpu1, &rss1);
         send_all('s');
     } else {
         t_go = now_ns() + 20000000u;
@@ -342,9 +371,9 @@ int main(int argc, char **argv)
         sh->t_go = t_go;
         send_all('g');
         sleep_until(sh->m0);
-        read_proc(opt.pid, &cpu0, &rss1);
+        read_proc(&cpu0, &rss1);
         sleep_until(sh->m1);
-        read_proc(opt.pid, &cpu1, &rss1);
+        read_proc(&cpu1, &rss1);
         wait_all('d', 60, sh);
         send_all('s');
     }

@@ -366,6 +366,8 @@ void worker_main(int id, int first, int n, char **tokens, int n_agents, struct s
         _exit(2);
     }
     W.ws.subproto = opt.subproto;
+    if (opt.agent_port)
+        wsc_route_role(&W.ws, R_AG, opt.agent_port);
     W.ws.on_open = on_open;
     W.ws.on_msg = on_msg;
     W.ws.on_close = on_close;

@@ -35,9 +35,17 @@ int wsc_init(struct wsc *w, const char *host, int port)
     w->dst.sin_port = htons((uint16_t)port);
     if (inet_pton(AF_INET, host, &w->dst.sin_addr) != 1)
         return -1;
+    w->alt_role = -1;
     w->ep = epoll_create1(EPOLL_CLOEXEC);
     w->rng = (uint32_t)now_ns() | 1u;
     return w->ep < 0 ? -1 : 0;
+}
+
+void wsc_route_role(struct wsc *w, int role, int port)
+{
+    w->alt = w->dst;
+    w->alt.sin_port = htons((uint16_t)port);
+    w->alt_role = role;
 }
 
 static uint32_t rnd(struct wsc *w)
@@ -206,7 +214,8 @@ int wsc_connect(struct wsc *w, struct conn *c, int src_octet, const char *path)
     src.sin_addr.s_addr = htonl(0x7f000000u | (uint32_t)src_octet);
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
     if (bind(c->fd, (struct sockaddr *)&src, sizeof(src)) ||
-        (connect(c->fd, (struct sockaddr *)&w->dst, sizeof(w->dst)) && errno != EINPROGRESS) ||
+        (connect(c->fd, (struct sockaddr *)(c->role == w->alt_role ? &w->alt : &w->dst),
+                 sizeof(w->dst)) && errno != EINPROGRESS) ||
         epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fd, &ev)) {
         wsc_close(w, c, 1);
         return -1;

@@ -37,6 +37,8 @@ typedef void (*wsc_close_fn)(struct wsc *w, struct conn *c);
 struct wsc {
     int ep;
     struct sockaddr_in dst;
+    struct sockaddr_in alt;       /* where connections of role alt_role go instead */
+    int alt_role;                 /* -1: none */
     const char *subproto;         /* Sec-WebSocket-Protocol, or NULL */
     wsc_open_fn on_open;
     wsc_msg_fn on_msg;
@@ -48,6 +50,8 @@ struct wsc {
 
 uint64_t now_ns(void);
 int wsc_init(struct wsc *w, const char *host, int port);
+/* Connections whose role is `role` go to port on the same host (another node). */
+void wsc_route_role(struct wsc *w, int role, int port);
 /* Starts a connection from 127.0.0.src_octet to w->dst for path. 0 or -1. */
 int wsc_connect(struct wsc *w, struct conn *c, int src_octet, const char *path);
 /* Handles an epoll event for c. */
