@@ -7,6 +7,7 @@
 #include <string.h>
 #include "conv_internal.h"
 #include "parley/router.h"
+#include "parley/sync.h"
 
 int64_t conv_bus_last_seq(const char *conv_id)
 {
@@ -64,4 +65,6 @@ void conv_bus_remote(const struct bus_event *ev)
         router_remote_changed();
     else if (ev->kind == BUS_PRESENCE && !ev->agent_frame && ev->agent_id > 0)
         router_remote_presence(ev->agent_id);   /* a heartbeat */
+    else if (ev->kind == BUS_CONFIG)
+        sync_reload();                          /* another node changed the FAQ or a setting */
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http_routes.h"
+#include "parley/sync.h"
 #include "parley/auth.h"
 #include "parley/conv.h"
 #include "parley/faq_store.h"
@@ -236,6 +237,8 @@ static void faq_stored(void *arg, const struct store_result *r)
     struct faq_set *set = NULL;
     if (r->status == PL_OK && faq_store_build(conv_store(), &set) == PL_OK)
         conv_set_faq(set);            /* new messages match the new FAQ at once */
+    if (r->status == PL_OK)
+        sync_announce();              /* and on the other nodes */
     if (r->status == PL_ERR_CONFLICT)
         http_respond_error(j->conn, 409, "conflict", "an entry with this id exists", "id");
     else if (r->status == PL_ERR_NOT_FOUND)

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http_routes.h"
+#include "parley/sync.h"
 #include "parley/conv.h"
 #include "parley/faq.h"
 #include "parley/lang.h"
@@ -260,6 +261,7 @@ static void imported(void *arg, const struct store_result *res)
         faq_free(j->set);
     } else {
         conv_set_faq(j->set);          /* the very next visitor message matches it */
+        sync_announce();
         http_respond(j->conn, 200, "application/json", proto_faq_import_ok(j->n),
                      "Cache-Control: no-store\r\n");
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http_routes.h"
+#include "parley/sync.h"
 #include "parley/conv.h"
 #include "parley/faq.h"
 #include "parley/proto_rest.h"
@@ -87,8 +88,10 @@ static void settings_stored(void *arg, const struct store_result *r)
         return;
     if (next < 0)
         http_respond_error(c->conn, 503, "store_unavailable", "try again", NULL);
-    else
+    else {
+        sync_announce();
         http_respond(c->conn, 200, "application/json", settings_json(), NULL);
+    }
     settings_put_free(c);
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http_routes.h"
+#include "parley/sync.h"
 #include "parley/conv.h"
 #include "parley/proto_site.h"
 #include "parley/router.h"
@@ -32,7 +33,11 @@ static void site_stored(void *arg, const struct store_result *r)
     struct site_put *c = arg;
     if (r->status != PL_OK) {
         http_respond_error(c->conn, 503, "store_unavailable", "try again", NULL);
-    } else if (c->is_hours) {
+        free(c);
+        return;
+    }
+    sync_announce();                     /* committed: the other nodes reload it */
+    if (c->is_hours) {
         if (site_set_hours(&c->h) != PL_OK)
             http_respond_error(c->conn, 500, "internal_error", "the zone could not be applied",
                                NULL);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "http_routes.h"
+#include "parley/sync.h"
 #include "parley/conv.h"
 #include "parley/proto_webhook.h"
 #include "parley/store_webhooks.h"
@@ -29,8 +30,10 @@ static void stored(void *arg, const struct store_result *res)
 {
     struct hook_job *j = arg;
     char buf[64];
-    if (j->kind <= K_DELETE && res->status == PL_OK)
+    if (j->kind <= K_DELETE && res->status == PL_OK) {
         webhook_reload();
+        sync_announce();                 /* the other nodes' senders and masks too */
+    }
     if (j->kind == K_CREATE && res->status == PL_ERR_CONFLICT) {
         snprintf(buf, sizeof(buf), "at most %d webhooks", STORE_WEBHOOKS_MAX);
         http_respond_error(j->conn, 400, "bad_request", buf, NULL);

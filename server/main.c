@@ -28,6 +28,7 @@
 #include "parley/proto_site.h"
 #include "parley/netaddr.h"
 #include "parley/router.h"
+#include "parley/sync.h"
 #include "parley/webhook.h"
 #include "parley/ws.h"
 
@@ -167,26 +168,6 @@ static int load_faq(struct store *st, const struct config *cfg)
     return 0;
 }
 
-/* Settings the admin changed over REST, as stored. */
-static int load_settings(struct store *st)
-{
-    struct store_setting_list l = {0};
-    char field[64], msg[160];
-    if (faq_phrases_init() != PL_OK || store_settings(st, &l) != PL_OK)
-        return -1;
-    for (size_t i = 0; i < l.n; i++)
-        if (!strcmp(l.v[i].key, "assignment"))
-            router_set_auto(!strcmp(l.v[i].value, "auto"));
-        else if (!strcmp(l.v[i].key, "human_phrases") &&
-                 faq_apply_stored_human_phrases(l.v[i].value, field, sizeof(field), msg,
-                                                sizeof(msg)) != PL_OK)
-            fprintf(stderr, "parley: stored setting %s ignored: %s\n", field, msg);
-        else
-            proto_site_apply_stored(l.v[i].key, l.v[i].value);
-    store_setting_list_free(&l);
-    return 0;
-}
-
 /*
  * The event loop: "poll" (default) is lws' built-in poll() loop, which walks
  * every socket on each turn; "libev" runs lws on libev's epoll loop through
@@ -315,7 +296,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "parley: cannot open the database %s\n", db);
         goto out;
     }
-    if (conv_init(st, &copt) || router_init(cfg.agent_grace) || load_settings(st) ||
+    if (conv_init(st, &copt) || router_init(cfg.agent_grace) || faq_phrases_init() != PL_OK ||
+        sync_load_settings(st) != PL_OK ||
         first_admin(st, &cfg) || load_faq(st, &cfg) ||
         ws_init(cfg.allowed_origins) || http_static_init(cfg.web_root) || jobs_start() ||
         webhook_start(st, cfg.webhook_retry_base_ms))

@@ -77,7 +77,7 @@ int proto_bus_decode(const char *buf, size_t len, struct proto_bus_event *out)
     }
     if (!o || json_unpack(o, "{s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:s}", "n", &n, "t", &t, "k",
                           &kind, "c", &c, "st", &state, "a", &agent, "s", &seq, "o", &org) ||
-        kind < BUS_MESSAGE || kind > BUS_QUEUE || state < CONV_BOT || state > CONV_CLOSED) {
+        kind < BUS_MESSAGE || kind > BUS_CONFIG || state < CONV_BOT || state >= CONV_STATE_COUNT) {
         json_decref(o);
         return -1;
     }

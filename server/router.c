@@ -152,12 +152,20 @@ static void count_online(const char *key, void *value, void *arg)
         c->n++;
 }
 
+static int online_here(int64_t agent_id)
+{
+    const struct presence *p = find(agent_id);
+    return p && p->conns > p->away_conns;
+}
+
+/* Online here, plus connected to another node (--bus redis: their heartbeats
+ * say connected, not online or away, so those count as online). */
 static int online_agents(void)
 {
     struct count_ctx c = {0};
     if (agents)
         map_each(agents, count_online, &c);
-    return c.n;
+    return c.n + router_peers_count(pl_mono_ms(), online_here);
 }
 
 int router_online_agents(void) { return online_agents(); }

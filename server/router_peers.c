@@ -46,6 +46,23 @@ int router_peers_has(int64_t agent_id, int64_t now_ms)
     return 0;
 }
 
+struct count { int64_t now; int (*here)(int64_t); int n; };
+
+static void count_fresh(const char *key, void *value, void *arg)
+{
+    struct count *c = arg;
+    if (*(int64_t *)value >= c->now && !c->here(strtoll(key, NULL, 10)))
+        c->n++;
+}
+
+int router_peers_count(int64_t now_ms, int (*here)(int64_t agent_id))
+{
+    struct count c = {now_ms, here, 0};
+    if (seen)
+        map_each(seen, count_fresh, &c);
+    return c.n;
+}
+
 struct sweep { int64_t now; int64_t *ids; size_t n, cap; };
 
 static void collect(const char *key, void *value, void *arg)

@@ -11,6 +11,9 @@ int router_peers_has(int64_t agent_id, int64_t now_ms);
 /* Forgets the reports that ran out, calling expired for each: that agent's
  * node stopped beating (it died, or they left it). */
 void router_peers_sweep(int64_t now_ms, void (*expired)(int64_t agent_id));
+/* How many agents other nodes report connected now, leaving out those for
+ * whom here(agent_id) is 1 (counted by this node already). */
+int router_peers_count(int64_t now_ms, int (*here)(int64_t agent_id));
 void router_peers_free(void);
 
 #endif

@@ -27,7 +27,9 @@
 
 #define BUS_SITE "site"
 
-enum bus_kind { BUS_MESSAGE, BUS_STATE, BUS_QUEUED, BUS_TYPING, BUS_READ, BUS_PRESENCE, BUS_QUEUE };
+/* BUS_CONFIG: the FAQ or a site setting changed (sync.h); no frames. */
+enum bus_kind { BUS_MESSAGE, BUS_STATE, BUS_QUEUED, BUS_TYPING, BUS_READ, BUS_PRESENCE, BUS_QUEUE,
+                BUS_CONFIG };
 
 struct bus_event {
     const char *topic;

@@ -308,3 +308,72 @@ test('a killed node\'s agents go offline by themselves and their conversations r
     `requeued once: ${JSON.stringify(tr.body.messages.map(m => m.text))}`);
   v.close(); watcher.ws.close();
 });
+
+// Polls fn until it returns something truthy (the other node reloads asynchronously).
+async function eventually(fn, what, ms = 8000) {
+  let last;
+  for (let t0 = Date.now(); Date.now() - t0 < ms; await delay(100)) if ((last = await fn())) return last;
+  throw new Error(`never: ${what}`);
+}
+
+test('an FAQ edit made through one node answers on the others', { skip }, async () => {
+  const admin = await B.login(), onC = await C.login();
+  const entry = { id: 'sync-returns', question: 'Can I return it?', answer: 'Within thirty days.',
+    keywords: ['giraffe'] };
+  assert.equal((await api(B, 'POST', '/api/faq', admin, entry)).status, 201);
+  await eventually(async () => (await api(C, 'POST', '/api/faq/try', onC, { text: 'giraffe' })).body?.entry?.id === 'sync-returns',
+    'node C matches the new entry');
+  const v = await C.visitor({ locale: 'en' });
+  const from = v.mark();
+  assert.equal((await v.ask({ type: 'message', id: 'g1', text: 'giraffe please' })).type, 'ack');
+  const answer = await v.next(f => f.type === 'message' && f.author.role === 'bot', { from });
+  assert.equal(answer.text, 'Within thirty days.');
+  assert.equal((await api(B, 'DELETE', '/api/faq/sync-returns', admin)).status, 200);
+  await eventually(async () => !(await api(C, 'POST', '/api/faq/try', onC, { text: 'giraffe' })).body?.entry,
+    'node C forgets the deleted entry');
+  v.close();
+});
+
+test('widget settings and the assignment mode set through one node apply on the others', { skip }, async () => {
+  const admin = await B.login(), onC = await C.login();
+  assert.equal((await api(B, 'PUT', '/api/settings/widget', admin, { color: '#123456' })).status, 200);
+  await eventually(async () => (await api(C, 'GET', '/api/widget/config')).body?.color === '#123456',
+    'node C serves the new colour');
+  assert.equal((await api(B, 'PUT', '/api/settings', admin, { assignment: 'auto' })).status, 200);
+  await eventually(async () => (await api(C, 'GET', '/api/settings', onC)).body?.assignment === 'auto',
+    'node C in auto mode');
+  assert.equal((await api(B, 'PUT', '/api/settings', admin, { assignment: 'manual' })).status, 200);
+  await eventually(async () => (await api(C, 'GET', '/api/settings', onC)).body?.assignment === 'manual',
+    'node C back in manual mode');
+});
+
+test('offline mode counts agents online on other nodes, and offline states cross nodes', { skip }, async () => {
+  const admin = await B.login();
+  assert.equal((await api(B, 'PUT', '/api/settings/hours', admin,
+    { timezone: 'UTC', offline_mode: 'outside_hours_or_no_agent' })).status, 200);
+  try {
+    await eventually(async () => (await api(C, 'GET', '/api/settings/hours', await C.login())).body?.offline_mode === 'outside_hours_or_no_agent',
+      'node C in offline mode');
+    // An agent online on B only: a handoff on C is queued, not offline.
+    const ag = await B.makeAgent(`sync${++agentNo}@example.test`, 'Sync Agent');
+    await delay(1500);                   // C hears B's heartbeat for this agent
+    const v = await C.visitor({ name: 'Staffed' });
+    assert.equal((await v.ask({ type: 'handoff' })).type, 'ack');
+    const st = await v.next(f => f.type === 'state' && f.conversation === v.conv && f.state !== 'bot');
+    assert.equal(st.state, 'queued');
+    v.close();
+    // Nobody online anywhere: offline; the visitor's other tab, on B, sees it.
+    ag.ws.close();
+    await delay(4000);                   // B's heartbeats for that agent run out
+    const w = await C.visitor({ name: 'After hours' });
+    const tab = await B.visitor({ token: w.token, last_seq: 0 });
+    const mark = tab.mark();
+    assert.equal((await w.ask({ type: 'handoff' })).type, 'ack');
+    const off = await w.next(f => f.type === 'state' && f.conversation === w.conv && f.state !== 'bot');
+    assert.equal(off.state, 'offline');
+    await tab.next(f => f.type === 'state' && f.state === 'offline', { from: mark, ms: 5000 });
+    w.close(); tab.close();
+  } finally {
+    await api(B, 'PUT', '/api/settings/hours', admin, { offline_mode: 'off' });
+  }
+});

@@ -35,6 +35,25 @@ static void test_round_trip(void)
     frame_unref(g);
 }
 
+/* Every state and kind crosses, the newest included (offline, config): a node
+ * must not drop what another, as new, sends. */
+static void test_every_kind_and_state(void)
+{
+    for (int k = BUS_MESSAGE; k <= BUS_CONFIG; k++)
+        for (int st = CONV_BOT; st < CONV_STATE_COUNT; st++) {
+            struct bus_event ev = {.topic = BUS_SITE, .kind = (enum bus_kind)k, .conversation = "c-2",
+                                   .state = (enum conv_state)st};
+            char *p = proto_bus_encode(&ev, 7);
+            struct proto_bus_event d;
+            CHECK(p && proto_bus_decode(p, strlen(p), &d) == 0);
+            if (p) {
+                CHECK((int)d.ev.kind == k && (int)d.ev.state == st);
+                proto_bus_event_free(&d);
+            }
+            free(p);
+        }
+}
+
 static void test_sync(void)
 {
     char *p = proto_bus_encode_sync("c-9", 5);
@@ -194,6 +213,7 @@ static void test_seq_policy(void)
 int main(void)
 {
     test_round_trip();
+    test_every_kind_and_state();
     test_sync();
     test_refused();
     test_urls();
