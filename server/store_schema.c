@@ -46,6 +46,13 @@
     "WHERE c.state = 'closed'"
 #define CONV_RECENT_K " ORDER BY k1 DESC, k2 DESC LIMIT "
 #define CONV_OPEN "c.state IN ('bot', 'queued', 'assigned', 'offline')"
+/* The newest `limit` open rows matching `where` (on c), sorted by rowid and
+ * updated_at alone before the joins: with thousands of open conversations
+ * (every connected visitor has one) joining first then sorting was ~2x slower. */
+#define CONV_OPEN_TOP(where, limit) \
+    " FROM (SELECT c.rowid AS r FROM conversations c WHERE " where \
+    " ORDER BY c.updated_at DESC, c.rowid DESC LIMIT " limit ") o" \
+    " JOIN conversations c ON c.rowid = o.r" CONV_JOINS
 /* after_seq is reported for notes only (a visible row stores seq - 1). */
 #define MSG_COLS \
     "conversation_id, seq, note_seq," \
@@ -83,9 +90,9 @@ static const char *const read_sql[R__COUNT] = {
                       " ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1",
     [R_GET_CONV] = CONV_SELECT "WHERE c.id = ?1",
     [R_LIST_ANY] = CONV_CLOSED(CONV_COLS_K, "conv_closed_updated")
-                   " UNION ALL " CONV_SELECT_K "WHERE " CONV_OPEN CONV_RECENT_K "?1",
+                   " UNION ALL " CONV_COLS_K CONV_OPEN_TOP(CONV_OPEN, "?1") CONV_RECENT_K "?1",
     /* An open state ?1 (conv_queue: a prefix of it). */
-    [R_LIST_STATE] = CONV_SELECT "WHERE c.state = ?1" CONV_RECENT "?2",
+    [R_LIST_STATE] = CONV_COLS CONV_OPEN_TOP("c.state = ?1", "?2") CONV_RECENT "?2",
     [R_LIST_CLOSED] = CONV_CLOSED(CONV_COLS, "conv_closed_updated") CONV_RECENT "?1",
     [R_LIST_AGENT] = CONV_CLOSED(CONV_COLS_K, "conv_agent_closed_updated") " AND c.agent_id = ?1"
                      " UNION ALL " CONV_SELECT_K "WHERE c.agent_id = ?1 AND " CONV_OPEN
