@@ -9,8 +9,9 @@
  * with the same timestamp, and events_type_ts (type, ts) is an index: the range
  * is a scan of that index, each conversation a primary-key lookup, and every
  * correlated subquery below uses events_conv, msg_staff_ts (bot and agent
- * messages only), msg_seq, the ratings primary key or conv_visitor. The lifecycle times come from the events (the first
- * 'queued' and 'assigned'), because the conversation row's queued_at and
+ * messages only), msg_seq, the ratings primary key or conv_visitor. The
+ * lifecycle times come from the events (the first 'queued' and 'assigned'),
+ * because the conversation row's queued_at and
  * assigned_at are overwritten by transfers; the row is only the fallback.
  */
 #include <stdlib.h>

@@ -224,8 +224,8 @@ const char *const store_migrations[] = {
      * rewritten with it (three leaves per message), as was msg_role_ts for the
      * visitor's own messages, which no query looks up by role. A closed
      * conversation takes no messages, so the updated_at indexes now hold closed
-     * rows only: the open ones (few: those live now) are found through
-     * conv_queue / conv_agent_state and sorted (store_schema.c, CONV_RECENT).
+     * rows only: the open ones (those live now) are found through conv_queue /
+     * conv_agent_state and sorted (store_schema.c, CONV_OPEN_TOP).
      * msg_staff_ts serves the KPI report's and the FAQ team's role lookups;
      * "did the visitor write" walks msg_seq instead. */
     "DROP INDEX conv_updated;"
