@@ -21,13 +21,18 @@
 
 #define STORE_MAX_BATCH 1000
 #define STORE_BUSY_TIMEOUT_MS 5000
+/* The WHERE of the partial index msg_staff_ts (migration 10), to be repeated
+ * word for word by a query that uses it: SQLite does not infer it from
+ * role = 'bot'. `alias` is "" or the table's alias with its dot ("m."). */
+#define STORE_STAFF_MSG(alias) alias "role != 'visitor'"
 /* store_recent_queue_wait looks at no more assignments than this. */
 #define STORE_MAX_WAIT_SAMPLES 10000
 
 /* Read-connection statements (store_schema.c holds the SQL). */
 enum rstmt {
     R_VISITOR_BY_TOKEN, R_VISITOR_BY_ID, R_LATEST_CONV, R_GET_CONV,
-    R_LIST_ANY, R_LIST_STATE, R_LIST_AGENT, R_LIST_STATE_AGENT,
+    R_LIST_ANY, R_LIST_STATE, R_LIST_CLOSED, R_LIST_AGENT, R_LIST_STATE_AGENT,
+    R_LIST_CLOSED_AGENT,
     R_MSGS, R_MSGS_NOTES, R_AGENT_BY_EMAIL, R_AGENT_BY_ID, R_AGENTS, R_AGENT_COUNT,
     R_SESSION_AGENT, R_FAQ_LIST, R_OPEN_COUNTS,
     R_SETTINGS, R_QUEUE, R_AGENT_LOADS, R_QUEUE_WAITS, R_VISITOR_BY_USER,

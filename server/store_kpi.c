@@ -8,9 +8,10 @@
  * on created_at, but every conversation has exactly one 'created' event, written
  * with the same timestamp, and events_type_ts (type, ts) is an index: the range
  * is a scan of that index, each conversation a primary-key lookup, and every
- * correlated subquery below uses events_conv, msg_role_ts, the ratings primary
- * key or conv_visitor. The lifecycle times come from the events (the first
- * 'queued' and 'assigned'), because the conversation row's queued_at and
+ * correlated subquery below uses events_conv, msg_staff_ts (bot and agent
+ * messages only), msg_seq, the ratings primary key or conv_visitor. The
+ * lifecycle times come from the events (the first 'queued' and 'assigned'),
+ * because the conversation row's queued_at and
  * assigned_at are overwritten by transfers; the row is only the fallback.
  */
 #include <stdlib.h>
@@ -20,20 +21,25 @@
 
 /* FAQ answers: bot messages that carry an FAQ entry (greetings, "I don't know"
  * and choice questions have none). A visitor's message has a seq always. */
-#define FAQ_ANSWER "m.conversation_id = c.id AND m.role = 'bot' AND m.faq_id IS NOT NULL"
+#define FAQ_ANSWER "m.conversation_id = c.id AND m.role = 'bot' AND " STORE_STAFF_MSG("m.") \
+    " AND m.faq_id IS NOT NULL"
 /* Left to itself the planner finds MIN(ts) of a type through events_type_ts,
  * walking every event of that type for each conversation: pin the per-conversation
  * index (and a dropped index fails store_open instead of slowing reports). */
 #define CONV_EVENTS "events e INDEXED BY events_conv WHERE e.conversation_id = c.id"
+/* Visitor messages are in no role index: msg_seq walks the conversation's
+ * visible messages (a visitor's is usually among the first). */
 #define VISITOR_WROTE(conv) \
-    "EXISTS(SELECT 1 FROM messages w WHERE w.conversation_id = " conv " AND w.role = 'visitor')"
+    "EXISTS(SELECT 1 FROM messages w WHERE w.conversation_id = " conv \
+    " AND w.seq IS NOT NULL AND w.role = 'visitor')"
 
 #define KPI_SQL(filter) \
     "SELECT c.visitor_id, COALESCE(c.agent_id, 0), c.created_at," \
     " COALESCE((SELECT MIN(e.ts) FROM " CONV_EVENTS " AND e.type = 'queued'), c.queued_at, 0)," \
     " COALESCE((SELECT MIN(e.ts) FROM " CONV_EVENTS " AND e.type = 'assigned'), c.assigned_at, 0)," \
     " COALESCE((SELECT MIN(m.ts) FROM messages m" \
-    "  WHERE m.conversation_id = c.id AND m.role = 'agent' AND m.seq IS NOT NULL), 0)," \
+    "  WHERE m.conversation_id = c.id AND m.role = 'agent' AND " STORE_STAFF_MSG("m.") \
+    "  AND m.seq IS NOT NULL), 0)," \
     " COALESCE(c.closed_at, 0)," \
     " EXISTS(SELECT 1 FROM messages m WHERE " FAQ_ANSWER ")," \
     " EXISTS(SELECT 1 FROM messages m WHERE " FAQ_ANSWER " AND m.helpful = 1)," \

@@ -219,5 +219,22 @@ const char *const store_migrations[] = {
     "CREATE INDEX team_members_agent ON team_members(agent_id);"
     "ALTER TABLE conversations ADD COLUMN team_id INTEGER REFERENCES teams(id);"
     "CREATE INDEX conv_team ON conversations(team_id, state);",
+    /* 10: fewer index pages written per message. Every message bumps its
+     * conversation's updated_at, and each index holding updated_at was
+     * rewritten with it (three leaves per message), as was msg_role_ts for the
+     * visitor's own messages, which no query looks up by role. A closed
+     * conversation takes no messages, so the updated_at indexes now hold closed
+     * rows only: the open ones (those live now) are found through conv_queue /
+     * conv_agent_state and sorted (store_schema.c, CONV_OPEN_TOP).
+     * msg_staff_ts serves the KPI report's and the FAQ team's role lookups;
+     * "did the visitor write" walks msg_seq instead. */
+    "DROP INDEX conv_updated;"
+    "DROP INDEX conv_state_updated;"
+    "DROP INDEX conv_agent_updated;"
+    "DROP INDEX msg_role_ts;"
+    "CREATE INDEX conv_closed_updated ON conversations(updated_at) WHERE state = 'closed';"
+    "CREATE INDEX conv_agent_closed_updated ON conversations(agent_id, updated_at)"
+    " WHERE state = 'closed';"
+    "CREATE INDEX msg_staff_ts ON messages(conversation_id, role, ts) WHERE role != 'visitor';",
 };
 const int store_migration_count = (int)PL_ARRAY_LEN(store_migrations);

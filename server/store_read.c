@@ -345,10 +345,13 @@ pl_status store_list_conversations(struct store *st, int state, int64_t agent_id
     memset(out, 0, sizeof(*out));
     int by_state = state >= 0, by_agent = agent_id > 0;
     if (by_state && state >= CONV_STATE_COUNT) return PL_ERR_BAD_REQUEST;
-    enum rstmt which = by_state ? (by_agent ? R_LIST_STATE_AGENT : R_LIST_STATE)
-                                : (by_agent ? R_LIST_AGENT : R_LIST_ANY);
+    /* Closed rows have an updated_at index of their own (migration 10). */
+    int closed = by_state && state == CONV_CLOSED;
+    enum rstmt which = closed ? (by_agent ? R_LIST_CLOSED_AGENT : R_LIST_CLOSED)
+                     : by_state ? (by_agent ? R_LIST_STATE_AGENT : R_LIST_STATE)
+                     : (by_agent ? R_LIST_AGENT : R_LIST_ANY);
     struct binder b = b_start(st->r[which]);
-    if (by_state) b_text(&b, conv_state_name((enum conv_state)state));
+    if (by_state && !closed) b_text(&b, conv_state_name((enum conv_state)state));
     if (by_agent) b_int(&b, agent_id);
     b_int(&b, store_sql_limit(limit));
     struct store_rows g = { NULL, 0, 0, sizeof(struct store_conversation) };

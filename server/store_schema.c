@@ -23,14 +23,20 @@
 #include <sodium.h>
 #include "store_internal.h"
 
-#define CONV_SELECT \
+#define CONV_COLS \
     "SELECT c.id, c.visitor_id, c.state, c.agent_id, c.last_seq, c.last_note_seq," \
     " c.bot_misses, c.created_at, c.queued_at, c.assigned_at, c.closed_at," \
     " v.name, v.email, v.locale, v.page, a.name," \
     " EXISTS(SELECT 1 FROM ratings r WHERE r.conversation_id = c.id)," \
-    " c.team_id, t.name" \
-    " FROM conversations c JOIN visitors v ON v.id = c.visitor_id" \
+    " c.team_id, t.name"
+#define CONV_JOINS \
+    " JOIN visitors v ON v.id = c.visitor_id" \
     " LEFT JOIN agents a ON a.id = c.agent_id LEFT JOIN teams t ON t.id = c.team_id "
+#define CONV_SELECT CONV_COLS " FROM conversations c" CONV_JOINS
+/* Newest activity first. Only closed rows are in an updated_at index
+ * (conv_closed_updated, conv_agent_closed_updated: migration 10), so a list over
+ * open and closed rows is two arms merged on the sort keys k1, k2: the closed
+ * arm walks its index, the open arm (conv_queue or conv_agent_state) is sorted. */
 #define CONV_RECENT " ORDER BY c.updated_at DESC, c.rowid DESC LIMIT "
 /* The conversations of `agent`'s teams: routed to a team they are in, or whose
  * agent_id (assignee, or last assignee once closed) shares a team with them. */
@@ -38,6 +44,21 @@
     "(c.team_id IN (SELECT team_id FROM team_members WHERE agent_id = " agent ")" \
     " OR c.agent_id IN (SELECT m2.agent_id FROM team_members m1" \
     " JOIN team_members m2 ON m2.team_id = m1.team_id WHERE m1.agent_id = " agent "))"
+#define CONV_COLS_K CONV_COLS ", c.updated_at AS k1, c.rowid AS k2"
+#define CONV_SELECT_K CONV_COLS_K " FROM conversations c" CONV_JOINS
+/* Pinned: without statistics the planner takes conv_queue (state = 'closed')
+ * and sorts every closed conversation. */
+#define CONV_CLOSED(cols, ix) cols " FROM conversations c INDEXED BY " ix CONV_JOINS \
+    "WHERE c.state = 'closed'"
+#define CONV_RECENT_K " ORDER BY k1 DESC, k2 DESC LIMIT "
+#define CONV_OPEN "c.state IN ('bot', 'queued', 'assigned', 'offline')"
+/* The newest `limit` open rows matching `where` (on c), sorted by rowid and
+ * updated_at alone before the joins: with thousands of open conversations
+ * (every connected visitor has one) joining first then sorting was ~2x slower. */
+#define CONV_OPEN_TOP(where, limit) \
+    " FROM (SELECT c.rowid AS r FROM conversations c WHERE " where \
+    " ORDER BY c.updated_at DESC, c.rowid DESC LIMIT " limit ") o" \
+    " JOIN conversations c ON c.rowid = o.r" CONV_JOINS
 /* after_seq is reported for notes only (a visible row stores seq - 1). */
 #define MSG_COLS \
     "conversation_id, seq, note_seq," \
@@ -74,11 +95,18 @@ static const char *const read_sql[R__COUNT] = {
     [R_LATEST_CONV] = CONV_SELECT "WHERE c.visitor_id = ?1"
                       " ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1",
     [R_GET_CONV] = CONV_SELECT "WHERE c.id = ?1",
-    [R_LIST_ANY] = CONV_SELECT CONV_RECENT "?1",
-    [R_LIST_STATE] = CONV_SELECT "WHERE c.state = ?1" CONV_RECENT "?2",
-    [R_LIST_AGENT] = CONV_SELECT "WHERE c.agent_id = ?1" CONV_RECENT "?2",
+    [R_LIST_ANY] = CONV_CLOSED(CONV_COLS_K, "conv_closed_updated")
+                   " UNION ALL " CONV_COLS_K CONV_OPEN_TOP(CONV_OPEN, "?1") CONV_RECENT_K "?1",
+    /* An open state ?1 (conv_queue: a prefix of it). */
+    [R_LIST_STATE] = CONV_COLS CONV_OPEN_TOP("c.state = ?1", "?2") CONV_RECENT "?2",
+    [R_LIST_CLOSED] = CONV_CLOSED(CONV_COLS, "conv_closed_updated") CONV_RECENT "?1",
+    [R_LIST_AGENT] = CONV_CLOSED(CONV_COLS_K, "conv_agent_closed_updated") " AND c.agent_id = ?1"
+                     " UNION ALL " CONV_SELECT_K "WHERE c.agent_id = ?1 AND " CONV_OPEN
+                     CONV_RECENT_K "?2",
     [R_LIST_STATE_AGENT] = CONV_SELECT "WHERE c.state = ?1 AND c.agent_id = ?2"
                            CONV_RECENT "?3",
+    [R_LIST_CLOSED_AGENT] = CONV_CLOSED(CONV_COLS, "conv_agent_closed_updated")
+                            " AND c.agent_id = ?1" CONV_RECENT "?2",
     [R_MSGS] = "SELECT " MSG_COLS " FROM messages"
                " WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     /* A note sorts right after the visible message it followed: (after_seq, note_seq)
@@ -168,8 +196,9 @@ static const char *const read_sql[R__COUNT] = {
     [R_LIST_TEAM] = CONV_SELECT "WHERE (?1 IS NULL OR c.state = ?1) AND " TEAM_SCOPE("?2")
                     CONV_RECENT "?3",
     /* The entry the bot last answered with (a visible bot message with an FAQ id). */
-    [R_LAST_FAQ] = "SELECT faq_id FROM messages INDEXED BY msg_role_ts"
-                   " WHERE conversation_id = ?1 AND role = 'bot' AND faq_id IS NOT NULL"
+    [R_LAST_FAQ] = "SELECT faq_id FROM messages INDEXED BY msg_staff_ts"
+                   " WHERE conversation_id = ?1 AND role = 'bot' AND " STORE_STAFF_MSG("")
+                   " AND faq_id IS NOT NULL"
                    " AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
 };
 
@@ -528,11 +557,24 @@ static pl_status open_connections(struct store *st, const char *path, enum store
     return PL_OK;
 }
 
+/* Process-wide, before SQLite's first initialisation. Memory statistics take a
+ * global mutex on every SQLite malloc and free (a few per statement step, on
+ * the writer and the loop thread alike), and nothing reads them. Each
+ * connection is used by one thread at a time (NOMUTEX at open). */
+static void sqlite_config_once(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 pl_status store_open(const char *path, enum store_durability d, struct store **out)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     if (!path || !out) return PL_ERR_BAD_REQUEST;
     *out = NULL;
     if (sodium_init() < 0) return PL_ERR_STORE;
+    /* SQLITE_MISUSE if something initialised SQLite first: then the defaults
+     * stay, which are correct, only slower. */
+    pthread_once(&once, sqlite_config_once);
     struct store *st = calloc(1, sizeof(*st));
     if (!st) return PL_ERR_NOMEM;
     pthread_mutex_init(&st->mu, NULL);

@@ -616,6 +616,50 @@ static void test_lists(struct store *st, int64_t a1)
     CHECK(store_list_conversations(st, -1, a1, 0, &l) == PL_OK);
     for (size_t i = 0; i < l.n; i++) CHECK(l.v[i].agent_id == a1);
     store_conversation_list_free(&l);
+
+    /* Closed and open rows are found through different indexes (migration 10)
+     * and merged: the order is still newest activity first across both. */
+    nanosleep(&ms, NULL);
+    CHECK(change(st, STORE_CLOSE, v1.conversation_id, 0, 0, 0, NULL).status == PL_OK);
+    CHECK(store_list_conversations(st, -1, 0, 2, &l) == PL_OK);
+    CHECK(l.n == 2);
+    if (l.n == 2) {
+        CHECK_STR(l.v[0].id, v1.conversation_id);
+        CHECK(l.v[0].state == CONV_CLOSED);
+        CHECK_STR(l.v[1].id, v2.conversation_id);
+        CHECK_STR(l.v[0].agent_name, "Alice");          /* the columns, not the keys */
+        CHECK_STR(l.v[1].visitor_name, "List two");
+    }
+    store_conversation_list_free(&l);
+    nanosleep(&ms, NULL);
+    CHECK(append(st, v2.conversation_id, "visitor", v2.visitor_id, NULL, "still there?", 0, 0)
+          .status == PL_OK);
+    CHECK(store_list_conversations(st, -1, 0, 2, &l) == PL_OK);
+    CHECK(l.n == 2);
+    if (l.n == 2) {
+        CHECK_STR(l.v[0].id, v2.conversation_id);
+        CHECK_STR(l.v[1].id, v1.conversation_id);
+    }
+    store_conversation_list_free(&l);
+    /* The agent's list holds the closed one; the closed lists hold only closed rows. */
+    CHECK(store_list_conversations(st, -1, a1, 0, &l) == PL_OK);
+    int closed_found = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        CHECK(l.v[i].agent_id == a1);
+        if (strcmp(l.v[i].id, v1.conversation_id) == 0) closed_found = 1;
+    }
+    CHECK(closed_found);
+    store_conversation_list_free(&l);
+    CHECK(store_list_conversations(st, CONV_CLOSED, 0, 0, &l) == PL_OK);
+    CHECK(l.n >= 1);
+    if (l.n >= 1) CHECK_STR(l.v[0].id, v1.conversation_id);      /* the newest close */
+    for (size_t i = 0; i < l.n; i++) CHECK(l.v[i].state == CONV_CLOSED);
+    store_conversation_list_free(&l);
+    CHECK(store_list_conversations(st, CONV_CLOSED, a1, 0, &l) == PL_OK);
+    CHECK(l.n >= 1);
+    if (l.n >= 1) CHECK_STR(l.v[0].id, v1.conversation_id);
+    for (size_t i = 0; i < l.n; i++) CHECK(l.v[i].state == CONV_CLOSED && l.v[i].agent_id == a1);
+    store_conversation_list_free(&l);
 }
 
 /* Queue many appends without draining, close: everything is committed and every
