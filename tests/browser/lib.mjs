@@ -2,7 +2,7 @@
  * What every browser test needs: a real server on a free port with a fresh database,
  * Debian's Chromium (headless) through playwright-core, "ok"/"FAIL" steps with
  * screenshots and the server's log on failure, page errors and CSP violations
- * collected, sign-in, admin REST and plain-WebSocket visitors.
+ * collected, sign-in, admin REST and plain-WebSocket visitors and agents.
  *
  *   const t = await harness('notify', { budgetMs: 40000 });
  *   await t.step('something works', async () => { t.check(cond, 'why not'); });
@@ -121,6 +121,16 @@ export async function harness(name, { budgetMs = 55000, args = [], env = {}, faq
     });
   }
 
+  /* A session token for email over REST (the login must succeed). */
+  async function login(email, password) {
+    const r = await fetch(`${base}/api/login`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    check(r.status === 200, `login of ${email} answered ${r.status}`);
+    return (await r.json()).token;
+  }
+
   await step('server starts and /healthz answers 200', async () => {
     check(fs.existsSync(bin), `no server binary at ${bin} (build it first, or set PARLEY_BIN)`);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), `parley-${name}-`));
@@ -134,12 +144,7 @@ export async function harness(name, { budgetMs = 55000, args = [], env = {}, faq
       check(fs.existsSync(faqFile), `no FAQ file at ${faqFile}`);
     }
     await startServer();
-    const r = await fetch(`${base}/api/login`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
-    });
-    check(r.status === 200, `admin login answered ${r.status}`);
-    adminToken = (await r.json()).token;
+    adminToken = await login(ADMIN_EMAIL, ADMIN_PASSWORD);
   });
 
   /* The same server again on the same port and database (sessions stored there live on). */
@@ -190,20 +195,34 @@ export async function harness(name, { budgetMs = 55000, args = [], env = {}, faq
     return { status: r.status, body: await r.json().catch(() => null) };
   }
 
-  /* A visitor over a plain WebSocket, after its welcome: {ws, welcome, frames, send, next, say}.
-   * next(pred, what) waits for the first frame pred accepts; say(text) sends a message and
-   * resolves with the first reply after its ack that is not the visitor's own. */
-  async function visitor(hello = {}) {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/visitor`);
+  /* A plain WebSocket on p, open: {ws, frames, send, next, ask}. next(pred, what) waits for
+   * the first frame pred accepts; ask(frame) sends a frame that has an id and resolves with
+   * its ack (an error frame for that id fails the step). Closed by cleanup. */
+  async function socket(p, who) {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${p}`);
     sockets.push(ws);
     const frames = [];
-    const who = hello.name || 'visitor';
     const next = (pred, what) => until(`${what} (${who})`, async () => frames.find(pred));
     ws.on('message', (d) => { try { frames.push(JSON.parse(d.toString())); } catch { /* not JSON */ } });
     await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
-    ws.send(JSON.stringify({ type: 'hello', token: null, last_seq: 0, ...hello }));
-    const welcome = await next((f) => f.type === 'welcome', 'welcome');
     const send = (f) => ws.send(JSON.stringify(f));
+    async function ask(frame) {
+      send(frame);
+      const r = await next((f) => (f.type === 'ack' || f.type === 'error') && f.id === frame.id, `the answer to ${frame.id}`);
+      check(r.type === 'ack', `${frame.type} ${frame.id} (${who}): ${JSON.stringify(r)}`);
+      return r;
+    }
+    return { ws, frames, send, next, ask };
+  }
+
+  /* A visitor over a plain WebSocket, after its welcome: {ws, welcome, frames, send, next,
+   * ask, say}. say(text) sends a message and resolves with the first reply after its ack
+   * that is not the visitor's own. */
+  async function visitor(hello = {}) {
+    const s = await socket('/ws/visitor', hello.name || 'visitor');
+    const { send, next } = s;
+    send({ type: 'hello', token: null, last_seq: 0, ...hello });
+    const welcome = await next((f) => f.type === 'welcome', 'welcome');
     let n = 0;
     async function say(text) {
       const id = `m${++n}`;
@@ -211,7 +230,17 @@ export async function harness(name, { budgetMs = 55000, args = [], env = {}, faq
       const ack = await next((f) => f.type === 'ack' && f.id === id, `the ack of ${id}`);
       return next((f) => f.type === 'message' && f.seq > ack.seq && f.author && f.author.role !== 'visitor', `the reply to ${id}`);
     }
-    return { ws, welcome, frames, send, next, say };
+    return { ...s, welcome, say };
+  }
+
+  /* An agent over a plain WebSocket (no page), signed in over REST, after its ready:
+   * {ws, ready, frames, send, next, ask}; for a second agent whose actions a page watches. */
+  async function agentSocket(email, password) {
+    const token = await login(email, password);
+    const s = await socket('/ws/agent', email);
+    s.send({ type: 'auth', token });
+    const ready = await s.next((f) => f.type === 'ready', 'ready');
+    return { ...s, ready };
   }
 
   /* The last step of every test; summary, if given, is printed as the closing "ok" line. */
@@ -229,5 +258,5 @@ export async function harness(name, { budgetMs = 55000, args = [], env = {}, faq
   }
 
   /* problems: the page errors and CSP violations seen so far, for a step that checks mid-way. */
-  return { base, port, step, check, until, newPage, signIn, rest, visitor, restart, done, log, problems };
+  return { base, port, step, check, until, newPage, signIn, rest, login, visitor, agentSocket, restart, done, log, problems };
 }

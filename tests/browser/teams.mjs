@@ -14,169 +14,18 @@
  * opens read-only (reply box locked, the reason in words). Deleting the team takes two clicks. One
  * "ok"/"FAIL" line per step; exits non-zero on the first failure.
  */
-import { chromium } from 'playwright-core';
-import WebSocket from 'ws';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { harness, WAIT } from './lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '../..');
-const BIN = process.env.PARLEY_BIN ? path.resolve(process.env.PARLEY_BIN) : path.join(REPO, 'build/parley');
-const FAQ = path.resolve(REPO, process.env.PARLEY_TEST_FAQ || 'faq/demo.json');
-const EXTRA = (process.env.PARLEY_ARGS || '').split(/\s+/).filter(Boolean);
-const ARTIFACTS = path.join(HERE, 'artifacts');
-const ADMIN_EMAIL = 'admin@example.test';
-const ADMIN_PASSWORD = 'correct horse battery 9';
 const AGENT = { email: 'bob@example.test', name: 'Bob Agent', password: 'bob password 123' };
-const BUDGET_MS = 55000;
-const WAIT = 10000;
 
+const t = await harness('teams', { budgetMs: 55000 });
+const { step, check, until, rest } = t;
 
-let server = null, browser = null, tmp = null;
-const sockets = [];
-let serverLog = '';
-const pages = {};
-const problems = [];   /* page errors and CSP violations, reported at the end */
-
-function log(line) { process.stdout.write(line + '\n'); }
-
-async function cleanup() {
-  for (const ws of sockets.splice(0)) { try { ws.terminate(); } catch { /* gone */ } }
-  if (browser) await browser.close().catch(() => {});
-  browser = null;
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    const gone = await Promise.race([
-      new Promise((r) => server.once('exit', () => r(true))),
-      new Promise((r) => setTimeout(() => r(false), 3000)),
-    ]);
-    if (!gone) server.kill('SIGKILL');
-  }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-}
-
-async function fail(name, err) {
-  log(`FAIL ${name}: ${err && err.message ? err.message.split('\n').slice(0, 6).join('\n     ') : err}`);
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const slug = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 60);
-  for (const [label, page] of Object.entries(pages)) {
-    const file = path.join(ARTIFACTS, `teams-${slug}-${label}.png`);
-    try { await page.screenshot({ path: file, fullPage: true, timeout: 3000 }); log(`     screenshot: ${path.relative(REPO, file)}`); }
-    catch { /* page gone */ }
-  }
-  if (serverLog) log('     server output (tail):\n' + serverLog.split('\n').slice(-15).map((l) => '       ' + l).join('\n'));
-  if (problems.length) log('     page problems:\n' + problems.map((p) => '       ' + p).join('\n'));
-  await cleanup();
-  process.exit(1);
-}
-
-async function step(name, fn) {
-  try { await fn(); log(`ok   ${name}`); } catch (e) { await fail(name, e); }
-}
-
-function check(cond, msg) { if (!cond) throw new Error(msg); }
-
-async function until(what, fn, ms = WAIT) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e.message; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${last})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-function watch(page, label) {
-  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
-  page.on('console', (m) => {
-    const t = m.text();
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(t)) problems.push(`${label}: ${t}`);
-  });
-  pages[label] = page;
-}
-
-/* Records CSP violations inside the page itself, from the first script on. */
-async function cspProbe(context) {
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-}
-
-const deadline = setTimeout(() => fail('time budget', new Error(`the test took more than ${BUDGET_MS / 1000} s`)), BUDGET_MS);
-deadline.unref();
-process.on('SIGINT', () => fail('interrupted', new Error('SIGINT')));
-
-/* ---------------- the server ---------------- */
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-
-await step('server starts and /healthz answers 200', async () => {
-  check(fs.existsSync(BIN), `no server binary at ${BIN} (build it first, or set PARLEY_BIN)`);
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-teams-'));
-  server = spawn(BIN, ['--port', String(port), '--db', path.join(tmp, 'parley.db'), '--faq', FAQ, ...EXTRA], {
-    cwd: REPO,
-    env: { ...process.env, PARLEY_ADMIN_EMAIL: ADMIN_EMAIL, PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD, PARLEY_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => { serverLog = (serverLog + d.toString()).slice(-20000); };
-  server.stdout.on('data', keep);
-  server.stderr.on('data', keep);
-  await until('GET /healthz = 200', async () => {
-    check(server.exitCode === null, `server exited with ${server.exitCode}`);
-    const r = await fetch(`${base}/healthz`).catch(() => null);
-    return r && r.status === 200;
-  });
-});
-
-/* REST as the admin, to check what the pages did. */
-let adminToken = null;
-async function rest(method, p, body) {
-  const r = await fetch(base + p, {
-    method, headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
-
-browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-
-async function signIn(page, email, password) {
-  await page.goto(`${base}/agent/`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await until('Connected', async () => (await page.locator('#conn-status').textContent()) === 'Connected');
-}
-
-
-
-const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-await cspProbe(adminCtx);
-const admin = await adminCtx.newPage();
-watch(admin, 'admin');
+const admin = await t.newPage('admin');
 let agentId = null;
 
 await step('admin signs in; an agent is created over REST; Teams is in the menu', async () => {
-  await signIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
-  adminToken = await admin.evaluate(() => JSON.parse(sessionStorage.getItem('parley.agent')).token);
+  await t.signIn(admin);
   const r = await rest('POST', '/api/agents', { ...AGENT, role: 'agent' });
   check(r.status === 201, `create agent: ${r.status}`);
   agentId = r.body.id;
@@ -212,26 +61,16 @@ await step('Teams: renaming saves', async () => {
 });
 
 /* ---------------- the agent ---------------- */
-const agentCtx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-await cspProbe(agentCtx);
-const agent = await agentCtx.newPage();
-watch(agent, 'agent');
-const frames = [];
+const agent = await t.newPage('agent');
+let tess = null;   /* the visitor who picks the team */
 let vconv = null;
 
 await step('a visitor picks the team before the chat; the agent sees it under My teams', async () => {
-  await signIn(agent, AGENT.email, AGENT.password);
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/visitor`);
-  sockets.push(ws);
-  ws.on('message', (d) => { try { frames.push(JSON.parse(d.toString())); } catch { /* not JSON */ } });
-  await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
-  ws.send(JSON.stringify({ type: 'hello', id: 'h0', token: null, name: 'Tess Visitor', team: teamId }));
-  const w = await until('welcome', () => frames.find((f) => f.type === 'welcome'));
-  vconv = w.conversation.id;
-  ws.send(JSON.stringify({ type: 'message', id: 'v1', text: 'I was charged twice' }));
-  await until('ack', () => frames.find((f) => f.type === 'ack' && f.id === 'v1'));
-  ws.send(JSON.stringify({ type: 'handoff', id: 'h1' }));
-  await until('handoff ack', () => frames.find((f) => f.type === 'ack' && f.id === 'h1'));
+  await t.signIn(agent, AGENT.email, AGENT.password);
+  tess = await t.visitor({ id: 'h0', name: 'Tess Visitor', team: teamId });
+  vconv = tess.welcome.conversation.id;
+  await tess.ask({ type: 'message', id: 'v1', text: 'I was charged twice' });
+  await tess.ask({ type: 'handoff', id: 'h1' });
   const item = agent.locator('#myteams-list button', { hasText: 'Tess Visitor' });
   await item.waitFor({ timeout: WAIT });
   check((await item.textContent()).includes('Billing & refunds'), 'the team name is not shown');
@@ -247,12 +86,12 @@ await step('the agent claims it and transfers it to the team queue with a note',
   await form.getByLabel('Note for the next agent (optional)').fill('Refund approved, just confirm');
   await form.getByRole('button', { name: 'Transfer', exact: true }).click();
   await until('queued again', async () => {
-    const t = (await rest('GET', `/api/conversations/${vconv}/transcript`)).body;
-    return t.conversation.state === 'queued' && t.conversation.team && t.conversation.team.id === teamId &&
-      t.messages.some((m) => m.note_seq && m.text === 'Refund approved, just confirm');
+    const tx = (await rest('GET', `/api/conversations/${vconv}/transcript`)).body;
+    return tx.conversation.state === 'queued' && tx.conversation.team && tx.conversation.team.id === teamId &&
+      tx.messages.some((m) => m.note_seq && m.text === 'Refund approved, just confirm');
   });
   await new Promise((r) => setTimeout(r, 300));
-  check(!JSON.stringify(frames).includes('Refund approved'), 'the visitor received the note');
+  check(!JSON.stringify(tess.frames).includes('Refund approved'), 'the visitor received the note');
 });
 
 await step('Reports: the team filter lists the team and loads its figures', async () => {
@@ -266,29 +105,15 @@ await step('Reports: the team filter lists the team and loads its figures', asyn
 
 /* ---------------- My teams: the team's queue and a teammate's conversations ---------------- */
 const TEAMMATE = { email: 'cleo@example.test', name: 'Cleo Agent', password: 'cleo password 123' };
-let mate = null;   /* Cleo's plain agent WebSocket */
-const mateFrames = [];
+let mate = null;   /* Cleo on a plain agent WebSocket */
 let uconv = null, vvconv = null;
 
 /* A plain-WebSocket visitor that writes once and asks for a person (no team). */
 async function visitorAsks(name, text) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/visitor`);
-  sockets.push(ws);
-  const got = [];
-  ws.on('message', (d) => { try { got.push(JSON.parse(d.toString())); } catch { /* not JSON */ } });
-  await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
-  ws.send(JSON.stringify({ type: 'hello', id: 'h0', token: null, name }));
-  const w = await until('welcome', () => got.find((f) => f.type === 'welcome'));
-  ws.send(JSON.stringify({ type: 'message', id: 'm1', text }));
-  await until('ack', () => got.find((f) => f.type === 'ack' && f.id === 'm1'));
-  ws.send(JSON.stringify({ type: 'handoff', id: 'h1' }));
-  await until('handoff ack', () => got.find((f) => f.type === 'ack' && f.id === 'h1'));
-  return w.conversation.id;
-}
-async function mateAsk(frame) {
-  mate.send(JSON.stringify(frame));
-  const r = await until(`answer to ${frame.id}`, () => mateFrames.find((f) => (f.type === 'ack' || f.type === 'error') && f.id === frame.id));
-  check(r.type === 'ack', JSON.stringify(r));
+  const v = await t.visitor({ id: 'h0', name });
+  await v.ask({ type: 'message', id: 'm1', text });
+  await v.ask({ type: 'handoff', id: 'h1' });
+  return v.welcome.conversation.id;
 }
 
 await step('My teams: the team queue shows the waiting time; selecting it offers Claim', async () => {
@@ -306,16 +131,9 @@ await step('My teams: a teammate\'s conversations show with their name, at ready
   const mateId = r.body.id;
   r = await rest('PUT', `/api/teams/${teamId}`, { members: [agentId, mateId] });
   check(r.status === 200, `members: ${r.status}`);
-  const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: TEAMMATE.email, password: TEAMMATE.password }) }).then((x) => x.json());
-  mate = new WebSocket(`ws://127.0.0.1:${port}/ws/agent`);
-  sockets.push(mate);
-  mate.on('message', (d) => { try { mateFrames.push(JSON.parse(d.toString())); } catch { /* not JSON */ } });
-  await new Promise((res, rej) => { mate.once('open', res); mate.once('error', rej); });
-  mate.send(JSON.stringify({ type: 'auth', token: login.token }));
-  await until('teammate ready', () => mateFrames.find((f) => f.type === 'ready'));
+  mate = await t.agentSocket(TEAMMATE.email, TEAMMATE.password);
   uconv = await visitorAsks('Uma Visitor', 'My parcel never came');
-  await mateAsk({ type: 'claim', conversation: uconv, id: 'c1' });
+  await mate.ask({ type: 'claim', conversation: uconv, id: 'c1' });
   /* Cleo joined the team after Bob's ready: the next ready (a reload) lists her conversation. */
   await agent.reload();
   await until('Connected', async () => (await agent.locator('#conn-status').textContent()) === 'Connected');
@@ -326,7 +144,7 @@ await step('My teams: a teammate\'s conversations show with their name, at ready
   /* Live: one she claims now moves into the list from the state event alone. */
   vvconv = await visitorAsks('Vic Visitor', 'Where is my order?');
   await agent.locator('#queue-list button', { hasText: 'Vic Visitor' }).waitFor({ timeout: WAIT });
-  await mateAsk({ type: 'claim', conversation: vvconv, id: 'c2' });
+  await mate.ask({ type: 'claim', conversation: vvconv, id: 'c2' });
   const vic = agent.locator('#myteams-list button', { hasText: 'Vic Visitor' });
   await vic.waitFor({ timeout: WAIT });
   check((await vic.textContent()).includes('assigned to Cleo Agent'), await vic.textContent());
@@ -346,7 +164,7 @@ await step('selecting a teammate\'s conversation shows its transcript read-only,
   check(await agent.locator('#close-btn').isHidden(), 'Close is offered');
   check(await agent.locator('#release-btn').isHidden(), 'Return to queue is offered');
   check((await agent.locator('#conv-state').textContent()).includes('assigned to Cleo Agent'), 'state line');
-  await mateAsk({ type: 'message', conversation: uconv, id: 'r1', text: 'It is on its way, Uma' });
+  await mate.ask({ type: 'message', conversation: uconv, id: 'r1', text: 'It is on its way, Uma' });
   await until('the teammate\'s reply shown', async () => (await log.textContent()).includes('It is on its way, Uma'));
 });
 
@@ -357,19 +175,8 @@ await step('Teams: delete asks for a second click, then the team is gone', async
   check((await rest('GET', '/api/teams')).body.teams.length === 1, 'deleted on the first click');
   await del.click();
   await until('deleted', async () => (await rest('GET', '/api/teams')).body.teams.length === 0);
-  const t = (await rest('GET', `/api/conversations/${vconv}/transcript`)).body;
-  check(t.conversation.state === 'queued' && t.conversation.team === null, JSON.stringify(t.conversation));
+  const tx = (await rest('GET', `/api/conversations/${vconv}/transcript`)).body;
+  check(tx.conversation.state === 'queued' && tx.conversation.team === null, JSON.stringify(tx.conversation));
 });
 
-await step('no page errors or CSP violations', async () => {
-  for (const [label, page] of Object.entries(pages)) {
-    const csp = await page.evaluate(() => window.__csp || []);
-    for (const v of csp) problems.push(`${label}: securitypolicyviolation ${v}`);
-  }
-  check(problems.length === 0, problems.join('; '));
-});
-
-await cleanup();
-clearTimeout(deadline);
-log('ok   all teams checks passed');
-process.exit(0);
+await t.done('all teams checks passed');
