@@ -8,7 +8,7 @@
  * when the suggestions first open and refreshed in the background when older
  * than STALE_MS, so an admin's change reaches agents without a reload.
  */
-import { el, clear } from './dom.js';
+import { el, clear, confirmClick } from './dom.js';
 import * as api from './api.js';
 import { field, setError, clearErrors, showApiError, uid } from './forms.js';
 
@@ -231,15 +231,8 @@ export function renderCanned(root, ctx) {
   function addRow(r) {
     const edit = el('button', { type: 'button', class: 'small', text: 'Edit', 'aria-label': `Edit /${r.shortcut}` });
     const del = el('button', { type: 'button', class: 'small danger', text: 'Delete', 'aria-label': `Delete /${r.shortcut}` });
-    let armed = null;
     edit.addEventListener('click', () => { setMode(r); title.focus(); });
-    del.addEventListener('click', async () => {
-      if (!armed) {   /* a second click within 5 s confirms */
-        del.textContent = 'Confirm delete';
-        armed = setTimeout(() => { armed = null; del.textContent = 'Delete'; }, 5000);
-        return;
-      }
-      clearTimeout(armed); armed = null;
+    confirmClick(del, async () => {
       del.disabled = true;
       try {
         await deleteCanned(ctx.token, r.id);

@@ -58,3 +58,20 @@ export function clientId() {
   if (crypto.randomUUID) return crypto.randomUUID();
   return 'a' + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
 }
+
+/* A delete button that acts on a second click within 5 s ("Confirm delete"), so a
+ * stray click deletes nothing; action() runs once per confirmed pair. */
+export function confirmClick(button, action) {
+  let armed = null;
+  const label = button.textContent;
+  button.addEventListener('click', async () => {
+    if (!armed) {
+      button.textContent = 'Confirm delete';
+      armed = setTimeout(() => { armed = null; button.textContent = label; }, 5000);
+      return;
+    }
+    clearTimeout(armed); armed = null;
+    button.textContent = label;
+    await action();
+  });
+}

@@ -7,7 +7,7 @@
  * GET /api/teams is open to every agent and carries member names, so agents who
  * may not list /api/agents still get names for the transfer menu.
  */
-import { el, clear, $, clientId, duration } from './dom.js';
+import { el, clear, $, clientId, duration, confirmClick } from './dom.js';
 import { convs, upsert } from './model.js';
 import * as api from './api.js';
 import { field, uid, setError, clearErrors, showApiError } from './forms.js';
@@ -78,7 +78,6 @@ export function renderTeams(root, ctx) {
     const err = el('p', { class: 'error', role: 'alert' });
     const save = el('button', { type: 'button', class: 'primary small', text: 'Save', 'aria-label': `Save team ${t.name}` });
     const del = el('button', { type: 'button', class: 'small danger', text: 'Delete', 'aria-label': `Delete team ${t.name}` });
-    let armed = null;
     save.addEventListener('click', async () => {
       err.textContent = '';
       const n = tName.value.trim();
@@ -89,13 +88,7 @@ export function renderTeams(root, ctx) {
         refresh();
       } catch (e) { failed(e, {}, err, 'save'); }
     });
-    del.addEventListener('click', async () => {
-      if (!armed) {   /* a second click within 5 s confirms */
-        del.textContent = 'Confirm delete';
-        armed = setTimeout(() => { armed = null; del.textContent = 'Delete'; }, 5000);
-        return;
-      }
-      clearTimeout(armed); armed = null;
+    confirmClick(del, async () => {
       try {
         await deleteTeam(ctx.token, t.id);
         say.textContent = `Deleted ${t.name}. Its queued conversations stay queued for everyone.`;

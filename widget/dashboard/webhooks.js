@@ -6,7 +6,7 @@
  * textContent; the server checks every rule again and its field-named errors
  * are shown next to the control.
  */
-import { el, clear, clock } from './dom.js';
+import { el, clear, clock, confirmClick } from './dom.js';
 import * as api from './api.js';
 import { uid, field, setError, clearErrors, showApiError } from './forms.js';
 
@@ -143,7 +143,6 @@ export function renderWebhooks(root, ctx) {
     const log = btn('Deliveries', `Show the deliveries of webhook ${r.id}`);
     const test = btn('Send test', `Send a test to webhook ${r.id}`);
     const rm = btn('Delete', `Delete webhook ${r.id}`, 'danger');
-    let armed = null;
     edit.addEventListener('click', () => { setMode(r); url.focus(); });
     log.addEventListener('click', () => showLog(r));
     test.addEventListener('click', async () => {
@@ -153,13 +152,7 @@ export function renderWebhooks(root, ctx) {
         say.textContent = `Could not send a test: ${e.message}`;
       } finally { test.disabled = false; }
     });
-    rm.addEventListener('click', async () => {
-      if (!armed) {   /* a second click within 5 s confirms */
-        rm.textContent = 'Confirm delete';
-        armed = setTimeout(() => { armed = null; rm.textContent = 'Delete'; }, 5000);
-        return;
-      }
-      clearTimeout(armed); armed = null;
+    confirmClick(rm, async () => {
       rm.disabled = true;
       try { await del(ctx.token, r.id); say.textContent = `Deleted webhook ${r.id}.`; } catch (e) {
         if (e instanceof api.AuthError) { ctx.authFailed(); return; }
