@@ -138,6 +138,10 @@ struct store {
     struct store_stats stats;
 };
 
+/* store_sql.c: the statements, by enum rstmt / wstmt. */
+extern const char *const store_read_sql[R__COUNT];
+extern const char *const store_write_sql[W__COUNT];
+
 /* store_schema.c */
 extern const char *const store_migrations[];
 extern const int store_migration_count;
