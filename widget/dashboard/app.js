@@ -7,10 +7,10 @@
  * and textContent; the session (token + agent) sits in sessionStorage so a reload stays
  * signed in, and the same tab's read positions survive a reload too.
  */
-import { el, clear, $, duration, clock, safeLink, clientId } from './dom.js';
+import { el, clear, $, clock, safeLink, clientId } from './dom.js';
 import * as api from './api.js';
 import { AgentConn } from './conn.js';
-import { convs, upsert, addMessage, isNote, lastSeq, sorted, unread, visitorLabel, lastText } from './model.js';
+import { convs, upsert, addMessage, isNote, lastSeq, sorted, visitorLabel, lastText } from './model.js';
 import { messageEl } from './messages.js';
 import { startTeam, resetTeam, loadTeam, onPresence, learnAgent } from './team.js';
 import { initPages, route, resetPages, currentPage } from './pages.js';
@@ -19,12 +19,13 @@ import { initCannedSuggest } from './canned.js';
 import { renderReports } from './reports.js';
 import { renderFaq, initDraftAction } from './faq.js';
 import { initShortcuts } from './keys.js';
-import { initHistory, resetHistory, searchResults, renderHistory } from './history.js';
+import { initHistory, resetHistory, renderHistory } from './history.js';
 import { initAlerts, alertQueued, alertMessage } from './notify.js';
 import { renderHours } from './hours.js';
 import { renderWidgetSettings } from './widgetsettings.js';
 import { renderOffline } from './offline.js';
-import { renderTeams, initTransfer, loadTeamView, teamConversations, teamMeta, syncReadOnly, readOnlyReason, watchReadOnly } from './teams.js';
+import { renderTeams, initTransfer, loadTeamView, syncReadOnly, readOnlyReason, watchReadOnly } from './teams.js';
+import { renderLists as drawLists, tickWaits } from './lists.js';
 
 const SESSION_KEY = 'parley.agent';
 const READ_KEY = 'parley.agent.read';
@@ -441,59 +442,8 @@ function renderAll() {
   renderVisitor();
 }
 
-function listItem(c, meta) {
-  const n = unread(c);
-  const name = el('span', { class: 'c-name', text: visitorLabel(c) },
-    [n && c.id !== selected ? el('span', { class: 'unread', text: `${n} unread` }) : null]);
-  return el('li', null, [el('button', {
-    type: 'button', 'data-id': c.id, 'aria-current': c.id === selected ? 'true' : null,
-    onclick: () => select(c.id),
-  }, [name, meta, el('span', { class: 'c-last', text: lastText(c) })])]);
-}
-
-function fillList(listId, emptyId, countId, items) {
-  const ul = clear($(listId));
-  for (const li of items) ul.append(li);
-  $(emptyId).hidden = items.length > 0;
-  if (countId) $(countId).textContent = items.length ? String(items.length) : '';
-}
-
 function renderLists() {
-  const focused = document.activeElement && document.activeElement.closest?.('ul.convs button');
-  const focusId = focused && focused.dataset.id;
-  const all = [...convs.values()];
-  const queue = all.filter((c) => c.state === 'queued').sort((a, b) => (a.queued_at || 0) - (b.queued_at || 0));
-  const minel = all.filter(mine).sort((a, b) => (a.assigned_at || 0) - (b.assigned_at || 0));
-  const away = all.filter((c) => c.state === 'offline').sort((a, b) => (a.queued_at || a.created_at || 0) - (b.queued_at || b.created_at || 0));
-  const found = searchResults();
-  const closed = found
-    ? found.map((id) => convs.get(id)).filter(Boolean)
-    : closedIds.map((id) => convs.get(id)).filter((c) => c && c.state === 'closed').slice(0, 25);
-
-  fillList('queue-list', 'queue-empty', 'queue-count', queue.map((c) => listItem(c,
-    el('span', { class: 'c-meta' }, ['waiting ', el('span', { class: 'wait', 'data-since': c.queued_at || Date.now(),
-      text: duration(Date.now() - (c.queued_at || Date.now())) })]))));
-  fillList('mine-list', 'mine-empty', 'mine-count', minel.map((c) => listItem(c,
-    el('span', { class: 'c-meta', text: c.typing ? 'typing…' : '' }))));
-  fillList('offline-list', 'offline-empty', 'offline-count', away.map((c) => listItem(c,
-    el('span', { class: 'c-meta', text: c.visitor && c.visitor.email ? c.visitor.email : 'no e-mail yet' }))));
-  fillList('myteams-list', 'myteams-empty', 'myteams-count', teamConversations(all, me().id).map((c) => listItem(c, teamMeta(c))));
-  fillList('closed-list', 'closed-empty', null, closed.map((c) => listItem(c,
-    el('span', { class: 'c-meta', text: clock(c.closed_at) }))));
-  $('closed-empty').textContent = found ? 'No match.' : 'None yet.';
-
-  if (focusId) {
-    const again = document.querySelector(`ul.convs button[data-id="${CSS.escape(focusId)}"]`);
-    if (again) again.focus();
-  }
-  const waiting = queue.length + minel.reduce((s, c) => s + unread(c), 0);
-  document.title = waiting ? `(${waiting}) Parley — Agent dashboard` : 'Parley — Agent dashboard';
-}
-
-function tick() {
-  for (const s of document.querySelectorAll('ul.convs .wait')) {
-    s.textContent = duration(Date.now() - Number(s.dataset.since));
-  }
+  drawLists({ selected, closedIds, meId: me().id, mine, select });
 }
 
 function renderConversation() {
@@ -626,7 +576,7 @@ function init() {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && session) renderAll();
   });
-  setInterval(tick, 1000);
+  setInterval(tickWaits, 1000);
 
   session = loadSession();
   if (session && session.token) start(); else showLogin('');
