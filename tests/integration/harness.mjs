@@ -66,25 +66,7 @@ export async function start({ faq, dir, args = [], env = {}, wrap = null, bin = 
       if (sig === 'SIGTERM' && r.code !== 0) throw new Error(`exit ${JSON.stringify(r)} after SIGTERM:\n${log}`);
       return r;
     },
-    url: path => `ws://127.0.0.1:${port}${path}`,
-    async visitor(hello = {}, wsOptions) {
-      const c = await Peer.open(srv.url('/ws/visitor'), wsOptions);
-      c.send({ type: 'hello', token: null, last_seq: 0, ...hello });
-      c.welcome = await c.next('welcome');
-      c.token = c.welcome.token; c.conv = c.welcome.conversation.id;
-      return c;
-    },
-    async login(who = ADMIN) {
-      const r = await api(srv, 'POST', '/api/login', null, who);
-      if (r.status !== 200) throw new Error(`login ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body.token;
-    },
-    async agent(token) {
-      const c = await Peer.open(srv.url('/ws/agent'));
-      c.send({ type: 'auth', token });
-      c.ready = await c.next('ready');
-      return c;
-    },
+    ...clientsOf(port),
     async makeAgent(email, name, role = 'agent') {
       const admin = await srv.login();
       const password = 'agent password 12345';
@@ -95,6 +77,34 @@ export async function start({ faq, dir, args = [], env = {}, wrap = null, bin = 
     },
   };
   return srv;
+}
+
+// What a client of whatever listens on `port` does (a server, or a load balancer
+// in front of several): visitors after their welcome, agents after ready, logins.
+export function clientsOf(port) {
+  const c = {
+    base: `http://127.0.0.1:${port}`,
+    url: path => `ws://127.0.0.1:${port}${path}`,
+    async visitor(hello = {}, wsOptions) {
+      const p = await Peer.open(c.url('/ws/visitor'), wsOptions);
+      p.send({ type: 'hello', token: null, last_seq: 0, ...hello });
+      p.welcome = await p.next('welcome');
+      p.token = p.welcome.token; p.conv = p.welcome.conversation.id;
+      return p;
+    },
+    async login(who = ADMIN) {
+      const r = await api(c, 'POST', '/api/login', null, who);
+      if (r.status !== 200) throw new Error(`login ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.token;
+    },
+    async agent(token) {
+      const p = await Peer.open(c.url('/ws/agent'));
+      p.send({ type: 'auth', token });
+      p.ready = await p.next('ready');
+      return p;
+    },
+  };
+  return c;
 }
 
 export async function api(srv, method, path, token, body, raw = false) {

@@ -10,16 +10,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { start, api, delay, Peer, T } from './harness.mjs';
+import { start, api, delay, clientsOf, T } from './harness.mjs';
 import { haveCommand, freePort, redisServer, haproxy } from './services.mjs';
 
 const HAVE = haveCommand('redis-server', ['--version'], 'redis-server') &&
   haveCommand('haproxy', ['-v'], 'haproxy');
 const skip = HAVE ? false : 'redis-server or haproxy is not installed and could not be';
 
-let redis, lb, A, B, dir;
-const lbBase = () => `http://127.0.0.1:${lb.port}`;
-const lbUrl = path => `ws://127.0.0.1:${lb.port}${path}`;
+let redis, lb, A, B, dir, via;          // via: clients of the balancer
 const node = () => start({ dir, args: ['--bus', `redis://127.0.0.1:${redis.port}`, '--rate-limit', '0',
   '--trusted-proxies', '127.0.0.1', '--agent-grace', '3'] });
 
@@ -30,7 +28,8 @@ before(async () => {
   A = await node();
   B = await node();
   lb = await haproxy(await freePort(), A.port, B.port);
-  await upCount(2);
+  via = clientsOf(lb.port);
+  await balancerUp();
 });
 after(async () => {
   if (!HAVE) return;
@@ -40,36 +39,21 @@ after(async () => {
 });
 
 // HAProxy starts its servers up and takes one out after two failed checks (1 s apart).
-async function upCount(n, ms = T(15000)) {
+async function balancerUp(ms = T(15000)) {
   for (let t0 = Date.now(); Date.now() - t0 < ms; await delay(100)) {
-    const r = await fetch(`${lbBase()}/healthz`).catch(() => null);
+    const r = await fetch(`${via.base}/healthz`).catch(() => null);
     if (r && r.status === 200) return;
   }
-  throw new Error(`the balancer never answered /healthz with ${n} node(s):\n${lb.log()}`);
+  throw new Error(`the balancer never answered /healthz:\n${lb.log()}`);
 }
 
-async function visitorViaLb(hello = {}) {
-  const c = await Peer.open(lbUrl('/ws/visitor'));
-  c.send({ type: 'hello', token: null, last_seq: 0, ...hello });
-  c.welcome = await c.next('welcome');
-  c.token = c.welcome.token; c.conv = c.welcome.conversation.id;
-  return c;
-}
-
+// An agent created on node A, signed in and connected through the balancer.
 async function agentViaLb(email, name) {
-  const admin = await A.login();
   const password = 'agent password 12345';
-  const r = await api(A, 'POST', '/api/agents', admin, { email, name, password, role: 'agent' });
+  const r = await api(A, 'POST', '/api/agents', await A.login(), { email, name, password, role: 'agent' });
   assert.equal(r.status, 201);
-  const login = await fetch(`${lbBase()}/api/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }),
-  });
-  assert.equal(login.status, 200);
-  const { token } = await login.json();
-  const c = await Peer.open(lbUrl('/ws/agent'));
-  c.send({ type: 'auth', token });
-  c.ready = await c.next('ready');
-  return { id: r.body.id, token, ws: c };
+  const token = await via.login({ email, password });
+  return { id: r.body.id, token, ws: await via.agent(token) };
 }
 
 // How many visitor sockets each node holds, from its own /metrics.
@@ -81,7 +65,7 @@ async function visitorsOn(srv) {
 
 test('through the balancer: connections land on both nodes and a chat is live across them', { skip }, async () => {
   const visitors = [];
-  for (let i = 0; i < 6; i++) visitors.push(await visitorViaLb({ name: `LB ${i}` }));
+  for (let i = 0; i < 6; i++) visitors.push(await via.visitor({ name: `LB ${i}` }));
   const onA = await visitorsOn(A), onB = await visitorsOn(B);
   assert.ok(onA >= 1 && onB >= 1, `both nodes hold visitors (A ${onA}, B ${onB})`);
   assert.equal(onA + onB, 6);
@@ -104,7 +88,7 @@ test('through the balancer: connections land on both nodes and a chat is live ac
 test('a node killed with SIGKILL leaves the pool; its visitors resume on the other, gapless', { skip }, async () => {
   // Visitors until one sits on each node, then a few messages each.
   const visitors = [];
-  for (let i = 0; i < 6; i++) visitors.push(await visitorViaLb({ name: `Kill ${i}` }));
+  for (let i = 0; i < 6; i++) visitors.push(await via.visitor({ name: `Kill ${i}` }));
   for (const v of visitors)
     for (let i = 0; i < 3; i++) assert.equal((await v.ask({ type: 'message', id: `k${i}`, text: `before ${i}` })).type, 'ack');
   const victim = (await visitorsOn(A)) > 0 ? A : B;
@@ -116,7 +100,7 @@ test('a node killed with SIGKILL leaves the pool; its visitors resume on the oth
     const last = Math.max(0, ...seen, ...v.welcome.messages.map(m => m.seq));
     let again = null;
     for (let t0 = Date.now(); !again && Date.now() - t0 < T(15000); ) {
-      again = await visitorViaLb({ token: v.token, last_seq: last }).catch(() => null);
+      again = await via.visitor({ token: v.token, last_seq: last }).catch(() => null);
       if (!again) await delay(200);
     }
     assert.ok(again, 'resumed through the balancer');
