@@ -17,7 +17,7 @@ export const delay = ms => new Promise(r => setTimeout(r, ms));
 export const TIME_FACTOR = Number(process.env.PARLEY_TIME_FACTOR || 1);
 export const T = ms => ms * TIME_FACTOR;
 
-function freePort() {
+export function freePort() {
   return new Promise((res, rej) => {
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });

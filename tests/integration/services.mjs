@@ -3,21 +3,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import net from 'node:net';
-import { delay, ROOT } from './harness.mjs';
+import { delay, freePort, ROOT } from './harness.mjs';
+
+export { freePort };
 
 // True when `cmd --version`-style probing works, after trying to install `pkg`.
 export function haveCommand(cmd, args, pkg) {
   if (spawnSync(cmd, args).status === 0) return true;
   spawnSync(join(ROOT, 'scripts/ensure-debs.sh'), [pkg], { stdio: 'ignore' });
   return spawnSync(cmd, args).status === 0;
-}
-
-export function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
-    s.on('error', rej);
-  });
 }
 
 export async function waitPort(port, what, ms = 10000) {
