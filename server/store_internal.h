@@ -141,10 +141,25 @@ struct store {
 /* store_sql.c: the statements, by enum rstmt / wstmt. */
 extern const char *const store_read_sql[R__COUNT];
 extern const char *const store_write_sql[W__COUNT];
+/* store_sql_pg.c: PostgreSQL's forms where db_pg_rewrite's translation of the
+ * statement above is not enough (NULL: use the rewrite); the KPI report's
+ * (store_kpi_sql, store_kpi_team_sql) likewise. */
+extern const char *const store_read_sql_pg[R__COUNT];
+extern const char *const store_write_sql_pg[W__COUNT];
+extern const char *const store_kpi_sql_pg;
+extern const char *const store_kpi_team_sql_pg;
 
 /* store_schema.c */
 extern const char *const store_migrations[];
 extern const int store_migration_count;
+/* store_schema_pg.c: PostgreSQL's migrations, numbered as SQLite's (the same
+ * count; NULL entries are folded into the baseline). */
+extern const char *const store_pg_migrations[];
+extern const int store_pg_migration_count;
+/* store_migrate_pg.c: brings a PostgreSQL database to store_pg_migration_count
+ * (table parley_schema), one node at a time; refuses a newer database. */
+struct db;
+pl_status store_pg_migrate(struct db *db);
 /* Maps a failed sqlite3 result code to a status. Constraint failures are an
  * answer (conflict, not found, bad request); anything else is logged once here
  * with sqlite3_errmsg and becomes PL_ERR_STORE. */
