@@ -34,7 +34,9 @@ static pl_status run(struct db *db, const char *sql, const char *what)
  * -1 when it cannot be read. */
 static int64_t locked_version(struct db *db)
 {
+    /* SET LOCAL: IF NOT EXISTS says "skipping" as a notice on every open. */
     if (run(db, MIGRATION_LOCK, "migration lock") != PL_OK ||
+        db_exec(db, "SET LOCAL client_min_messages = warning") != DB_OK ||
         db_exec(db, "CREATE TABLE IF NOT EXISTS parley_schema(version INTEGER NOT NULL)")
             != DB_OK ||
         db_exec(db, "INSERT INTO parley_schema(version) SELECT 0"
@@ -79,15 +81,15 @@ static pl_status migrate_one(struct db *db, int to, int64_t *v)
         fprintf(stderr, "store: migration begin: %s\n", db_errmsg(db));
         return PL_ERR_STORE;
     }
-    pl_status s = PL_ERR_STORE;
     *v = locked_version(db);
-    if (*v >= 0 && check_version(*v) == PL_OK) {
-        if (*v >= to)
-            s = PL_OK;
-        else if (db_exec(db, store_pg_migrations[to - 1]) == DB_OK && db_exec(db, set) == DB_OK)
-            s = PL_OK;
+    if (*v >= 0 && check_version(*v) != PL_OK) {   /* refused: said why */
+        db_exec(db, "ROLLBACK");
+        return PL_ERR_STORE;
     }
-    if (s == PL_OK && db_exec(db, "COMMIT") == DB_OK) return PL_OK;
+    if (*v >= 0 && (*v >= to || (db_exec(db, store_pg_migrations[to - 1]) == DB_OK &&
+                                 db_exec(db, set) == DB_OK)) &&
+        db_exec(db, "COMMIT") == DB_OK)
+        return PL_OK;
     fprintf(stderr, "store: PostgreSQL migration to version %d failed: %s\n", to,
             db_errmsg(db));
     db_exec(db, "ROLLBACK");

@@ -4,7 +4,9 @@
 #  2. every statement as the PostgreSQL driver will prepare it (override or
 #     db_pg_rewrite of the SQLite text, from dump_sql) PREPAREs;
 #  3. the important ones, run with sample values (spot_check.sql), give
-#     spot_check.expected.
+#     spot_check.expected;
+#  4. store_pg_migrate brings a fresh database to the current version with
+#     several nodes starting at once, and refuses a newer one (migrate_check.c).
 # It also lists where an override's parameter types differ from its SQLite
 # statement's rewrite (when that compiles at all): casts on purpose, for review.
 # Usage: tests/pg/check_sql.sh [build-dir] (default build; built if missing);
@@ -38,6 +40,10 @@ cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I
    -o "$TMP/dump_sql" $HERE/dump_sql.c tests/unit/fake_loop.c "$BUILD/libparley_core.a" \
    $(pkg-config --libs sqlite3 libsodium jansson libpcre2-8 libcurl hiredis libwebsockets) \
    -lunistring -lpthread -lm
+
+cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude \
+   $(pkg-config --cflags libpq) -o "$TMP/migrate_check" $HERE/migrate_check.c \
+   server/store_migrate_pg.c server/store_schema_pg.c $(pkg-config --libs libpq)
 
 $RUNAS "$PGBIN/initdb" -D "$TMP/data" -A trust -U postgres >/dev/null
 PORT=55433
@@ -81,3 +87,7 @@ if ! diff -u $HERE/spot_check.expected "$TMP/spot.out"; then
   exit 1
 fi
 echo "spot checks: as expected"
+
+psql -d postgres -c "CREATE DATABASE mig"
+"$TMP/migrate_check" "postgresql://postgres@127.0.0.1:$PORT/mig" 2>"$TMP/mig.err" ||
+  { cat "$TMP/mig.err" >&2; exit 1; }
