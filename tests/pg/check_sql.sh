@@ -11,6 +11,7 @@
 # statement's rewrite (when that compiles at all): casts on purpose, for review.
 # Usage: tests/pg/check_sql.sh [build-dir] (default build; built if missing);
 # PARLEY_PG_UPDATE=1 rewrites spot_check.expected from this run.
+# Needs PostgreSQL 15's server package and libpq-dev (migrate_check.c).
 # Starts its own cluster (as the postgres user when run as root) on a free port
 # in a temp dir, and stops and removes it on exit.
 set -eu
