@@ -5,7 +5,9 @@
 #     db_pg_rewrite of the SQLite text, from dump_sql) PREPAREs;
 #  3. the important ones, run with sample values (spot_check.sql), give
 #     spot_check.expected;
-#  4. store_pg_migrate brings a fresh database to the current version with
+#  4. a scenario of store statements run on SQLite and on PostgreSQL gives the
+#     same rows, changes and constraint failures step by step (diff_check.c);
+#  5. store_pg_migrate brings a fresh database to the current version with
 #     several nodes starting at once, and refuses a newer one (migrate_check.c).
 # It also lists where an override's parameter types differ from its SQLite
 # statement's rewrite (when that compiles at all): casts on purpose, for review.
@@ -45,6 +47,11 @@ cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude \
    $(pkg-config --cflags libpq) -o "$TMP/migrate_check" $HERE/migrate_check.c \
    server/store_migrate_pg.c server/store_schema_pg.c $(pkg-config --libs libpq)
+
+cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude \
+   $(pkg-config --cflags libpq) -o "$TMP/diff_check" $HERE/diff_check.c tests/unit/fake_loop.c \
+   "$BUILD/libparley_core.a" $(pkg-config --libs libpq sqlite3 libsodium jansson libpcre2-8 \
+   libcurl hiredis libwebsockets) -lunistring -lpthread -lm
 
 $RUNAS "$PGBIN/initdb" -D "$TMP/data" -A trust -U postgres >/dev/null
 PORT=55433
@@ -88,6 +95,9 @@ if ! diff -u $HERE/spot_check.expected "$TMP/spot.out"; then
   exit 1
 fi
 echo "spot checks: as expected"
+
+psql -d postgres -c "CREATE DATABASE diff"
+"$TMP/diff_check" "postgresql://postgres@127.0.0.1:$PORT/diff"
 
 psql -d postgres -c "CREATE DATABASE mig"
 "$TMP/migrate_check" "postgresql://postgres@127.0.0.1:$PORT/mig" 2>"$TMP/mig.err" ||
