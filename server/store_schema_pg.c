@@ -18,7 +18,9 @@
  *  - INTEGER PRIMARY KEY [AUTOINCREMENT] is an identity column BY DEFAULT, so a
  *    copy from SQLite can insert the ids it has (then it must move the
  *    sequence past them: setval). Sequences never hand out an id twice, which
- *    is AUTOINCREMENT's promise for teams.
+ *    is AUTOINCREMENT's promise for teams; unlike SQLite they are not rolled
+ *    back, so a failed insert leaves a gap in the ids (nothing relies on their
+ *    being dense: they only order and identify).
  *  - Text is COLLATE "C": SQLite compares and sorts text by bytes (BINARY),
  *    and so does "C", whatever locale the cluster was created with. Under "C"
  *    lower() and ILIKE fold ASCII only, which is SQLite's NOCASE and LIKE.
