@@ -30,7 +30,7 @@ struct opt {
 static const struct opt opts[] = {
     {"port", "PARLEY_PORT", "N", "TCP port for HTTP and WebSockets (default 8080)", INT(port, 0, 65535)},
     {"db", "PARLEY_DB", "PATH", "SQLite database file (default ./data/parley.db)", STR(db)},
-    {"store", "PARLEY_STORE", "URL", "store: sqlite:PATH (default, from --db)", STR(store)},
+    {"store", "PARLEY_STORE", "URL", "store: sqlite:PATH (default, from --db) or postgresql://user:pass@host:port/db", STR(store)},
     {"bus", "PARLEY_BUS", "URL", "event bus between nodes: local (default) or redis://host:port", STR(bus)},
     {"faq", "PARLEY_FAQ", "FILE", "JSON array of FAQ entries; replaces the stored FAQ at start", STR(faq)},
     {"allowed-origins", "PARLEY_ALLOWED_ORIGINS", "LIST",
@@ -224,8 +224,8 @@ int config_parse(int argc, char **argv, struct config *c)
         fprintf(stderr, "parley: unexpected argument '%s' (see --help)\n", argv[optind]);
         goto fail;
     }
-    if (c->store && strncmp(c->store, "sqlite:", 7) != 0) {
-        fprintf(stderr, "parley: --store %s: only sqlite:PATH is supported by this build\n", c->store);
+    if (c->store && strncmp(c->store, "sqlite:", 7) != 0 && !config_store_is_pg(c)) {
+        fprintf(stderr, "parley: --store: expected sqlite:PATH or postgresql://...\n");
         goto fail;
     }
     char why[96];
@@ -246,11 +246,16 @@ fail:
     return -1;
 }
 
-const char *config_sqlite_path(const struct config *c)
+int config_store_is_pg(const struct config *c)
+{
+    return c->store && (!strncmp(c->store, "postgresql://", 13) || !strncmp(c->store, "postgres://", 11));
+}
+
+const char *config_store_target(const struct config *c)
 {
     if (c->store && !strncmp(c->store, "sqlite:", 7))
         return c->store + 7;
-    return c->db;
+    return config_store_is_pg(c) ? c->store : c->db;
 }
 
 void config_free(struct config *c)

@@ -280,20 +280,22 @@ int main(int argc, char **argv)
     lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct store *st = NULL;
-    const char *db = config_sqlite_path(&cfg);
+    const char *db = config_store_target(&cfg);
     struct conv_options copt = {cfg.rate_limit, cfg.bot_misses, cfg.session_hours,
                                 cfg.identity_secret, cfg.require_identity};
     /* A person types a few messages a second at most, whatever the tab count. */
     struct limit_options lopt = {cfg.max_conns_per_ip,
                                  cfg.rate_limit ? (cfg.rate_limit >= 8 ? cfg.rate_limit / 4.0 : 2.0) : 0};
     rc = 1;
-    ensure_dir_of(db);
+    if (!config_store_is_pg(&cfg)) ensure_dir_of(db);
     if (auth_init() || conn_registry_init() || limit_init(&lopt)) {
         fprintf(stderr, "parley: cannot initialise\n");
         goto out;
     }
     if (store_open(db, cfg.durability, &st) != PL_OK) {
-        fprintf(stderr, "parley: cannot open the database %s\n", db);
+        /* A URL may hold a password: name only the kind of store. */
+        fprintf(stderr, "parley: cannot open the database %s\n",
+                config_store_is_pg(&cfg) ? "(postgresql)" : db);
         goto out;
     }
     if (conv_init(st, &copt) || router_init(cfg.agent_grace) || faq_phrases_init() != PL_OK ||

@@ -20,10 +20,10 @@ static pl_status exec_create(struct store *st, struct op *o)
     b_text(&b, o->u.canned.text);
     b_int(&b, now);
     int rc = b_step(&b);
-    if (rc == SQLITE_ROW) o->res.id = sqlite3_column_int64(b.s, 0);
-    sqlite3_reset(b.s);
+    if (rc == DB_ROW) o->res.id = db_col_int(b.s, 0);
+    db_reset(b.s);
     o->res.ts = now;
-    return rc == SQLITE_ROW ? PL_OK : store_db_status(st->wdb, rc, "canned create");
+    return rc == DB_ROW ? PL_OK : store_db_status(st->wdb, rc, "canned create");
 }
 
 static pl_status exec_update(struct store *st, struct op *o)
@@ -107,16 +107,16 @@ void store_canned_list_free(struct store_canned_list *l)
 }
 
 /* The columns are NOT NULL, so a NULL copy is a failed one. */
-static pl_status fill_canned(sqlite3_stmt *s, void *out)
+static pl_status fill_canned(struct db_stmt *s, void *out)
 {
     struct store_canned *r = out;
     int oom = 0;
-    r->id = sqlite3_column_int64(s, 0);
+    r->id = db_col_int(s, 0);
     r->shortcut = store_col_dup(s, 1, &oom);
     r->title = store_col_dup(s, 2, &oom);
     r->text = store_col_dup(s, 3, &oom);
-    r->created_at = sqlite3_column_int64(s, 4);
-    r->updated_at = sqlite3_column_int64(s, 5);
+    r->created_at = db_col_int(s, 4);
+    r->updated_at = db_col_int(s, 5);
     if (!oom && r->shortcut && r->title && r->text) return PL_OK;
     free(r->shortcut); free(r->title); free(r->text);
     memset(r, 0, sizeof(*r));

@@ -27,9 +27,9 @@ static pl_status exec_unanswered_add(struct store *st, struct op *o)
     b_text(&b, o->u.una.conv);
     b_int(&b, now);
     int rc = b_step(&b);
-    int64_t count = rc == SQLITE_ROW ? sqlite3_column_int64(b.s, 0) : 0;
-    sqlite3_reset(b.s);
-    if (rc != SQLITE_ROW) return store_db_status(st->wdb, rc, "unanswered add");
+    int64_t count = rc == DB_ROW ? db_col_int(b.s, 0) : 0;
+    db_reset(b.s);
+    if (rc != DB_ROW) return store_db_status(st->wdb, rc, "unanswered add");
     o->res.id = count;
     o->res.ts = now;
     if (count != 1) return PL_OK;           /* an existing row: the table did not grow */
@@ -56,10 +56,10 @@ static pl_status exec_draft_add(struct store *st, struct op *o)
     b_int_or_null(&b, o->u.draft.agent_id);
     b_int(&b, now);
     int rc = b_step(&b);
-    if (rc == SQLITE_ROW) o->res.id = sqlite3_column_int64(b.s, 0);
-    sqlite3_reset(b.s);
+    if (rc == DB_ROW) o->res.id = db_col_int(b.s, 0);
+    db_reset(b.s);
     o->res.ts = now;
-    return rc == SQLITE_ROW ? PL_OK : store_db_status(st->wdb, rc, "draft add");
+    return rc == DB_ROW ? PL_OK : store_db_status(st->wdb, rc, "draft add");
 }
 
 static pl_status exec_draft_delete(struct store *st, struct op *o)
@@ -192,33 +192,33 @@ void store_draft_list_free(struct store_draft_list *l)
     memset(l, 0, sizeof(*l));
 }
 
-static pl_status fill_unanswered(sqlite3_stmt *s, void *out)
+static pl_status fill_unanswered(struct db_stmt *s, void *out)
 {
     struct store_unanswered *u = out;
     int oom = 0;
     u->key = store_col_dup(s, 0, &oom);
     u->text = store_col_dup(s, 1, &oom);
     u->locale = store_col_dup(s, 2, &oom);
-    u->count = sqlite3_column_int64(s, 3);
+    u->count = db_col_int(s, 3);
     u->last_conversation = store_col_dup(s, 4, &oom);
-    u->first_at = sqlite3_column_int64(s, 5);
-    u->last_at = sqlite3_column_int64(s, 6);
+    u->first_at = db_col_int(s, 5);
+    u->last_at = db_col_int(s, 6);
     if (!oom) return PL_OK;
     unanswered_free(u);
     return PL_ERR_NOMEM;
 }
 
-static pl_status fill_draft(sqlite3_stmt *s, void *out)
+static pl_status fill_draft(struct db_stmt *s, void *out)
 {
     struct store_draft *d = out;
     int oom = 0;
-    d->id = sqlite3_column_int64(s, 0);
+    d->id = db_col_int(s, 0);
     d->question = store_col_dup(s, 1, &oom);
     d->answer = store_col_dup(s, 2, &oom);
     d->locale = store_col_dup(s, 3, &oom);
     d->conversation_id = store_col_dup(s, 4, &oom);
-    d->agent_id = sqlite3_column_int64(s, 5);
-    d->created_at = sqlite3_column_int64(s, 6);
+    d->agent_id = db_col_int(s, 5);
+    d->created_at = db_col_int(s, 6);
     if (!oom) return PL_OK;
     draft_free(d);
     return PL_ERR_NOMEM;

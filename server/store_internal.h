@@ -16,7 +16,7 @@
 #define PARLEY_STORE_INTERNAL_H
 
 #include <pthread.h>
-#include <sqlite3.h>
+#include "db.h"
 #include "parley/store.h"
 
 #define STORE_MAX_BATCH 1000
@@ -120,11 +120,11 @@ struct op {
 };
 
 struct store {
-    sqlite3 *rdb, *wdb;
-    sqlite3_stmt *r[R__COUNT];
-    sqlite3_stmt *w[W__COUNT];
-    sqlite3 *kdb;                    /* the report connection, under kmu */
-    sqlite3_stmt *kpi_rows[2];       /* everyone's, and a team's */
+    struct db *rdb, *wdb;
+    struct db_stmt *r[R__COUNT];
+    struct db_stmt *w[W__COUNT];
+    struct db *kdb;                  /* the report connection, under kmu */
+    struct db_stmt *kpi_rows[2];       /* everyone's, and a team's */
     pthread_mutex_t kmu;
 
     pthread_t writer;
@@ -160,10 +160,10 @@ extern const int store_pg_migration_count;
  * (table parley_schema), one node at a time; refuses a newer database. */
 struct db;
 pl_status store_pg_migrate(struct db *db);
-/* Maps a failed sqlite3 result code to a status. Constraint failures are an
+/* Maps a failed db_step/db_exec result to a status. Constraint failures are an
  * answer (conflict, not found, bad request); anything else is logged once here
- * with sqlite3_errmsg and becomes PL_ERR_STORE. */
-pl_status store_db_status(sqlite3 *db, int rc, const char *what);
+ * with db_errmsg and becomes PL_ERR_STORE. */
+pl_status store_db_status(struct db *db, int rc, const char *what);
 /* store_kpi.c: the KPI report's query, kept beside the code that decodes it. */
 extern const char store_kpi_sql[];
 /* Fills buf with prefix + 20 random lowercase hex digits. */
@@ -201,50 +201,49 @@ extern const char store_kpi_team_sql[];
 #define STORE_UNANSWERED_MAX 10000
 
 /* Sequential binding: the first failure sticks and b_step() reports it. */
-struct binder { sqlite3_stmt *s; int i, rc; };
-static inline struct binder b_start(sqlite3_stmt *s) { struct binder b = { s, 0, SQLITE_OK }; return b; }
+struct binder { struct db_stmt *s; int i, rc; };
+static inline struct binder b_start(struct db_stmt *s) { struct binder b = { s, 0, DB_OK }; return b; }
 static inline void b_text(struct binder *b, const char *v)
 {
     b->i++;
-    if (b->rc != SQLITE_OK) return;
-    b->rc = v ? sqlite3_bind_text(b->s, b->i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(b->s, b->i);
+    if (b->rc == DB_OK) b->rc = db_bind_text(b->s, b->i, v);
 }
 static inline void b_int(struct binder *b, int64_t v)
 {
     b->i++;
-    if (b->rc == SQLITE_OK) b->rc = sqlite3_bind_int64(b->s, b->i, v);
+    if (b->rc == DB_OK) b->rc = db_bind_int(b->s, b->i, v);
 }
 /* 0 binds NULL: used for optional ids (agent_id) and timestamps. */
 static inline void b_int_or_null(struct binder *b, int64_t v)
 {
     b->i++;
-    if (b->rc == SQLITE_OK) b->rc = v ? sqlite3_bind_int64(b->s, b->i, v) : sqlite3_bind_null(b->s, b->i);
+    if (b->rc == DB_OK) b->rc = v ? db_bind_int(b->s, b->i, v) : db_bind_null(b->s, b->i);
 }
 static inline void b_double(struct binder *b, double v)
 {
     b->i++;
-    if (b->rc == SQLITE_OK) b->rc = sqlite3_bind_double(b->s, b->i, v);
+    if (b->rc == DB_OK) b->rc = db_bind_double(b->s, b->i, v);
 }
 static inline void b_blob(struct binder *b, const void *v, int n)
 {
     b->i++;
-    if (b->rc == SQLITE_OK) b->rc = sqlite3_bind_blob(b->s, b->i, v, n, SQLITE_STATIC);
+    if (b->rc == DB_OK) b->rc = db_bind_blob(b->s, b->i, v, n);
 }
 static inline int b_step(struct binder *b)
 {
-    return b->rc != SQLITE_OK ? b->rc : sqlite3_step(b->s);
+    return b->rc != DB_OK ? b->rc : db_step(b->s);
 }
 
 /* store_read.c: a copy of a text column (NULL stays NULL; *oom = 1 when the copy
  * fails), and one CONV_SELECT row decoded (on failure the struct is freed). */
-char *store_col_dup(sqlite3_stmt *s, int i, int *oom);
-pl_status store_fill_conversation(sqlite3_stmt *s, struct store_conversation *c);
+char *store_col_dup(struct db_stmt *s, int i, int *oom);
+pl_status store_fill_conversation(struct db_stmt *s, struct store_conversation *c);
 
 /* store_read.c: a list read. fill decodes one row into out (zeroed first); on
  * failure it frees what it filled and returns why. store_read_rows appends every
  * row of b to g (elem bytes each; n rows filled); on failure g still holds the
  * rows filled so far, for the caller's list free. */
-typedef pl_status (*store_fill_fn)(sqlite3_stmt *s, void *out);
+typedef pl_status (*store_fill_fn)(struct db_stmt *s, void *out);
 struct store_rows { char *v; size_t n, cap, elem; };
 pl_status store_read_rows(struct store *st, struct binder *b, store_fill_fn fill,
                           struct store_rows *g, const char *what);
@@ -252,7 +251,7 @@ pl_status store_read_rows(struct store *st, struct binder *b, store_fill_fn fill
 int64_t store_sql_limit(size_t limit);
 
 /* Steps a write statement expected to return no row; *changed (may be NULL)
- * gets sqlite3_changes(). The status of a failure is the store's for it. */
+ * gets db_changes(). The status of a failure is the store's for it. */
 pl_status store_run_done(struct store *st, struct binder *b, const char *what, int *changed);
 
 /* The same for a write to one existing row (an update or delete by key):

@@ -72,24 +72,24 @@ void store_kpi_rows_free(struct store_kpi_rows *l)
     memset(l, 0, sizeof(*l));
 }
 
-static pl_status fill_row(sqlite3_stmt *s, struct store_kpi_row *r)
+static pl_status fill_row(struct db_stmt *s, struct store_kpi_row *r)
 {
-    const unsigned char *vid = sqlite3_column_text(s, 0);
-    int len = sqlite3_column_bytes(s, 0);
+    const char *vid = db_col_text(s, 0);
+    int len = db_col_bytes(s, 0);
     if (!vid || len <= 0 || (size_t)len >= sizeof(r->visitor_id))
         return PL_ERR_STORE;     /* ids are short and never NULL: a broken row */
     memcpy(r->visitor_id, vid, (size_t)len + 1);
-    r->agent_id = sqlite3_column_int64(s, 1);
-    r->created_at = sqlite3_column_int64(s, 2);
-    r->queued_at = sqlite3_column_int64(s, 3);
-    r->assigned_at = sqlite3_column_int64(s, 4);
-    r->first_reply_at = sqlite3_column_int64(s, 5);
-    r->closed_at = sqlite3_column_int64(s, 6);
-    r->has_faq_answer = sqlite3_column_int(s, 7);
-    r->any_helpful = sqlite3_column_int(s, 8);
-    r->last_faq_helpful = sqlite3_column_int(s, 9);
-    r->rating = sqlite3_column_int(s, 10);
-    r->next_conv_at = sqlite3_column_int64(s, 11);
+    r->agent_id = db_col_int(s, 1);
+    r->created_at = db_col_int(s, 2);
+    r->queued_at = db_col_int(s, 3);
+    r->assigned_at = db_col_int(s, 4);
+    r->first_reply_at = db_col_int(s, 5);
+    r->closed_at = db_col_int(s, 6);
+    r->has_faq_answer = db_col_int(s, 7);
+    r->any_helpful = db_col_int(s, 8);
+    r->last_faq_helpful = db_col_int(s, 9);
+    r->rating = db_col_int(s, 10);
+    r->next_conv_at = db_col_int(s, 11);
     return PL_OK;
 }
 
@@ -121,7 +121,7 @@ static pl_status kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int6
     size_t cap = 0;
     pl_status s = PL_OK;
     int rc;
-    while ((rc = b_step(&b)) == SQLITE_ROW) {
+    while ((rc = b_step(&b)) == DB_ROW) {
         if ((s = grow(out, &cap)) != PL_OK)
             break;
         memset(&out->v[out->n], 0, sizeof(out->v[0]));
@@ -129,9 +129,9 @@ static pl_status kpi_rows(struct store *st, int64_t from_ms, int64_t to_ms, int6
             break;
         out->n++;
     }
-    if (s == PL_OK && rc != SQLITE_DONE)
+    if (s == PL_OK && rc != DB_DONE)
         s = store_db_status(st->kdb, rc, "kpi rows");
-    sqlite3_reset(b.s);
+    db_reset(b.s);
     pthread_mutex_unlock(&st->kmu);
     if (s != PL_OK)
         store_kpi_rows_free(out);

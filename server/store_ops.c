@@ -12,13 +12,13 @@
 #include "store_internal.h"
 
 /* Steps a statement expected to return no row. *changed (may be NULL) gets
- * sqlite3_changes(). */
+ * db_changes(). */
 pl_status store_run_done(struct store *st, struct binder *b, const char *what, int *changed)
 {
     int rc = b_step(b);
-    sqlite3_reset(b->s);
-    if (rc != SQLITE_DONE) return store_db_status(st->wdb, rc, what);
-    if (changed) *changed = sqlite3_changes(st->wdb);
+    db_reset(b->s);
+    if (rc != DB_DONE) return store_db_status(st->wdb, rc, what);
+    if (changed) *changed = db_changes(st->wdb);
     return PL_OK;
 }
 
@@ -48,14 +48,14 @@ static pl_status conv_row(struct store *st, const char *conv, enum conv_state *s
     b_text(&b, conv);
     int rc = b_step(&b);
     pl_status s = PL_OK;
-    if (rc == SQLITE_ROW) {
-        if (conv_state_parse((const char *)sqlite3_column_text(b.s, 0), state) != 0)
+    if (rc == DB_ROW) {
+        if (conv_state_parse(db_col_text(b.s, 0), state) != 0)
             s = PL_ERR_STORE;
-        *agent = sqlite3_column_int64(b.s, 1);
+        *agent = db_col_int(b.s, 1);
     } else {
-        s = rc == SQLITE_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->wdb, rc, "conv row");
+        s = rc == DB_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->wdb, rc, "conv row");
     }
-    sqlite3_reset(b.s);
+    db_reset(b.s);
     return s;
 }
 
@@ -64,9 +64,9 @@ static pl_status agent_active(struct store *st, int64_t id)
     struct binder b = b_start(st->w[W_AGENT_ACTIVE]);
     b_int(&b, id);
     int rc = b_step(&b);
-    sqlite3_reset(b.s);
-    if (rc == SQLITE_ROW) return PL_OK;
-    return rc == SQLITE_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->wdb, rc, "agent active");
+    db_reset(b.s);
+    if (rc == DB_ROW) return PL_OK;
+    return rc == DB_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->wdb, rc, "agent active");
 }
 
 /* ---- visitors and conversations ---- */
@@ -136,16 +136,16 @@ static pl_status find_duplicate(struct store *st, const struct store_append *ap,
     b_text(&b, ap->author_id);
     b_text(&b, ap->client_id);
     int rc = b_step(&b);
-    *found = rc == SQLITE_ROW;
+    *found = rc == DB_ROW;
     if (*found) {
-        res->seq = sqlite3_column_int64(b.s, 0);
-        res->note_seq = sqlite3_column_int64(b.s, 1);
-        res->after_seq = sqlite3_column_int64(b.s, 2);
-        res->ts = sqlite3_column_int64(b.s, 3);
+        res->seq = db_col_int(b.s, 0);
+        res->note_seq = db_col_int(b.s, 1);
+        res->after_seq = db_col_int(b.s, 2);
+        res->ts = db_col_int(b.s, 3);
         res->duplicate = 1;
     }
-    sqlite3_reset(b.s);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return PL_OK;
+    db_reset(b.s);
+    if (rc == DB_ROW || rc == DB_DONE) return PL_OK;
     return store_db_status(st->wdb, rc, "duplicate lookup");
 }
 
@@ -170,19 +170,19 @@ static pl_status bump_counter(struct store *st, const struct store_append *ap, i
     b_text(&b, ap->conversation);
     b_int(&b, ap->must_be_agent);
     int rc = b_step(&b);
-    if (rc == SQLITE_ROW) {
-        int64_t last_seq = sqlite3_column_int64(b.s, 0);
+    if (rc == DB_ROW) {
+        int64_t last_seq = db_col_int(b.s, 0);
         res->seq = ap->note ? 0 : last_seq;
-        res->note_seq = ap->note ? sqlite3_column_int64(b.s, 1) : 0;
+        res->note_seq = ap->note ? db_col_int(b.s, 1) : 0;
         res->after_seq = ap->note ? last_seq : 0;
         /* The state the message was stored in: the bot answers only in "bot". */
-        if (conv_state_parse((const char *)sqlite3_column_text(b.s, 2), &res->state) != 0)
+        if (conv_state_parse(db_col_text(b.s, 2), &res->state) != 0)
             res->state = CONV_CLOSED;
-        res->agent_id = sqlite3_column_int64(b.s, 3);
+        res->agent_id = db_col_int(b.s, 3);
     }
-    sqlite3_reset(b.s);
-    if (rc == SQLITE_ROW) return PL_OK;
-    if (rc == SQLITE_DONE) return append_refused(st, ap->conversation);
+    db_reset(b.s);
+    if (rc == DB_ROW) return PL_OK;
+    if (rc == DB_DONE) return append_refused(st, ap->conversation);
     return store_db_status(st->wdb, rc, "sequence");
 }
 
@@ -439,9 +439,9 @@ static pl_status exec_create_agent(struct store *st, struct op *o)
     b_text(&b, o->u.agent.hash);
     b_int(&b, pl_now_ms());
     int rc = b_step(&b);
-    if (rc == SQLITE_ROW) o->res.id = sqlite3_column_int64(b.s, 0);
-    sqlite3_reset(b.s);
-    return rc == SQLITE_ROW ? PL_OK : store_db_status(st->wdb, rc, "create agent");
+    if (rc == DB_ROW) o->res.id = db_col_int(b.s, 0);
+    db_reset(b.s);
+    return rc == DB_ROW ? PL_OK : store_db_status(st->wdb, rc, "create agent");
 }
 
 static pl_status exec_create_session(struct store *st, struct op *o)

@@ -104,11 +104,11 @@ void store_load_list_free(struct store_load_list *l)
 /* ---- row decoding ---- */
 
 /* A copy of a text column (NULL stays NULL); *oom = 1 when the copy fails. */
-char *store_col_dup(sqlite3_stmt *s, int i, int *oom)
+char *store_col_dup(struct db_stmt *s, int i, int *oom)
 {
-    const unsigned char *t = sqlite3_column_text(s, i);
+    const char *t = db_col_text(s, i);
     if (!t) {
-        if (sqlite3_column_type(s, i) != SQLITE_NULL) *oom = 1;
+        if (!db_col_is_null(s, i)) *oom = 1;
         return NULL;
     }
     char *c = strdup((const char *)t);
@@ -116,7 +116,7 @@ char *store_col_dup(sqlite3_stmt *s, int i, int *oom)
     return c;
 }
 
-static pl_status fill_visitor(sqlite3_stmt *s, void *out)
+static pl_status fill_visitor(struct db_stmt *s, void *out)
 {
     struct store_visitor *v = out;
     int oom = 0;
@@ -125,87 +125,87 @@ static pl_status fill_visitor(sqlite3_stmt *s, void *out)
     v->email = store_col_dup(s, 2, &oom);
     v->locale = store_col_dup(s, 3, &oom);
     v->page = store_col_dup(s, 4, &oom);
-    v->created_at = sqlite3_column_int64(s, 5);
-    v->last_seen = sqlite3_column_int64(s, 6);
+    v->created_at = db_col_int(s, 5);
+    v->last_seen = db_col_int(s, 6);
     v->user_id = store_col_dup(s, 7, &oom);
     if (!oom) return PL_OK;
     store_visitor_free(v);
     return PL_ERR_NOMEM;
 }
 
-pl_status store_fill_conversation(sqlite3_stmt *s, struct store_conversation *c)
+pl_status store_fill_conversation(struct db_stmt *s, struct store_conversation *c)
 {
     int oom = 0;
     c->id = store_col_dup(s, 0, &oom);
     c->visitor_id = store_col_dup(s, 1, &oom);
-    int bad_state = conv_state_parse((const char *)sqlite3_column_text(s, 2), &c->state);
-    c->agent_id = sqlite3_column_int64(s, 3);
-    c->last_seq = sqlite3_column_int64(s, 4);
-    c->last_note_seq = sqlite3_column_int64(s, 5);
-    c->bot_misses = sqlite3_column_int(s, 6);
-    c->created_at = sqlite3_column_int64(s, 7);
-    c->queued_at = sqlite3_column_int64(s, 8);
-    c->assigned_at = sqlite3_column_int64(s, 9);
-    c->closed_at = sqlite3_column_int64(s, 10);
+    int bad_state = conv_state_parse(db_col_text(s, 2), &c->state);
+    c->agent_id = db_col_int(s, 3);
+    c->last_seq = db_col_int(s, 4);
+    c->last_note_seq = db_col_int(s, 5);
+    c->bot_misses = db_col_int(s, 6);
+    c->created_at = db_col_int(s, 7);
+    c->queued_at = db_col_int(s, 8);
+    c->assigned_at = db_col_int(s, 9);
+    c->closed_at = db_col_int(s, 10);
     c->visitor_name = store_col_dup(s, 11, &oom);
     c->visitor_email = store_col_dup(s, 12, &oom);
     c->locale = store_col_dup(s, 13, &oom);
     c->page = store_col_dup(s, 14, &oom);
     c->agent_name = store_col_dup(s, 15, &oom);
-    c->rated = sqlite3_column_int(s, 16);
-    c->team_id = sqlite3_column_int64(s, 17);
+    c->rated = db_col_int(s, 16);
+    c->team_id = db_col_int(s, 17);
     c->team_name = store_col_dup(s, 18, &oom);
     if (!oom && !bad_state) return PL_OK;
     store_conversation_free(c);
     return oom ? PL_ERR_NOMEM : PL_ERR_STORE;
 }
 
-static pl_status fill_conversation(sqlite3_stmt *s, void *out)
+static pl_status fill_conversation(struct db_stmt *s, void *out)
 {
     return store_fill_conversation(s, out);
 }
 
-static pl_status fill_message(sqlite3_stmt *s, void *out)
+static pl_status fill_message(struct db_stmt *s, void *out)
 {
     struct store_message *m = out;
     int oom = 0;
     m->conversation = store_col_dup(s, 0, &oom);
-    m->seq = sqlite3_column_int64(s, 1);
-    m->note_seq = sqlite3_column_int64(s, 2);
-    m->after_seq = sqlite3_column_int64(s, 3);
+    m->seq = db_col_int(s, 1);
+    m->note_seq = db_col_int(s, 2);
+    m->after_seq = db_col_int(s, 3);
     m->role = store_col_dup(s, 4, &oom);
     m->author_id = store_col_dup(s, 5, &oom);
     m->author_name = store_col_dup(s, 6, &oom);
     m->client_id = store_col_dup(s, 7, &oom);
     m->text = store_col_dup(s, 8, &oom);
     m->faq_id = store_col_dup(s, 9, &oom);
-    m->faq_score = sqlite3_column_double(s, 10);
+    m->faq_score = db_col_double(s, 10);
     m->meta_json = store_col_dup(s, 11, &oom);
-    m->helpful = sqlite3_column_int(s, 12);
-    m->ts = sqlite3_column_int64(s, 13);
+    m->helpful = db_col_int(s, 12);
+    m->ts = db_col_int(s, 13);
     if (!oom) return PL_OK;
     store_message_free(m);
     return PL_ERR_NOMEM;
 }
 
-static pl_status fill_agent(sqlite3_stmt *s, void *out)
+static pl_status fill_agent(struct db_stmt *s, void *out)
 {
     struct store_agent *a = out;
     int oom = 0;
-    a->id = sqlite3_column_int64(s, 0);
+    a->id = db_col_int(s, 0);
     a->email = store_col_dup(s, 1, &oom);
     a->name = store_col_dup(s, 2, &oom);
     a->role = store_col_dup(s, 3, &oom);
-    a->active = sqlite3_column_int(s, 4);
-    a->created_at = sqlite3_column_int64(s, 5);
-    a->capacity = sqlite3_column_int(s, 6);
+    a->active = db_col_int(s, 4);
+    a->created_at = db_col_int(s, 5);
+    a->capacity = db_col_int(s, 6);
     a->password_hash = store_col_dup(s, 7, &oom);
     if (!oom) return PL_OK;
     store_agent_free(a);
     return PL_ERR_NOMEM;
 }
 
-static pl_status fill_faq_row(sqlite3_stmt *s, void *out)
+static pl_status fill_faq_row(struct db_stmt *s, void *out)
 {
     struct store_faq_row *r = out;
     int oom = 0;
@@ -216,7 +216,7 @@ static pl_status fill_faq_row(sqlite3_stmt *s, void *out)
     return PL_ERR_NOMEM;
 }
 
-static pl_status fill_setting(sqlite3_stmt *s, void *out)
+static pl_status fill_setting(struct db_stmt *s, void *out)
 {
     struct store_setting *r = out;
     int oom = 0;
@@ -229,13 +229,13 @@ static pl_status fill_setting(sqlite3_stmt *s, void *out)
     return PL_ERR_NOMEM;
 }
 
-static pl_status fill_load(sqlite3_stmt *s, void *out)
+static pl_status fill_load(struct db_stmt *s, void *out)
 {
     struct store_load *l = out;
-    l->agent_id = sqlite3_column_int64(s, 0);
-    l->capacity = sqlite3_column_int(s, 1);
-    l->assigned = sqlite3_column_int(s, 2);
-    l->last_assigned_at = sqlite3_column_int64(s, 3);
+    l->agent_id = db_col_int(s, 0);
+    l->capacity = db_col_int(s, 1);
+    l->assigned = db_col_int(s, 2);
+    l->last_assigned_at = db_col_int(s, 3);
     return PL_OK;
 }
 
@@ -248,10 +248,10 @@ static pl_status read_one(struct store *st, struct binder *b, store_fill_fn fill
     memset(out, 0, size);
     int rc = b_step(b);
     pl_status s;
-    if (rc == SQLITE_ROW) s = fill(b->s, out);
-    else if (rc == SQLITE_DONE) s = PL_ERR_NOT_FOUND;
+    if (rc == DB_ROW) s = fill(b->s, out);
+    else if (rc == DB_DONE) s = PL_ERR_NOT_FOUND;
     else s = store_db_status(st->rdb, rc, what);
-    sqlite3_reset(b->s);
+    db_reset(b->s);
     return s;
 }
 
@@ -259,8 +259,8 @@ pl_status store_read_rows(struct store *st, struct binder *b, store_fill_fn fill
                           struct store_rows *g, const char *what)
 {
     pl_status s = PL_OK;
-    int rc = SQLITE_DONE;
-    while (s == PL_OK && (rc = b_step(b)) == SQLITE_ROW) {
+    int rc = DB_DONE;
+    while (s == PL_OK && (rc = b_step(b)) == DB_ROW) {
         if (g->n == g->cap) {
             size_t cap = g->cap ? g->cap * 2 : 16;
             char *v = realloc(g->v, cap * g->elem);
@@ -272,14 +272,14 @@ pl_status store_read_rows(struct store *st, struct binder *b, store_fill_fn fill
         memset(row, 0, g->elem);
         if ((s = fill(b->s, row)) == PL_OK) g->n++;
     }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, what);
-    sqlite3_reset(b->s);
+    if (s == PL_OK && rc != DB_DONE) s = store_db_status(st->rdb, rc, what);
+    db_reset(b->s);
     return s;
 }
 
 int64_t store_sql_limit(size_t limit)
 {
-    return limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit;
+    return limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
 }
 
 /* ---- the reads ---- */
@@ -391,30 +391,30 @@ pl_status store_list_agents(struct store *st, struct store_agent_list *out)
 pl_status store_agent_count(struct store *st, int64_t *out)
 {
     *out = 0;
-    sqlite3_stmt *s = st->r[R_AGENT_COUNT];
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW ? PL_OK : store_db_status(st->rdb, rc, "agent count");
+    struct db_stmt *s = st->r[R_AGENT_COUNT];
+    int rc = db_step(s);
+    if (rc == DB_ROW) *out = db_col_int(s, 0);
+    db_reset(s);
+    return rc == DB_ROW ? PL_OK : store_db_status(st->rdb, rc, "agent count");
 }
 
 pl_status store_open_counts(struct store *st, int64_t counts[CONV_STATE_COUNT],
                             int64_t *oldest_queued_at)
 {
-    sqlite3_stmt *s = st->r[R_OPEN_COUNTS];
+    struct db_stmt *s = st->r[R_OPEN_COUNTS];
     int rc;
     memset(counts, 0, CONV_STATE_COUNT * sizeof(counts[0]));
     *oldest_queued_at = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         enum conv_state state;
-        if (conv_state_parse((const char *)sqlite3_column_text(s, 0), &state) != 0)
+        if (conv_state_parse(db_col_text(s, 0), &state) != 0)
             continue;
-        counts[state] = sqlite3_column_int64(s, 1);
+        counts[state] = db_col_int(s, 1);
         if (state == CONV_QUEUED)
-            *oldest_queued_at = sqlite3_column_int64(s, 2);
+            *oldest_queued_at = db_col_int(s, 2);
     }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? PL_OK : store_db_status(st->rdb, rc, "open counts");
+    db_reset(s);
+    return rc == DB_DONE ? PL_OK : store_db_status(st->rdb, rc, "open counts");
 }
 
 pl_status store_session_agent(struct store *st, const uint8_t token_hash[32], int64_t now_ms,
@@ -488,12 +488,12 @@ pl_status store_recent_queue_wait(struct store *st, int n, int64_t *median_ms)
     struct binder b = b_start(st->r[R_QUEUE_WAITS]);
     b_int(&b, n);
     size_t count = 0;
-    int rc = SQLITE_DONE;
-    while (count < (size_t)n && (rc = b_step(&b)) == SQLITE_ROW)
-        v[count++] = sqlite3_column_int64(b.s, 0);
-    sqlite3_reset(b.s);
+    int rc = DB_DONE;
+    while (count < (size_t)n && (rc = b_step(&b)) == DB_ROW)
+        v[count++] = db_col_int(b.s, 0);
+    db_reset(b.s);
     pl_status s = PL_OK;
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) s = store_db_status(st->rdb, rc, "queue waits");
+    if (rc != DB_DONE && rc != DB_ROW) s = store_db_status(st->rdb, rc, "queue waits");
     if (s == PL_OK) {
         struct kpi_dist d;
         kpi_dist_of(v, count, &d);

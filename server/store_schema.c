@@ -19,19 +19,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include "store_internal.h"
 
-pl_status store_db_status(sqlite3 *db, int rc, const char *what)
+pl_status store_db_status(struct db *db, int rc, const char *what)
 {
     switch (rc) {
-    case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY: return PL_ERR_CONFLICT;
-    case SQLITE_CONSTRAINT_FOREIGNKEY: return PL_ERR_NOT_FOUND;
-    case SQLITE_CONSTRAINT_CHECK:
-    case SQLITE_CONSTRAINT_NOTNULL: return PL_ERR_BAD_REQUEST;
-    case SQLITE_NOMEM: return PL_ERR_NOMEM;
+    case DB_CONSTRAINT_UNIQUE: return PL_ERR_CONFLICT;
+    case DB_CONSTRAINT_FK: return PL_ERR_NOT_FOUND;
+    case DB_CONSTRAINT_CHECK:
+    case DB_CONSTRAINT_NOTNULL: return PL_ERR_BAD_REQUEST;
+    case DB_NOMEM: return PL_ERR_NOMEM;
     default:
-        fprintf(stderr, "store: %s: %s (%d)\n", what, sqlite3_errmsg(db), rc);
+        fprintf(stderr, "store: %s: %s (%d)\n", what, db_errmsg(db), rc);
         return PL_ERR_STORE;
     }
 }
@@ -189,31 +189,36 @@ static pl_status configure_writer(sqlite3 *db, enum store_durability d)
     return exec(db, sync, "synchronous");
 }
 
-static pl_status prepare_all(sqlite3 *db, const char *const *sql, sqlite3_stmt **out, int n)
+/* pg: the statements' PostgreSQL overrides (NULL entries: sql's). */
+static pl_status prepare_all(struct db *db, const char *const *sql, const char *const *pg,
+                             struct db_stmt **out, int n)
 {
     for (int i = 0; i < n; i++) {
-        if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &out[i], NULL)
-            != SQLITE_OK) {
-            fprintf(stderr, "store: prepare #%d: %s\n  %s\n", i, sqlite3_errmsg(db), sql[i]);
+        const char *text = pg && pg[i] && db_kind(db) == DB_PG ? pg[i] : sql[i];
+        if (db_prepare(db, text, &out[i]) != DB_OK) {
+            fprintf(stderr, "store: statement #%d does not prepare\n", i);
             return PL_ERR_STORE;
         }
     }
     return PL_OK;
 }
 
+static void close_db(struct db *db, const char *what)
+{
+    if (db && db_close(db) != DB_OK)
+        fprintf(stderr, "store: close (%s) failed\n", what);
+}
+
 /* Frees everything; the writer thread must not be running. */
 static void teardown(struct store *st)
 {
-    for (int i = 0; i < R__COUNT; i++) sqlite3_finalize(st->r[i]);
-    for (int i = 0; i < W__COUNT; i++) sqlite3_finalize(st->w[i]);
-    sqlite3_finalize(st->kpi_rows[0]);
-    sqlite3_finalize(st->kpi_rows[1]);
-    if (st->kdb && sqlite3_close(st->kdb) != SQLITE_OK)
-        fprintf(stderr, "store: close (report): %s\n", sqlite3_errmsg(st->kdb));
-    if (sqlite3_close(st->rdb) != SQLITE_OK)
-        fprintf(stderr, "store: close (read): %s\n", sqlite3_errmsg(st->rdb));
-    if (sqlite3_close(st->wdb) != SQLITE_OK)
-        fprintf(stderr, "store: close (write): %s\n", sqlite3_errmsg(st->wdb));
+    for (int i = 0; i < R__COUNT; i++) db_finalize(st->r[i]);
+    for (int i = 0; i < W__COUNT; i++) db_finalize(st->w[i]);
+    db_finalize(st->kpi_rows[0]);
+    db_finalize(st->kpi_rows[1]);
+    close_db(st->kdb, "report");
+    close_db(st->rdb, "read");
+    close_db(st->wdb, "write");
     pthread_mutex_destroy(&st->mu);
     pthread_mutex_destroy(&st->kmu);
     pthread_cond_destroy(&st->work_cv);
@@ -221,22 +226,61 @@ static void teardown(struct store *st)
     free(st);
 }
 
+/* Wraps an open handle into *out (closing it when out of memory). */
+static pl_status wrap(sqlite3 *h, struct db **out)
+{
+    if ((*out = db_sqlite_wrap(h))) return PL_OK;
+    sqlite3_close(h);
+    return PL_ERR_NOMEM;
+}
+
+/* The three SQLite connections, migrated and configured. */
+static pl_status open_sqlite(struct store *st, const char *path, enum store_durability d)
+{
+    sqlite3 *w = NULL, *r = NULL, *k = NULL;
+    if (open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &w) != PL_OK) {
+        sqlite3_close(w);
+        return PL_ERR_STORE;
+    }
+    if (wrap(w, &st->wdb) != PL_OK || configure_writer(w, d) != PL_OK || migrate(w) != PL_OK ||
+        exec(w, "PRAGMA foreign_keys = ON", "foreign_keys") != PL_OK)
+        return PL_ERR_STORE;
+    /* query_only: the read connections can never write by mistake. */
+    if (open_conn(path, SQLITE_OPEN_READWRITE, &r) != PL_OK) {
+        sqlite3_close(r);
+        return PL_ERR_STORE;
+    }
+    if (wrap(r, &st->rdb) != PL_OK || exec(r, "PRAGMA query_only = ON", "query_only") != PL_OK)
+        return PL_ERR_STORE;
+    if (open_conn(path, SQLITE_OPEN_READWRITE, &k) != PL_OK) {
+        sqlite3_close(k);
+        return PL_ERR_STORE;
+    }
+    if (wrap(k, &st->kdb) != PL_OK || exec(k, "PRAGMA query_only = ON", "query_only") != PL_OK)
+        return PL_ERR_STORE;
+    return PL_OK;
+}
+
+/* The three PostgreSQL connections; the first migrates. Durability is the
+ * server's (synchronous_commit), not ours to set per connection. */
+static pl_status open_pg(struct store *st, const char *url)
+{
+    if (!(st->wdb = db_pg_connect(url)) || store_pg_migrate(st->wdb) != PL_OK ||
+        !(st->rdb = db_pg_connect(url)) || !(st->kdb = db_pg_connect(url)))
+        return PL_ERR_STORE;
+    return PL_OK;
+}
+
 static pl_status open_connections(struct store *st, const char *path, enum store_durability d)
 {
-    if (open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st->wdb) != PL_OK ||
-        configure_writer(st->wdb, d) != PL_OK || migrate(st->wdb) != PL_OK ||
-        exec(st->wdb, "PRAGMA foreign_keys = ON", "foreign_keys") != PL_OK ||
-        prepare_all(st->wdb, store_write_sql, st->w, W__COUNT) != PL_OK)
-        return PL_ERR_STORE;
-    /* query_only: the read connection can never write by mistake. */
-    if (open_conn(path, SQLITE_OPEN_READWRITE, &st->rdb) != PL_OK ||
-        exec(st->rdb, "PRAGMA query_only = ON", "query_only") != PL_OK ||
-        prepare_all(st->rdb, store_read_sql, st->r, R__COUNT) != PL_OK)
-        return PL_ERR_STORE;
+    pl_status s = strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0
+                      ? open_pg(st, path) : open_sqlite(st, path, d);
+    if (s != PL_OK) return s;
     const char *const kpi_sql[] = { store_kpi_sql, store_kpi_team_sql };
-    if (open_conn(path, SQLITE_OPEN_READWRITE, &st->kdb) != PL_OK ||
-        exec(st->kdb, "PRAGMA query_only = ON", "query_only") != PL_OK ||
-        prepare_all(st->kdb, kpi_sql, st->kpi_rows, 2) != PL_OK)
+    const char *const kpi_pg[] = { store_kpi_sql_pg, store_kpi_team_sql_pg };
+    if (prepare_all(st->wdb, store_write_sql, store_write_sql_pg, st->w, W__COUNT) != PL_OK ||
+        prepare_all(st->rdb, store_read_sql, store_read_sql_pg, st->r, R__COUNT) != PL_OK ||
+        prepare_all(st->kdb, kpi_sql, kpi_pg, st->kpi_rows, 2) != PL_OK)
         return PL_ERR_STORE;
     return PL_OK;
 }

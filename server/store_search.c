@@ -22,7 +22,7 @@ static char *like_pattern(const char *text)
     return p;
 }
 
-static pl_status fill_conv(sqlite3_stmt *s, void *out)
+static pl_status fill_conv(struct db_stmt *s, void *out)
 {
     return store_fill_conversation(s, out);
 }
@@ -46,7 +46,7 @@ pl_status store_search_conversations(struct store *st, const struct store_conv_s
     pl_status s = store_read_rows(st, &b, fill_conv, &g, "search conversations");
     out->v = (struct store_conversation *)(void *)g.v;
     out->n = g.n;
-    sqlite3_clear_bindings(b.s);
+    db_clear_bindings(b.s);
     free(pat);
     if (s != PL_OK) store_conversation_list_free(out);
     return s;
@@ -68,17 +68,17 @@ void store_visitor_conv_list_free(struct store_visitor_conv_list *l)
     memset(l, 0, sizeof(*l));
 }
 
-static pl_status fill_visitor_conv(sqlite3_stmt *s, void *out)
+static pl_status fill_visitor_conv(struct db_stmt *s, void *out)
 {
     struct store_visitor_conv *c = out;
     int oom = 0;
     c->id = store_col_dup(s, 0, &oom);
-    int bad_state = conv_state_parse((const char *)sqlite3_column_text(s, 1), &c->state);
-    c->agent_id = sqlite3_column_int64(s, 2);
-    c->created_at = sqlite3_column_int64(s, 3);
-    c->closed_at = sqlite3_column_int64(s, 4);
+    int bad_state = conv_state_parse(db_col_text(s, 1), &c->state);
+    c->agent_id = db_col_int(s, 2);
+    c->created_at = db_col_int(s, 3);
+    c->closed_at = db_col_int(s, 4);
     c->agent_name = store_col_dup(s, 5, &oom);
-    c->team_id = sqlite3_column_int64(s, 6);
+    c->team_id = db_col_int(s, 6);
     c->preview = store_col_dup(s, 7, &oom);
     if (!oom && !bad_state) return PL_OK;
     visitor_conv_free(c);

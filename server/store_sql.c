@@ -296,7 +296,7 @@ const char *const store_write_sql[W__COUNT] = {
                        " next_attempt_at, created_at)"
                        " SELECT id, ?1, ?2, ?3, ?3 FROM webhooks WHERE (?4 IS NULL AND active = 1"
                        " AND (events = '' OR instr(',' || events || ',', ',' || ?1 || ',') > 0))"
-                       " OR id = ?4",
+                       " OR id = ?4 RETURNING id",
     [W_DELIVERY_RESULT] = "UPDATE webhook_deliveries SET attempts = ?2, status = ?3,"
                           " next_attempt_at = ?4, last_status_code = ?5, last_error = ?6,"
                           " delivered_at = ?7 WHERE id = ?1",

@@ -16,9 +16,9 @@ static pl_status team_exists(struct store *st, int64_t id)
     struct binder b = b_start(st->w[W_TEAM_EXISTS]);
     b_int(&b, id);
     int rc = b_step(&b);
-    sqlite3_reset(b.s);
-    if (rc == SQLITE_ROW) return PL_OK;
-    return rc == SQLITE_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->wdb, rc, "team exists");
+    db_reset(b.s);
+    if (rc == DB_ROW) return PL_OK;
+    return rc == DB_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->wdb, rc, "team exists");
 }
 
 static pl_status set_members(struct store *st, struct op *o)
@@ -42,10 +42,10 @@ static pl_status exec_create(struct store *st, struct op *o)
     b_text(&b, o->u.team.name);
     b_int(&b, now);
     int rc = b_step(&b);
-    if (rc == SQLITE_ROW) o->res.id = sqlite3_column_int64(b.s, 0);
-    sqlite3_reset(b.s);
+    if (rc == DB_ROW) o->res.id = db_col_int(b.s, 0);
+    db_reset(b.s);
     o->res.ts = now;
-    if (rc != SQLITE_ROW) return store_db_status(st->wdb, rc, "team create");
+    if (rc != DB_ROW) return store_db_status(st->wdb, rc, "team create");
     return set_members(st, o);
 }
 
@@ -185,7 +185,7 @@ static pl_status read_teams(struct store *st, struct store_team_list *out)
     size_t cap = 0;
     pl_status s = PL_OK;
     int rc;
-    while ((rc = b_step(&b)) == SQLITE_ROW) {
+    while ((rc = b_step(&b)) == DB_ROW) {
         if (out->n == cap) {
             size_t c = cap ? cap * 2 : 8;
             struct store_team *v = realloc(out->v, c * sizeof(*v));
@@ -196,13 +196,13 @@ static pl_status read_teams(struct store *st, struct store_team_list *out)
         struct store_team *t = &out->v[out->n++];
         int oom = 0;
         memset(t, 0, sizeof(*t));
-        t->id = sqlite3_column_int64(b.s, 0);
+        t->id = db_col_int(b.s, 0);
         t->name = store_col_dup(b.s, 1, &oom);
-        t->created_at = sqlite3_column_int64(b.s, 2);
+        t->created_at = db_col_int(b.s, 2);
         if (oom || !t->name) { s = PL_ERR_NOMEM; break; }
     }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "teams");
-    sqlite3_reset(b.s);
+    if (s == PL_OK && rc != DB_DONE) s = store_db_status(st->rdb, rc, "teams");
+    db_reset(b.s);
     return s;
 }
 
@@ -218,16 +218,16 @@ static pl_status read_members(struct store *st, struct store_team_list *out)
     struct binder b = b_start(st->r[R_TEAM_MEMBERS]);
     pl_status s = PL_OK;
     int rc;
-    while ((rc = b_step(&b)) == SQLITE_ROW) {
-        struct store_team *t = by_id(out, sqlite3_column_int64(b.s, 0));
+    while ((rc = b_step(&b)) == DB_ROW) {
+        struct store_team *t = by_id(out, db_col_int(b.s, 0));
         if (!t) continue;    /* cannot happen: one read transaction would be needed */
         int64_t *v = realloc(t->members, (t->n_members + 1) * sizeof(*v));
         if (!v) { s = PL_ERR_NOMEM; break; }
         t->members = v;
-        v[t->n_members++] = sqlite3_column_int64(b.s, 1);
+        v[t->n_members++] = db_col_int(b.s, 1);
     }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "team members");
-    sqlite3_reset(b.s);
+    if (s == PL_OK && rc != DB_DONE) s = store_db_status(st->rdb, rc, "team members");
+    db_reset(b.s);
     return s;
 }
 
@@ -264,9 +264,9 @@ pl_status store_team_is_member(struct store *st, int64_t team, int64_t agent, in
     b_int(&b, team);
     b_int(&b, agent);
     int rc = b_step(&b);
-    sqlite3_reset(b.s);
-    *yes = rc == SQLITE_ROW;
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PL_OK : store_db_status(st->rdb, rc, "team member");
+    db_reset(b.s);
+    *yes = rc == DB_ROW;
+    return rc == DB_ROW || rc == DB_DONE ? PL_OK : store_db_status(st->rdb, rc, "team member");
 }
 
 pl_status store_last_faq_answer(struct store *st, const char *conv, char **faq_id)
@@ -277,9 +277,9 @@ pl_status store_last_faq_answer(struct store *st, const char *conv, char **faq_i
     b_text(&b, conv);
     int rc = b_step(&b);
     int oom = 0;
-    if (rc == SQLITE_ROW) *faq_id = store_col_dup(b.s, 0, &oom);
-    sqlite3_reset(b.s);
+    if (rc == DB_ROW) *faq_id = store_col_dup(b.s, 0, &oom);
+    db_reset(b.s);
     if (oom) return PL_ERR_NOMEM;
-    if (rc == SQLITE_ROW) return *faq_id ? PL_OK : PL_ERR_NOT_FOUND;
-    return rc == SQLITE_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->rdb, rc, "last faq");
+    if (rc == DB_ROW) return *faq_id ? PL_OK : PL_ERR_NOT_FOUND;
+    return rc == DB_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->rdb, rc, "last faq");
 }

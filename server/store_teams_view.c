@@ -32,13 +32,13 @@ pl_status store_team_scope(struct store *st, int64_t agent, struct store_team_sc
     struct binder b = b_start(st->r[R_TEAM_SCOPE]);
     b_int(&b, agent);
     pl_status s = PL_OK;
-    int rc = SQLITE_DONE;
-    while (s == PL_OK && (rc = b_step(&b)) == SQLITE_ROW) {
-        int64_t team = sqlite3_column_int64(b.s, 0), mate = sqlite3_column_int64(b.s, 1);
+    int rc = DB_DONE;
+    while (s == PL_OK && (rc = b_step(&b)) == DB_ROW) {
+        int64_t team = db_col_int(b.s, 0), mate = db_col_int(b.s, 1);
         s = team ? push(&out->teams, &out->n_teams, team) : push(&out->mates, &out->n_mates, mate);
     }
-    if (s == PL_OK && rc != SQLITE_DONE) s = store_db_status(st->rdb, rc, "team scope");
-    sqlite3_reset(b.s);
+    if (s == PL_OK && rc != DB_DONE) s = store_db_status(st->rdb, rc, "team scope");
+    db_reset(b.s);
     if (s != PL_OK) store_team_scope_free(out);
     return s;
 }
@@ -55,7 +55,7 @@ int store_team_scope_covers(const struct store_team_scope *s, int64_t team_id, i
     return has(s->teams, s->n_teams, team_id) || has(s->mates, s->n_mates, agent_id);
 }
 
-static pl_status fill_conv(sqlite3_stmt *s, void *out)
+static pl_status fill_conv(struct db_stmt *s, void *out)
 {
     return store_fill_conversation(s, out);
 }
@@ -73,7 +73,7 @@ pl_status store_list_team_conversations(struct store *st, int64_t agent, int sta
     pl_status s = store_read_rows(st, &b, fill_conv, &g, "team conversations");
     out->v = (struct store_conversation *)(void *)g.v;
     out->n = g.n;
-    sqlite3_clear_bindings(b.s);
+    db_clear_bindings(b.s);
     if (s != PL_OK) store_conversation_list_free(out);
     return s;
 }

@@ -30,9 +30,9 @@ static pl_status exec_create(struct store *st, struct op *o)
 {
     struct binder b = b_start(st->w[W_WEBHOOK_COUNT]);
     int rc = b_step(&b);
-    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(b.s, 0) : 0;
-    sqlite3_reset(b.s);
-    if (rc != SQLITE_ROW) return store_db_status(st->wdb, rc, "webhook count");
+    int64_t n = rc == DB_ROW ? db_col_int(b.s, 0) : 0;
+    db_reset(b.s);
+    if (rc != DB_ROW) return store_db_status(st->wdb, rc, "webhook count");
     if (n >= STORE_WEBHOOKS_MAX) return PL_ERR_CONFLICT;
     int64_t now = pl_now_ms();
     b = b_start(st->w[W_WEBHOOK_INSERT]);
@@ -42,11 +42,11 @@ static pl_status exec_create(struct store *st, struct op *o)
     b_int(&b, o->u.hook.active);
     b_int(&b, now);
     rc = b_step(&b);
-    if (rc == SQLITE_ROW) o->res.id = sqlite3_column_int64(b.s, 0);
-    sqlite3_reset(b.s);
+    if (rc == DB_ROW) o->res.id = db_col_int(b.s, 0);
+    db_reset(b.s);
     o->res.ts = now;
-    if (rc == SQLITE_CONSTRAINT_CHECK) return PL_ERR_BAD_REQUEST;
-    return rc == SQLITE_ROW ? PL_OK : store_db_status(st->wdb, rc, "webhook create");
+    if (rc == DB_CONSTRAINT_CHECK) return PL_ERR_BAD_REQUEST;
+    return rc == DB_ROW ? PL_OK : store_db_status(st->wdb, rc, "webhook create");
 }
 
 static pl_status exec_update(struct store *st, struct op *o)
@@ -83,12 +83,18 @@ static pl_status exec_emit(struct store *st, struct op *o)
     b_text(&b, o->u.hook.data);
     b_int(&b, now);
     b_int_or_null(&b, o->u.hook.id);
-    int changed = 0;
-    pl_status s = store_run_done(st, &b, "webhook emit", &changed);
+    /* One row per matching hook; the id reported is the last one's. */
+    int rc, changed = 0;
+    o->res.id = 0;
+    while ((rc = b_step(&b)) == DB_ROW) {
+        o->res.id = db_col_int(b.s, 0);
+        changed++;
+    }
+    db_reset(b.s);
     o->res.ts = now;
-    o->res.id = changed ? sqlite3_last_insert_rowid(st->wdb) : 0;
-    if (s == PL_OK && o->u.hook.id && !changed) return PL_ERR_NOT_FOUND;
-    return s;
+    if (rc != DB_DONE) return store_db_status(st->wdb, rc, "webhook emit");
+    if (o->u.hook.id && !changed) return PL_ERR_NOT_FOUND;
+    return PL_OK;
 }
 
 static pl_status exec_result(struct store *st, struct op *o)
@@ -260,37 +266,37 @@ void store_delivery_list_free(struct store_delivery_list *l)
     memset(l, 0, sizeof(*l));
 }
 
-static pl_status fill_hook(sqlite3_stmt *s, void *out)
+static pl_status fill_hook(struct db_stmt *s, void *out)
 {
     struct store_webhook *w = out;
     int oom = 0;
-    w->id = sqlite3_column_int64(s, 0);
+    w->id = db_col_int(s, 0);
     w->url = store_col_dup(s, 1, &oom);
     w->secret = store_col_dup(s, 2, &oom);
     w->events = store_col_dup(s, 3, &oom);
-    w->active = sqlite3_column_int(s, 4);
-    w->created_at = sqlite3_column_int64(s, 5);
-    w->updated_at = sqlite3_column_int64(s, 6);
+    w->active = db_col_int(s, 4);
+    w->created_at = db_col_int(s, 5);
+    w->updated_at = db_col_int(s, 6);
     if (!oom) return PL_OK;
     store_webhook_free(w);
     return PL_ERR_NOMEM;
 }
 
-static pl_status fill_delivery(sqlite3_stmt *s, void *out)
+static pl_status fill_delivery(struct db_stmt *s, void *out)
 {
     struct store_delivery *d = out;
     int oom = 0;
-    d->id = sqlite3_column_int64(s, 0);
-    d->webhook_id = sqlite3_column_int64(s, 1);
+    d->id = db_col_int(s, 0);
+    d->webhook_id = db_col_int(s, 1);
     d->event = store_col_dup(s, 2, &oom);
     d->payload = store_col_dup(s, 3, &oom);
-    d->attempts = sqlite3_column_int(s, 4);
-    d->status = status_parse((const char *)sqlite3_column_text(s, 5));
-    d->next_attempt_at = sqlite3_column_int64(s, 6);
-    d->last_status_code = sqlite3_column_int(s, 7);
+    d->attempts = db_col_int(s, 4);
+    d->status = status_parse(db_col_text(s, 5));
+    d->next_attempt_at = db_col_int(s, 6);
+    d->last_status_code = db_col_int(s, 7);
     d->last_error = store_col_dup(s, 8, &oom);
-    d->created_at = sqlite3_column_int64(s, 9);
-    d->delivered_at = sqlite3_column_int64(s, 10);
+    d->created_at = db_col_int(s, 9);
+    d->delivered_at = db_col_int(s, 10);
     d->url = store_col_dup(s, 11, &oom);
     d->secret = store_col_dup(s, 12, &oom);
     if (!oom) return PL_OK;
@@ -319,12 +325,12 @@ pl_status store_webhook_get(struct store *st, int64_t id, struct store_webhook *
     b_int(&b, id);
     int rc = b_step(&b);
     pl_status s = PL_OK;
-    if (rc == SQLITE_ROW) {
+    if (rc == DB_ROW) {
         s = fill_hook(b.s, out);
     } else {
-        s = rc == SQLITE_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->rdb, rc, "webhook get");
+        s = rc == DB_DONE ? PL_ERR_NOT_FOUND : store_db_status(st->rdb, rc, "webhook get");
     }
-    sqlite3_reset(b.s);
+    db_reset(b.s);
     return s;
 }
 
@@ -367,10 +373,10 @@ pl_status store_deliveries_pending(struct store *st, int64_t *next_at, int64_t *
     if (!st) return PL_ERR_BAD_REQUEST;
     struct binder b = b_start(st->r[R_WEBHOOK_PENDING]);
     int rc = b_step(&b);
-    if (rc == SQLITE_ROW) {
-        *next_at = sqlite3_column_int64(b.s, 0);
-        *count = sqlite3_column_int64(b.s, 1);
+    if (rc == DB_ROW) {
+        *next_at = db_col_int(b.s, 0);
+        *count = db_col_int(b.s, 1);
     }
-    sqlite3_reset(b.s);
-    return rc == SQLITE_ROW ? PL_OK : store_db_status(st->rdb, rc, "deliveries pending");
+    db_reset(b.s);
+    return rc == DB_ROW ? PL_OK : store_db_status(st->rdb, rc, "deliveries pending");
 }

@@ -127,10 +127,10 @@ uint64_t store_enqueued(struct store *st)
 /* Steps a statement that returns no row (BEGIN, SAVEPOINT...); 1 on success. */
 static int step_plain(struct store *st, enum wstmt which, const char *what)
 {
-    sqlite3_stmt *s = st->w[which];
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE) return 1;
+    struct db_stmt *s = st->w[which];
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc == DB_DONE) return 1;
     store_db_status(st->wdb, rc, what);
     return 0;
 }
@@ -143,7 +143,7 @@ static int run_op(struct store *st, struct op *o)
     o->res.status = store_op_exec(st, o);
     if (o->res.status == PL_OK) return step_plain(st, W_RELEASE, "release");
     /* Some errors (I/O, full disk) make SQLite roll back the whole transaction. */
-    if (sqlite3_get_autocommit(st->wdb)) return 0;
+    if (!db_in_txn(st->wdb)) return 0;
     return step_plain(st, W_ROLLBACK_TO, "rollback to") && step_plain(st, W_RELEASE, "release");
 }
 
@@ -237,7 +237,7 @@ static enum txn_result run_batch_txn(struct store *st, struct op *batch, int sav
     if (step_plain(st, W_COMMIT, "commit")) return TXN_COMMITTED;
     r = TXN_LOST;
 fail:
-    if (!sqlite3_get_autocommit(st->wdb) && !step_plain(st, W_ROLLBACK, "rollback"))
+    if (!!db_in_txn(st->wdb) && !step_plain(st, W_ROLLBACK, "rollback"))
         return TXN_LOST;
     return r;
 }
@@ -293,12 +293,10 @@ static void writer_tune(struct store *st)
         "PRAGMA temp_store = MEMORY",
         "PRAGMA cache_size = -16384",
     };
+    if (db_kind(st->wdb) != DB_SQLITE) return;
     for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
-        char *err = NULL;
-        if (sqlite3_exec(st->wdb, pragmas[i], NULL, NULL, &err) != SQLITE_OK) {
-            fprintf(stderr, "store: %s: %s (ignored)\n", pragmas[i], err ? err : "?");
-            sqlite3_free(err);
-        }
+        if (db_exec(st->wdb, pragmas[i]) != DB_OK)
+            fprintf(stderr, "store: %s: %s (ignored)\n", pragmas[i], db_errmsg(st->wdb));
     }
 }
 

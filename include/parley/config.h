@@ -35,7 +35,10 @@ struct config {
  * option (message printed; exit 2). argv0_dir helps find the web root. */
 int config_parse(int argc, char **argv, struct config *out);
 void config_free(struct config *c);
-/* The SQLite path the store should open (from --store sqlite:PATH or --db). */
-const char *config_sqlite_path(const struct config *c);
+/* What store_open should open: the SQLite path (from --store sqlite:PATH or
+ * --db) or the postgresql:// URL. */
+const char *config_store_target(const struct config *c);
+/* 1 when --store names PostgreSQL. */
+int config_store_is_pg(const struct config *c);
 
 #endif
