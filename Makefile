@@ -9,8 +9,8 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 DEB_BUILD = build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev \
             libjansson-dev libpcre2-dev libsodium-dev libunistring-dev libwebsockets-evlib-ev \
-            libcurl4-openssl-dev tzdata libhiredis-dev
-DEB_TEST  = node:nodejs npm:npm chromium fiu-utils sqlite3 redis-server haproxy
+            libcurl4-openssl-dev tzdata libhiredis-dev libpq-dev
+DEB_TEST  = node:nodejs npm:npm chromium fiu-utils sqlite3 redis-server haproxy postgresql
 
 .PHONY: all build run test deps deps-test unit integration browser acceptance clean fuzz fuzz-build \
         valgrind valgrind-full
