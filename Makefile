@@ -43,8 +43,11 @@ test: deps-test build
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 	@$(MAKE) --no-print-directory valgrind
 
+# A throwaway PostgreSQL server for test_db_pg, stopped whatever ctest does.
 unit:
-	@cd $(TEST_BUILD) && ctest --output-on-failure
+	@d=$$(mktemp -d) && trap '$(CURDIR)/tests/pg/pgtmp.sh stop '"$$d" EXIT && \
+	  url=$$(PGTMP_FAST=1 $(CURDIR)/tests/pg/pgtmp.sh start "$$d") && \
+	  cd $(TEST_BUILD) && PARLEY_TEST_PG="$$url" ctest --output-on-failure
 
 integration:
 	@cd tests && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley PARLEY_RELEASE_BIN=$(CURDIR)/$(BUILD)/parley node --test --test-concurrency=2 integration/*.test.mjs
