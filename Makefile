@@ -9,8 +9,8 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 DEB_BUILD = build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev \
             libjansson-dev libpcre2-dev libsodium-dev libunistring-dev libwebsockets-evlib-ev \
-            libcurl4-openssl-dev tzdata libhiredis-dev
-DEB_TEST  = node:nodejs npm:npm chromium fiu-utils sqlite3 redis-server haproxy
+            libcurl4-openssl-dev tzdata libhiredis-dev libpq-dev
+DEB_TEST  = node:nodejs npm:npm chromium fiu-utils sqlite3 redis-server haproxy postgresql
 
 .PHONY: all build run test deps deps-test unit integration browser acceptance clean fuzz fuzz-build \
         valgrind valgrind-full
@@ -43,8 +43,11 @@ test: deps-test build
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 	@$(MAKE) --no-print-directory valgrind
 
+# A throwaway PostgreSQL server for test_db_pg, stopped whatever ctest does.
 unit:
-	@cd $(TEST_BUILD) && ctest --output-on-failure
+	@d=$$(mktemp -d) && trap '$(CURDIR)/tests/pg/pgtmp.sh stop '"$$d" EXIT && \
+	  url=$$(PGTMP_FAST=1 $(CURDIR)/tests/pg/pgtmp.sh start "$$d") && \
+	  cd $(TEST_BUILD) && PARLEY_TEST_PG="$$url" ctest --output-on-failure
 
 integration:
 	@cd tests && PARLEY_BIN=$(CURDIR)/$(TEST_BUILD)/parley PARLEY_RELEASE_BIN=$(CURDIR)/$(BUILD)/parley node --test --test-concurrency=2 integration/*.test.mjs

@@ -9,6 +9,10 @@
 
 #include "db.h"
 
+/* What every driver's connection and statement begin with. */
+struct db { enum db_kind kind; };
+struct db_stmt { enum db_kind kind; };
+
 int dbsq_close(struct db *db);
 const char *dbsq_errmsg(struct db *db);
 int dbsq_exec(struct db *db, const char *sql);

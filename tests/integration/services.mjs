@@ -57,3 +57,27 @@ export async function haproxy(port, nodeA, nodeB) {
   await waitPort(port, 'haproxy');
   return { port, child, log: () => log, stop: () => kill(child, 'SIGTERM') };
 }
+
+// A throwaway PostgreSQL (tests/pg/pgtmp.sh) in its own temp dir. halt() kills
+// it at once (-m immediate) keeping its data, resume() starts it again on the
+// same port: for tests of the store surviving a database outage.
+export async function pgServer({ fast = true } = {}) {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const script = join(ROOT, 'tests/pg/pgtmp.sh');
+  const dir = mkdtempSync(join(tmpdir(), 'parley-pg-'));
+  const run = (cmd) => {
+    const r = spawnSync(script, [cmd, dir], {
+      encoding: 'utf8', env: { ...process.env, PGTMP_FAST: fast ? '1' : '0' } });
+    if (r.status !== 0) throw new Error(`pgtmp.sh ${cmd}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const url = run('start');
+  return {
+    url, dir,
+    stop: () => run('stop'),
+    halt: () => run('halt'),
+    resume: () => run('resume'),
+    restart: () => { run('halt'); run('resume'); },
+  };
+}

@@ -193,8 +193,8 @@ static void test_faq_replace(void)
 static void test_plans(void)
 {
     struct store *st = open_fresh("plans.db");
-    const char *sql[] = { sqlite3_sql(st->r[R_UNANSWERED]), sqlite3_sql(st->r[R_DRAFTS]),
-                          sqlite3_sql(st->w[W_UNANSWERED_PRUNE]) };
+    const char *sql[] = { store_read_sql[R_UNANSWERED], store_read_sql[R_DRAFTS],
+                          store_write_sql[W_UNANSWERED_PRUNE] };
     sqlite3 *db = NULL;
     CHECK(sqlite3_open(db_path, &db) == SQLITE_OK);
     for (size_t i = 0; i < PL_ARRAY_LEN(sql); i++) {

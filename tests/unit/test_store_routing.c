@@ -512,7 +512,7 @@ static void test_plans(void)
     sqlite3 *db = side_open();
     for (size_t i = 0; i < PL_ARRAY_LEN(which); i++) {
         char sql[2048];
-        snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", sqlite3_sql(st->r[which[i]]));
+        snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", store_read_sql[which[i]]);
         sqlite3_stmt *s = NULL;
         CHECK(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK);
         printf("plan %d:\n", (int)which[i]);
