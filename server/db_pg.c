@@ -45,6 +45,11 @@ struct pgdb {
     unsigned gen, next_name;
     int64_t changes;
     long long last_reset_ms;
+    /* A transaction open when the connection was lost is gone with it: until
+     * the caller ends it (ROLLBACK) or starts another (BEGIN), every statement
+     * fails, so none runs in autocommit and a COMMIT never reports as done
+     * what the server threw away. */
+    int was_in_txn, txn_lost;
     char err[512];
 };
 
@@ -97,6 +102,8 @@ static int ensure_conn(struct pgdb *d)
         return DB_ERROR;
     }
     d->last_reset_ms = t;
+    if (d->was_in_txn) d->txn_lost = 1;
+    d->was_in_txn = 0;
     PQreset(d->conn);
     if (PQstatus(d->conn) != CONNECTION_OK) {
         set_err(d, PQerrorMessage(d->conn));
@@ -361,6 +368,14 @@ static int execute(struct pgstmt *s)
     }
     if (ensure_conn(d) != DB_OK)
         return DB_ERROR;
+    if (d->txn_lost) {
+        if (!s->simple || !(starts_word(s->sql, "BEGIN") ||
+                            (starts_word(s->sql, "ROLLBACK") && !strstr(s->sql, " TO")))) {
+            set_err(d, "the transaction was lost with the connection");
+            return DB_ERROR;
+        }
+        d->txn_lost = 0;
+    }
     if (s->simple) {
         s->res = PQexec(d->conn, s->sql);
     } else {
@@ -387,6 +402,8 @@ static int execute(struct pgstmt *s)
     }
     if (is_change(s->res))
         d->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+    PGTransactionStatusType ts = PQtransactionStatus(d->conn);
+    d->was_in_txn = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
     s->executed = 1;
     s->row = -1;
     s->nrows = st == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;

@@ -1,6 +1,6 @@
 // Integration-test harness: starts the real build/parley (or $PARLEY_BIN) on a free
 // port with a fresh database, and talks to it as the widget and dashboard do.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -25,12 +25,30 @@ export function freePort() {
   });
 }
 
+// PARLEY_TEST_PG (a postgresql:// URL; make integration-pg sets it) runs each
+// server on a fresh database of that PostgreSQL server instead of SQLite,
+// unless the test names its own store. A server started again on the same dir
+// (a restart) gets the same database back.
+const pgDatabases = new Map();
+function pgStore(args, dir) {
+  const url = process.env.PARLEY_TEST_PG;
+  if (!url || args.includes('--store')) return [];
+  let name = pgDatabases.get(dir);
+  if (!name) {
+    name = `t${process.pid}_${pgDatabases.size + 1}`;
+    const r = spawnSync('psql', [url, '-qXc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`CREATE DATABASE ${name}: ${r.stderr}`);
+    pgDatabases.set(dir, name);
+  }
+  return ['--store', url.replace(/\/[^/?]*(\?|$)/, `/${name}$1`)];
+}
+
 // wrap: a command to run the server under, e.g. ['fiu-run', '-x'] (then `bin`,
 // default the release build, since sanitizers refuse to be preloaded after).
 export async function start({ faq, dir, args = [], env = {}, wrap = null, bin = null } = {}) {
   dir = dir || mkdtempSync(join(tmpdir(), 'parley-it-'));
   const port = await freePort();
-  const argv = ['--port', String(port), '--db', join(dir, 'parley.db'), ...args];
+  const argv = ['--port', String(port), '--db', join(dir, 'parley.db'), ...pgStore(args, dir), ...args];
   if (faq) {
     const file = typeof faq === 'string' ? resolve(ROOT, faq) : join(dir, 'faq.json');
     if (typeof faq !== 'string') writeFileSync(file, JSON.stringify(faq));

@@ -137,6 +137,59 @@ static void test_reconnect(const char *url)
     CHECK(dbpg_close(other) == DB_OK);
 }
 
+/* Kills the connection's backend from another connection. */
+static void kill_backend(struct db *other)
+{
+    struct db_stmt *pid, *k;
+    CHECK(dbpg_prepare(db, "SELECT pg_backend_pid()", &pid) == DB_OK);
+    CHECK(dbpg_step(pid) == DB_ROW);
+    int64_t p = dbpg_col_int(pid, 0);
+    dbpg_finalize(pid);
+    CHECK(dbpg_prepare(other, "SELECT pg_terminate_backend(?1::int)", &k) == DB_OK);
+    CHECK(dbpg_bind_int(k, 1, p) == DB_OK);
+    CHECK(dbpg_step(k) == DB_ROW && dbpg_col_int(k, 0) == 1);
+    dbpg_finalize(k);
+    usleep(100000);
+}
+
+/* A transaction cut by a lost connection: the reconnect must not let later
+ * statements run in autocommit, nor a COMMIT report success; ROLLBACK ends it. */
+static void test_lost_txn(const char *url)
+{
+    struct db *other = db_pg_connect(url);
+    CHECK(other != NULL);
+    if (!other) return;
+    struct db_stmt *begin, *ins, *commit, *rollback, *count;
+    CHECK(dbpg_prepare(db, "BEGIN IMMEDIATE", &begin) == DB_OK);
+    snprintf(sql, sizeof sql, "INSERT INTO %s(id, name) VALUES (?1, 'lost')", tbl);
+    CHECK(dbpg_prepare(db, sql, &ins) == DB_OK);
+    CHECK(dbpg_prepare(db, "COMMIT", &commit) == DB_OK);
+    CHECK(dbpg_prepare(db, "ROLLBACK", &rollback) == DB_OK);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE name = 'lost'", tbl);
+    CHECK(dbpg_prepare(db, sql, &count) == DB_OK);
+    CHECK(dbpg_step(begin) == DB_DONE);
+    dbpg_reset(begin);
+    CHECK(dbpg_bind_int(ins, 1, 100) == DB_OK && dbpg_step(ins) == DB_DONE);
+    dbpg_reset(ins);
+    kill_backend(other);
+    CHECK(dbpg_bind_int(ins, 1, 101) == DB_OK && dbpg_step(ins) == DB_ERROR);
+    dbpg_reset(ins);
+    usleep(300000);           /* past the reconnect gap: the next call reconnects */
+    CHECK(dbpg_bind_int(ins, 1, 102) == DB_OK && dbpg_step(ins) == DB_ERROR);
+    dbpg_reset(ins);
+    CHECK(dbpg_step(commit) == DB_ERROR);
+    dbpg_reset(commit);
+    CHECK(dbpg_step(rollback) == DB_DONE);
+    dbpg_reset(rollback);
+    CHECK(dbpg_step(count) == DB_ROW && dbpg_col_int(count, 0) == 0);
+    dbpg_finalize(begin);
+    dbpg_finalize(ins);
+    dbpg_finalize(commit);
+    dbpg_finalize(rollback);
+    dbpg_finalize(count);
+    CHECK(dbpg_close(other) == DB_OK);
+}
+
 int main(void)
 {
     const char *url = getenv("PARLEY_TEST_PG");
@@ -151,6 +204,7 @@ int main(void)
     test_types();
     test_txn();
     test_reconnect(url);
+    test_lost_txn(url);
     snprintf(sql, sizeof sql, "DROP TABLE %s_c; DROP TABLE %s", tbl, tbl);
     CHECK(dbpg_exec(db, sql) == DB_OK);
     CHECK(dbpg_close(db) == DB_OK);
