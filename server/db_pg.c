@@ -414,7 +414,18 @@ int dbpg_step(struct db_stmt *st)
 {
     struct pgstmt *s = (struct pgstmt *)st;
     if (!s->executed) {
+        int was_in_txn = s->db && s->db->was_in_txn;
         int rc = execute(s);
+        /* A connection the server closed while idle (a restart) is found out
+         * by the next statement, which never ran: one that is safe to send
+         * again (a read, or a BEGIN) outside a transaction goes again at once
+         * on a fresh connection, so the first caller after an outage does not
+         * get an error for nothing. */
+        if (rc == DB_ERROR && s->db && !was_in_txn && PQstatus(s->db->conn) == CONNECTION_BAD &&
+            (s->simple ? starts_word(s->sql, "BEGIN") : starts_word(s->sql, "SELECT"))) {
+            s->db->last_reset_ms = 0;
+            rc = execute(s);
+        }
         if (rc != DB_OK)
             return rc;
     }
