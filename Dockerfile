@@ -1,4 +1,5 @@
-# Parley: one binary and an SQLite file.
+# Parley: one binary and an SQLite file (or, for several nodes, PostgreSQL:
+# PARLEY_STORE=postgresql://...; see compose.yaml).
 #
 #   docker build -t parley .
 #   docker run -d --name parley -p 8080:8080 -v parley-data:/data parley
@@ -14,7 +15,7 @@ RUN apt-get update \
       build-essential cmake pkg-config \
       libwebsockets-dev libsqlite3-dev libjansson-dev libpcre2-dev libsodium-dev libunistring-dev \
       libcurl4-openssl-dev \
-      libhiredis-dev \
+      libhiredis-dev libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -28,7 +29,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libwebsockets17 libwebsockets-evlib-ev libsqlite3-0 libjansson4 libpcre2-8-0 libsodium23 libunistring2 tzdata \
-      libcurl4 ca-certificates libhiredis0.14 \
+      libcurl4 ca-certificates libhiredis0.14 libpq5 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system parley \
  && useradd --system --gid parley --home-dir /data --no-create-home \

@@ -14,7 +14,7 @@ set -eu
 
 case "${1:-}" in
   "" | -*) ;;
-  faq) exec /usr/local/bin/parley "$@" ;;   # parley faq check FILE
+  faq | migrate) exec /usr/local/bin/parley "$@" ;;   # parley faq check FILE, parley migrate ...
   *) exec "$@" ;;
 esac
 
@@ -23,19 +23,26 @@ seed=yes
 [ -z "${PARLEY_FAQ:-}" ] || seed=no
 
 # The database parley will open: --store sqlite:PATH wins over --db, and the
-# command line over the environment (see config_sqlite_path in server/config.c).
+# command line over the environment (see config_store_target in server/config.c).
+# A PostgreSQL store is never seeded: there is no file to tell a new database by,
+# and --faq would replace the admin's FAQ at every start (load one with
+# PARLEY_FAQ once, or through the dashboard).
 db="${PARLEY_DB:-./data/parley.db}"
 store_db=""
-case "${PARLEY_STORE:-}" in sqlite:*) store_db="${PARLEY_STORE#sqlite:}" ;; esac
+case "${PARLEY_STORE:-}" in
+  sqlite:*) store_db="${PARLEY_STORE#sqlite:}" ;;
+  postgres*) seed=no ;;
+esac
 prev=""
 for arg in "$@"; do
   case "$prev" in
     --db) db="$arg" ;;
-    --store) case "$arg" in sqlite:*) store_db="${arg#sqlite:}" ;; esac ;;
+    --store) case "$arg" in sqlite:*) store_db="${arg#sqlite:}" ;; postgres*) seed=no ;; esac ;;
   esac
   case "$arg" in
     --db=*) db="${arg#--db=}" ;;
     --store=sqlite:*) store_db="${arg#--store=sqlite:}" ;;
+    --store=postgres*) seed=no ;;
     --faq | --faq=* | --help | -h | --version) seed=no ;;
   esac
   prev="$arg"
