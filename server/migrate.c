@@ -24,37 +24,10 @@
 #include <string.h>
 #include <sqlite3.h>
 #include "parley/migrate.h"
-#include "db.h"
+#include "migrate_internal.h"
 #include "store_internal.h"
 
-#define MAX_TABLES 64
-#define MAX_COLS 48
-#define MAX_PARENTS 8
-#define NAME_LEN 64
-#define SQL_LEN 8192
-
-struct mtable {
-    char name[NAME_LEN];
-    char cols[MAX_COLS][NAME_LEN];
-    int ncols;
-    char parents[MAX_PARENTS][NAME_LEN];
-    int nparents;
-    /* PostgreSQL has a `rowid` column SQLite keeps implicit (conversations):
-     * SQLite's rowid is copied into it, so the store's tie-breaks keep order. */
-    int rowid;
-    int64_t rows;   /* copied */
-};
-
-struct migration {
-    sqlite3 *src;          /* owned by sdb */
-    struct db *sdb;
-    struct db *dst;
-    struct mtable *t;      /* in copy order once ordered */
-    int n;
-};
-
-__attribute__((format(printf, 1, 2)))
-static int fail(const char *fmt, ...)
+int migrate_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -66,8 +39,7 @@ static int fail(const char *fmt, ...)
 }
 
 /* Appends to a statement being built; -1 when it would not fit. */
-__attribute__((format(printf, 3, 4)))
-static int cat(char *buf, size_t len, const char *fmt, ...)
+int migrate_cat(char *buf, size_t len, const char *fmt, ...)
 {
     size_t used = strlen(buf);
     va_list ap;
@@ -78,7 +50,7 @@ static int cat(char *buf, size_t len, const char *fmt, ...)
 }
 
 /* Names are spliced into SQL (quoted): only the schema's plain ones pass. */
-static int plain_name(const char *s)
+int migrate_plain_name(const char *s)
 {
     if (!s || !*s || strlen(s) >= NAME_LEN) return 0;
     for (; *s; s++)
@@ -86,51 +58,31 @@ static int plain_name(const char *s)
     return 1;
 }
 
-static int64_t sq_int(sqlite3 *db, const char *sql, int *ok)
-{
-    sqlite3_stmt *s = NULL;
-    int64_t v = 0;
-    *ok = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW;
-    if (*ok) v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
-static int64_t pg_int(struct db *db, const char *sql, int *ok)
-{
-    struct db_stmt *s = NULL;
-    int64_t v = 0;
-    *ok = db_prepare(db, sql, &s) == DB_OK && db_step(s) == DB_ROW;
-    if (*ok) v = db_col_int(s, 0);
-    db_finalize(s);
-    return v;
-}
-
 static int open_source(struct migration *m, const char *path)
 {
     sqlite3 *h = NULL;
     if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fail("cannot open %s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+        migrate_fail("cannot open %s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
         sqlite3_close(h);
         return -1;
     }
     if (!(m->sdb = db_sqlite_wrap(h))) {
         sqlite3_close(h);
-        return fail("out of memory");
+        return migrate_fail("out of memory");
     }
     m->src = h;
     sqlite3_busy_timeout(h, STORE_BUSY_TIMEOUT_MS);
     int ok;
-    int64_t v = sq_int(h, "PRAGMA user_version", &ok);
+    int64_t v = migrate_sq_int(h, "PRAGMA user_version", &ok);
     if (!ok || v == 0)
-        return fail("%s is not a Parley database (%s)", path, ok ? "no schema" : sqlite3_errmsg(h));
+        return migrate_fail("%s is not a Parley database (%s)", path, ok ? "no schema" : sqlite3_errmsg(h));
     if (v != store_migration_count)
-        return fail("%s is at schema version %lld, this build's is %d: start this build's "
+        return migrate_fail("%s is at schema version %lld, this build's is %d: start this build's "
                     "server on it once to upgrade it, then migrate", path, (long long)v,
                     store_migration_count);
     /* One snapshot for the copy and its verification. */
     if (sqlite3_exec(h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return fail("cannot read %s: %s", path, sqlite3_errmsg(h));
+        return migrate_fail("cannot read %s: %s", path, sqlite3_errmsg(h));
     return 0;
 }
 
@@ -141,21 +93,21 @@ static int load_table(sqlite3 *db, struct mtable *t)
     sqlite3_stmt *s = NULL;
     snprintf(sql, sizeof(sql), "PRAGMA table_info(\"%s\")", t->name);
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return fail("%s: %s", t->name, sqlite3_errmsg(db));
+        return migrate_fail("%s: %s", t->name, sqlite3_errmsg(db));
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *c = (const char *)sqlite3_column_text(s, 1);
-        if (t->ncols == MAX_COLS || !plain_name(c)) {
+        if (t->ncols == MAX_COLS || !migrate_plain_name(c)) {
             sqlite3_finalize(s);
-            return fail("%s: unexpected column %s", t->name, c ? c : "?");
+            return migrate_fail("%s: unexpected column %s", t->name, c ? c : "?");
         }
         snprintf(t->cols[t->ncols++], NAME_LEN, "%s", c);
     }
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) return fail("%s: %s", t->name, sqlite3_errmsg(db));
+    if (rc != SQLITE_DONE) return migrate_fail("%s: %s", t->name, sqlite3_errmsg(db));
     snprintf(sql, sizeof(sql), "PRAGMA foreign_key_list(\"%s\")", t->name);
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return fail("%s: %s", t->name, sqlite3_errmsg(db));
+        return migrate_fail("%s: %s", t->name, sqlite3_errmsg(db));
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *p = (const char *)sqlite3_column_text(s, 2);
         if (!p || !strcmp(p, t->name)) continue;   /* a self-reference orders nothing */
@@ -164,12 +116,12 @@ static int load_table(sqlite3 *db, struct mtable *t)
         if (seen) continue;
         if (t->nparents == MAX_PARENTS) {
             sqlite3_finalize(s);
-            return fail("%s: too many foreign keys", t->name);
+            return migrate_fail("%s: too many foreign keys", t->name);
         }
         snprintf(t->parents[t->nparents++], NAME_LEN, "%s", p);
     }
     sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : fail("%s: %s", t->name, sqlite3_errmsg(db));
+    return rc == SQLITE_DONE ? 0 : migrate_fail("%s: %s", t->name, sqlite3_errmsg(db));
 }
 
 static int load_tables(struct migration *m)
@@ -178,18 +130,18 @@ static int load_tables(struct migration *m)
     if (sqlite3_prepare_v2(m->src, "SELECT name FROM sqlite_master WHERE type = 'table'"
                            " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
                            -1, &s, NULL) != SQLITE_OK)
-        return fail("reading the schema: %s", sqlite3_errmsg(m->src));
+        return migrate_fail("reading the schema: %s", sqlite3_errmsg(m->src));
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(s, 0);
-        if (m->n == MAX_TABLES || !plain_name(name)) {
+        if (m->n == MAX_TABLES || !migrate_plain_name(name)) {
             sqlite3_finalize(s);
-            return fail("unexpected table %s", name ? name : "?");
+            return migrate_fail("unexpected table %s", name ? name : "?");
         }
         snprintf(m->t[m->n++].name, NAME_LEN, "%s", name);
     }
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) return fail("reading the schema: %s", sqlite3_errmsg(m->src));
+    if (rc != SQLITE_DONE) return migrate_fail("reading the schema: %s", sqlite3_errmsg(m->src));
     for (int i = 0; i < m->n; i++)
         if (load_table(m->src, &m->t[i])) return -1;
     return 0;
@@ -212,13 +164,13 @@ static int order_tables(struct migration *m)
             int ready = 1;
             for (int p = 0; p < m->t[i].nparents && ready; p++) {
                 if (find_table(m, m->t[i].parents[p], 0) < 0)
-                    return fail("%s references a missing table %s", m->t[i].name,
+                    return migrate_fail("%s references a missing table %s", m->t[i].name,
                                 m->t[i].parents[p]);
                 ready = find_table(m, m->t[i].parents[p], placed) < 0;
             }
             if (ready) pick = i;
         }
-        if (pick < 0) return fail("the foreign keys form a cycle; cannot order the copy");
+        if (pick < 0) return migrate_fail("the foreign keys form a cycle; cannot order the copy");
         struct mtable tmp = m->t[placed];
         m->t[placed] = m->t[pick];
         m->t[pick] = tmp;
@@ -242,7 +194,7 @@ static int check_columns(struct migration *m, struct mtable *t)
                    " WHERE table_schema = current_schema() AND table_name = ?1", &s) != DB_OK ||
         db_bind_text(s, 1, t->name) != DB_OK) {
         db_finalize(s);
-        return fail("reading the PostgreSQL schema: %s", db_errmsg(m->dst));
+        return migrate_fail("reading the PostgreSQL schema: %s", db_errmsg(m->dst));
     }
     int rc, seen = 0, matched = 0, bad = 0;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -250,12 +202,12 @@ static int check_columns(struct migration *m, struct mtable *t)
         seen++;
         if (has_col(t, c)) matched++;
         else if (!strcmp(c, "rowid")) t->rowid = 1;
-        else bad = fail("%s: column %s is only on PostgreSQL", t->name, c);
+        else bad = migrate_fail("%s: column %s is only on PostgreSQL", t->name, c);
     }
     db_finalize(s);
-    if (rc != DB_DONE) return fail("reading the PostgreSQL schema: %s", db_errmsg(m->dst));
-    if (!seen) return fail("table %s is missing on PostgreSQL", t->name);
-    if (matched < t->ncols) return fail("%s: PostgreSQL lacks some of SQLite's columns", t->name);
+    if (rc != DB_DONE) return migrate_fail("reading the PostgreSQL schema: %s", db_errmsg(m->dst));
+    if (!seen) return migrate_fail("table %s is missing on PostgreSQL", t->name);
+    if (matched < t->ncols) return migrate_fail("%s: PostgreSQL lacks some of SQLite's columns", t->name);
     return bad;
 }
 
@@ -263,11 +215,11 @@ static int check_columns(struct migration *m, struct mtable *t)
 static int target_empty(struct migration *m)
 {
     int ok;
-    int64_t n = pg_int(m->dst, "SELECT (SELECT count(*) FROM conversations)"
+    int64_t n = migrate_pg_int(m->dst, "SELECT (SELECT count(*) FROM conversations)"
                        " + (SELECT count(*) FROM visitors) + (SELECT count(*) FROM agents)"
                        " + (SELECT count(*) FROM faq)", &ok);
-    if (!ok) return fail("reading the target: %s", db_errmsg(m->dst));
-    if (n) return fail("the target database already holds data (%lld conversation, visitor,"
+    if (!ok) return migrate_fail("reading the target: %s", db_errmsg(m->dst));
+    if (n) return migrate_fail("the target database already holds data (%lld conversation, visitor,"
                        " agent or FAQ rows); migrate only into an empty database", (long long)n);
     return 0;
 }
@@ -287,41 +239,41 @@ static int bind_value(struct db_stmt *ins, int i, sqlite3_stmt *sel, int c)
 static int copy_table(struct migration *m, struct mtable *t)
 {
     char sel_sql[SQL_LEN] = "SELECT ", ins_sql[SQL_LEN] = "";
-    int bad = cat(ins_sql, sizeof(ins_sql), "INSERT INTO \"%s\"(", t->name);
+    int bad = migrate_cat(ins_sql, sizeof(ins_sql), "INSERT INTO \"%s\"(", t->name);
     int n = t->ncols + t->rowid;
     for (int i = 0; i < n; i++) {
         const char *c = i < t->ncols ? t->cols[i] : "rowid";
-        bad |= cat(sel_sql, sizeof(sel_sql), "%s\"%s\"", i ? ", " : "", c);
-        bad |= cat(ins_sql, sizeof(ins_sql), "%s\"%s\"", i ? ", " : "", c);
+        bad |= migrate_cat(sel_sql, sizeof(sel_sql), "%s\"%s\"", i ? ", " : "", c);
+        bad |= migrate_cat(ins_sql, sizeof(ins_sql), "%s\"%s\"", i ? ", " : "", c);
     }
-    bad |= cat(sel_sql, sizeof(sel_sql), " FROM \"%s\"", t->name);
-    bad |= cat(ins_sql, sizeof(ins_sql), ") VALUES(");
-    for (int i = 0; i < n; i++) bad |= cat(ins_sql, sizeof(ins_sql), "%s?%d", i ? ", " : "", i + 1);
-    bad |= cat(ins_sql, sizeof(ins_sql), ")");
-    if (bad) return fail("%s: too many columns", t->name);
+    bad |= migrate_cat(sel_sql, sizeof(sel_sql), " FROM \"%s\"", t->name);
+    bad |= migrate_cat(ins_sql, sizeof(ins_sql), ") VALUES(");
+    for (int i = 0; i < n; i++) bad |= migrate_cat(ins_sql, sizeof(ins_sql), "%s?%d", i ? ", " : "", i + 1);
+    bad |= migrate_cat(ins_sql, sizeof(ins_sql), ")");
+    if (bad) return migrate_fail("%s: too many columns", t->name);
     sqlite3_stmt *sel = NULL;
     struct db_stmt *ins = NULL;
     int rc, ret = -1;
     if (sqlite3_prepare_v2(m->src, sel_sql, -1, &sel, NULL) != SQLITE_OK) {
-        fail("%s: %s", t->name, sqlite3_errmsg(m->src));
+        migrate_fail("%s: %s", t->name, sqlite3_errmsg(m->src));
         goto out;
     }
     if (db_prepare(m->dst, ins_sql, &ins) != DB_OK) {
-        fail("%s: %s", t->name, db_errmsg(m->dst));
+        migrate_fail("%s: %s", t->name, db_errmsg(m->dst));
         goto out;
     }
     while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
         for (int i = 0; i < n && !bad; i++)
             bad = bind_value(ins, i + 1, sel, i) != DB_OK;
         if (bad || db_step(ins) != DB_DONE) {
-            fail("%s: row %lld: %s", t->name, (long long)t->rows + 1, db_errmsg(m->dst));
+            migrate_fail("%s: row %lld: %s", t->name, (long long)t->rows + 1, db_errmsg(m->dst));
             goto out;
         }
         db_reset(ins);
         t->rows++;
     }
     if (rc != SQLITE_DONE) {
-        fail("%s: %s", t->name, sqlite3_errmsg(m->src));
+        migrate_fail("%s: %s", t->name, sqlite3_errmsg(m->src));
         goto out;
     }
     ret = 0;
@@ -331,119 +283,27 @@ out:
     return ret;
 }
 
-/* Every identity column's sequence moves past the ids copied explicitly. */
-static int set_sequences(struct migration *m)
-{
-    struct db_stmt *s = NULL;
-    char names[MAX_TABLES][2][NAME_LEN];
-    int n = 0, rc;
-    if (db_prepare(m->dst, "SELECT table_name, column_name FROM information_schema.columns"
-                   " WHERE table_schema = current_schema() AND is_identity = 'YES'", &s) != DB_OK)
-        return fail("reading the identity columns: %s", db_errmsg(m->dst));
-    while ((rc = db_step(s)) == DB_ROW && n < MAX_TABLES) {
-        snprintf(names[n][0], NAME_LEN, "%s", db_col_text(s, 0));
-        snprintf(names[n][1], NAME_LEN, "%s", db_col_text(s, 1));
-        if (plain_name(names[n][0]) && plain_name(names[n][1])) n++;
-    }
-    db_finalize(s);
-    if (rc != DB_DONE) return fail("reading the identity columns: %s", db_errmsg(m->dst));
-    for (int i = 0; i < n; i++) {
-        char sql[512] = "";
-        int ok;
-        /* is_called false: the next id handed out is max + 1 (1 when empty). */
-        if (cat(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence('\"%s\"', '%s'),"
-                " COALESCE(max(\"%s\"), 0) + 1, false) FROM \"%s\"",
-                names[i][0], names[i][1], names[i][1], names[i][0]))
-            return fail("%s: name too long", names[i][0]);
-        pg_int(m->dst, sql, &ok);
-        if (!ok) return fail("%s.%s: setting its sequence: %s", names[i][0], names[i][1],
-                             db_errmsg(m->dst));
-    }
-    return 0;
-}
-
-static int verify_counts(struct migration *m)
-{
-    int bad = 0;
-    for (int i = 0; i < m->n; i++) {
-        char sql[128];
-        int ok1, ok2;
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", m->t[i].name);
-        int64_t a = sq_int(m->src, sql, &ok1), b = pg_int(m->dst, sql, &ok2);
-        if (!ok1 || !ok2) return fail("%s: counting: %s", m->t[i].name,
-                                      !ok1 ? sqlite3_errmsg(m->src) : db_errmsg(m->dst));
-        if (a != b || a != m->t[i].rows)
-            bad = fail("verify: %s has %lld rows in SQLite, %lld in PostgreSQL (%lld copied)",
-                       m->t[i].name, (long long)a, (long long)b, (long long)m->t[i].rows);
-    }
-    return bad;
-}
-
-#define PER_CONV "SELECT conversation_id, count(*), COALESCE(max(seq), 0)," \
-    " COALESCE(max(note_seq), 0) FROM messages GROUP BY conversation_id ORDER BY conversation_id"
-
-/* Per conversation: as many messages and notes, and the same last seqs. Both
- * sides sort the ids by bytes (PostgreSQL's text is COLLATE "C"), so the two
- * lists are compared in step. */
-static int verify_messages(struct migration *m)
-{
-    sqlite3_stmt *a = NULL;
-    struct db_stmt *b = NULL;
-    int bad = 0, ra = SQLITE_DONE, rb = DB_DONE;
-    if (sqlite3_prepare_v2(m->src, PER_CONV, -1, &a, NULL) != SQLITE_OK ||
-        db_prepare(m->dst, PER_CONV, &b) != DB_OK) {
-        bad = fail("verify: per-conversation query: %s / %s", sqlite3_errmsg(m->src),
-                   db_errmsg(m->dst));
-        goto out;
-    }
-    for (;;) {
-        ra = sqlite3_step(a);
-        rb = db_step(b);
-        if (ra != SQLITE_ROW || rb != DB_ROW) break;
-        const char *id = (const char *)sqlite3_column_text(a, 0);
-        int64_t n = sqlite3_column_int64(a, 1), seq = sqlite3_column_int64(a, 2),
-                note = sqlite3_column_int64(a, 3);
-        if (strcmp(id ? id : "", db_col_text(b, 0)) || n != db_col_int(b, 1) ||
-            seq != db_col_int(b, 2) || note != db_col_int(b, 3)) {
-            bad = fail("verify: messages of conversation %s: %lld rows, last seq %lld, last note"
-                       " %lld in SQLite; conversation %s: %lld, %lld, %lld in PostgreSQL",
-                       id ? id : "", (long long)n, (long long)seq, (long long)note,
-                       db_col_text(b, 0), (long long)db_col_int(b, 1),
-                       (long long)db_col_int(b, 2), (long long)db_col_int(b, 3));
-            goto out;
-        }
-    }
-    if (ra != SQLITE_DONE || rb != DB_DONE)
-        bad = fail("verify: messages: the per-conversation lists differ (%s)",
-                   ra == SQLITE_ROW ? "PostgreSQL has fewer conversations"
-                   : rb == DB_ROW ? "SQLite has fewer conversations" : "a query failed");
-out:
-    sqlite3_finalize(a);
-    db_finalize(b);
-    return bad;
-}
-
 /* Inside the target's transaction: everything but the COMMIT. */
 static int copy_all(struct migration *m)
 {
     if (target_empty(m)) return -1;
     for (int i = 0; i < m->n; i++)
         if (copy_table(m, &m->t[i])) return -1;
-    return set_sequences(m) || verify_counts(m) || verify_messages(m) ? -1 : 0;
+    return migrate_set_sequences(m) || migrate_verify_counts(m) || migrate_verify_messages(m) ? -1 : 0;
 }
 
 static int run(struct migration *m, const char *path, const char *url)
 {
     if (open_source(m, path)) return -1;
     if (load_tables(m) || order_tables(m)) return -1;
-    if (!(m->dst = db_pg_connect(url))) return fail("cannot connect to the target");
-    if (store_pg_migrate(m->dst) != PL_OK) return fail("cannot create the target's schema");
+    if (!(m->dst = db_pg_connect(url))) return migrate_fail("cannot connect to the target");
+    if (store_pg_migrate(m->dst) != PL_OK) return migrate_fail("cannot create the target's schema");
     for (int i = 0; i < m->n; i++)
         if (check_columns(m, &m->t[i])) return -1;
-    if (db_exec(m->dst, "BEGIN") != DB_OK) return fail("BEGIN: %s", db_errmsg(m->dst));
+    if (db_exec(m->dst, "BEGIN") != DB_OK) return migrate_fail("BEGIN: %s", db_errmsg(m->dst));
     if (copy_all(m) || db_exec(m->dst, "COMMIT") != DB_OK) {
         db_exec(m->dst, "ROLLBACK");
-        return fail("nothing was copied (rolled back)");
+        return migrate_fail("nothing was copied (rolled back)");
     }
     for (int i = 0; i < m->n; i++)
         printf("migrate: %s %lld rows\n", m->t[i].name, (long long)m->t[i].rows);
@@ -466,7 +326,7 @@ int migrate_main(int argc, char **argv)
     }
     struct migration m = { 0 };
     if (!(m.t = calloc(MAX_TABLES, sizeof(*m.t)))) {
-        fail("out of memory");
+        migrate_fail("out of memory");
         return 1;
     }
     int rc = run(&m, from + 7, to);
