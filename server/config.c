@@ -75,6 +75,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "Usage: parley [OPTION]...\n"
                "       parley faq check FILE   validate an FAQ file, listing every problem\n"
+               "       parley migrate --from sqlite:PATH --to postgresql://...\n"
+               "                               copy an install into an empty PostgreSQL database\n"
                "Parley: a live-chat server (visitor widget, FAQ bot, agent dashboard).\n\n");
     for (size_t i = 0; i < PL_ARRAY_LEN(opts); i++) {
         char left[64];

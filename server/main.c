@@ -25,6 +25,7 @@
 #include "parley/jobs.h"
 #include "parley/limits.h"
 #include "parley/loop.h"
+#include "parley/migrate.h"
 #include "parley/proto_site.h"
 #include "parley/netaddr.h"
 #include "parley/router.h"
@@ -264,6 +265,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: parley faq check FILE\n");
         return 2;
     }
+    if (argc >= 2 && !strcmp(argv[1], "migrate"))
+        return migrate_main(argc - 2, argv + 2);
     /* Before any thread exists: later zone changes then replace TZ, never add it. */
     if (hours_reserve_env() != PL_OK) {
         fprintf(stderr, "parley: out of memory\n");

@@ -1,0 +1,151 @@
+// `parley migrate`: an install populated on SQLite through the real protocol,
+// copied into a throwaway PostgreSQL, then served from there unchanged.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { start, api, BIN, ROOT } from './harness.mjs';
+import { pgServer } from './services.mjs';
+
+const FAQ = [
+  { id: 'returns', locale: 'en', question: 'How do I return an item?', answer: 'Returns are free within 30 days.',
+    keywords: ['return*', 'refund*'] },
+  { id: 'hours', question: 'When are you open?', answer: 'Monday to Friday, 9:00 to 18:00.',
+    keywords: ['opening hours', 'open'] },
+];
+const AGENT_PASSWORD = 'agent password 12345';
+const migrate = (...args) => spawnSync(BIN, ['migrate', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
+
+let pg, dir;
+const before_ = {};   // what the SQLite server answered
+before(async () => { pg = await pgServer(); dir = mkdtempSync(join(tmpdir(), 'parley-migrate-')); });
+after(() => { if (pg) pg.stop(); });
+
+// Explicit sqlite: store, so the source stays SQLite under PARLEY_TEST_PG too.
+const sqliteArgs = () => ['--store', `sqlite:${join(dir, 'parley.db')}`];
+
+async function populate(srv) {
+  const admin = await srv.login();
+  const ana = await srv.makeAgent('ana@example.test', 'Ana');
+  const team = await api(srv, 'POST', '/api/teams', admin, { name: 'Billing', members: [ana.id] });
+  assert.equal(team.status, 201);
+  assert.equal((await api(srv, 'POST', '/api/canned', admin,
+    { shortcut: 'thanks', title: 'Thanks', text: 'Thanks, {{visitor.name}}!' })).status, 201);
+  assert.equal((await api(srv, 'POST', '/api/webhooks', admin, { url: 'http://127.0.0.1:9/hook' })).status, 201);
+
+  // A conversation through bot, handoff, claim, replies, a note, close, rating.
+  const v = await srv.visitor({ name: 'Olena', email: 'olena@example.test', locale: 'en-GB' });
+  await v.ask({ type: 'message', text: 'How do I return my shoes?' });
+  const bot = await v.next(f => f.type === 'message' && f.author.role === 'bot');
+  assert.equal((await v.ask({ type: 'feedback', seq: bot.seq, helpful: true })).type, 'ack');
+  assert.equal((await v.ask({ type: 'handoff' })).type, 'ack');
+  await v.next(f => f.type === 'state' && f.state === 'queued');
+  assert.equal((await ana.ws.ask({ type: 'claim', conversation: v.conv })).type, 'ack');
+  await ana.ws.ask({ type: 'message', conversation: v.conv, text: 'Hi Olena, which order? ünïcødé ✓' });
+  await ana.ws.ask({ type: 'message', conversation: v.conv, text: 'check the refund policy', note: true });
+  const back = await v.ask({ type: 'message', text: 'Order 1234' });
+  await ana.ws.next(f => f.type === 'message' && f.seq === back.seq);
+  assert.equal((await ana.ws.ask({ type: 'close', conversation: v.conv })).type, 'ack');
+  await v.next(f => f.type === 'state' && f.state === 'closed');
+  assert.equal((await v.ask({ type: 'rating', score: 4, comment: 'quick, thanks' })).type, 'ack');
+
+  // A second visitor left talking to the bot (its conversation stays open).
+  const w = await srv.visitor({ name: 'Bo' });
+  await w.ask({ type: 'message', text: 'When are you open?' });
+  await w.next(f => f.type === 'message' && f.author.role === 'bot');
+  await w.ask({ type: 'message', text: 'something the bot does not know' });
+
+  v.close(); w.close(); ana.ws.close();
+  return { convs: [v.conv, w.conv], open: { conv: w.conv, token: w.token }, ana };
+}
+
+// What must survive the move, read through the REST API.
+async function snapshot(srv, convs) {
+  const admin = await srv.login();
+  const out = { transcripts: {} };
+  for (const c of convs) {
+    const r = await api(srv, 'GET', `/api/conversations/${c}/transcript`, admin);
+    assert.equal(r.status, 200);
+    out.transcripts[c] = r.body;
+  }
+  for (const path of ['/api/faq', '/api/agents', '/api/teams', '/api/canned', '/api/webhooks']) {
+    const r = await api(srv, 'GET', path, admin);
+    assert.equal(r.status, 200, path);
+    out[path] = r.body;
+  }
+  return out;
+}
+
+test('an install on SQLite moves to PostgreSQL and carries on there', async () => {
+  const lite = await start({ faq: FAQ, dir, args: sqliteArgs() });
+  let made;
+  try {
+    made = await populate(lite);
+    Object.assign(before_, await snapshot(lite, made.convs));
+  } finally {
+    await lite.stop();
+  }
+  const t = before_.transcripts[made.convs[0]];
+  assert.ok(t.messages.some(m => m.note), 'the note is in the transcript');
+  assert.ok(t.messages.length >= 8, JSON.stringify(t.messages));
+  // The snapshot holds what was made, so comparing it below means something.
+  for (const [path, what] of [['/api/faq', 'opening hours'], ['/api/agents', 'ana@example.test'],
+    ['/api/teams', 'Billing'], ['/api/canned', 'thanks'], ['/api/webhooks', '127.0.0.1:9/hook']])
+    assert.ok(JSON.stringify(before_[path]).includes(what), `${path} lacks ${what}`);
+
+  const r = migrate('--from', `sqlite:${join(dir, 'parley.db')}`, '--to', pg.url);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /migrate: messages \d+ rows/);
+  assert.match(r.stdout, /migrate: conversations 2 rows/);
+
+  const srv = await start({ dir: mkdtempSync(join(tmpdir(), 'parley-migrate-pg-')), args: ['--store', pg.url] });
+  try {
+    const now = await snapshot(srv, made.convs);
+    for (const c of made.convs)
+      assert.deepEqual(now.transcripts[c], before_.transcripts[c], `transcript of ${c}`);
+    for (const path of ['/api/faq', '/api/agents', '/api/teams', '/api/canned', '/api/webhooks'])
+      assert.deepEqual(now[path], before_[path], path);
+
+    // Passwords (hashes) came across: the agent signs in as before.
+    const ana = await srv.login({ email: 'ana@example.test', password: AGENT_PASSWORD });
+    assert.ok(ana);
+
+    // Counters carry on: the open conversation's next message takes the next seq...
+    const last = before_.transcripts[made.open.conv].messages.filter(m => m.seq).at(-1).seq;
+    const w = await srv.visitor({ token: made.open.token });
+    assert.equal(w.conv, made.open.conv);
+    const ack = await w.ask({ type: 'message', text: 'still there?' });
+    assert.equal(ack.seq, last + 1);
+    w.close();
+    // ...and new rows get ids past the copied ones (identity sequences moved).
+    const admin = await srv.login();
+    const c = await api(srv, 'POST', '/api/canned', admin, { shortcut: 'bye', title: 'Bye', text: 'Bye!' });
+    assert.equal(c.status, 201);
+    assert.ok(c.body.id > Math.max(...before_['/api/canned'].canned.map(x => x.id)));
+    const bo = await srv.makeAgent('bo@example.test', 'Bo');
+    assert.ok(bo.id > made.ana.id);
+    bo.ws.close();
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('a second migrate into the now non-empty database is refused', () => {
+  const r = migrate('--from', `sqlite:${join(dir, 'parley.db')}`, '--to', pg.url);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /already holds data/);
+});
+
+test('a missing source file, or bad arguments, exit non-zero with a message', () => {
+  const r = migrate('--from', `sqlite:${join(dir, 'missing.db')}`, '--to', pg.url);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /cannot open/);
+  for (const args of [[], ['--from', join(dir, 'parley.db'), '--to', pg.url], ['--from', 'sqlite:x.db'],
+    ['--from', 'sqlite:x.db', '--to', 'mysql://x']]) {
+    const b = migrate(...args);
+    assert.equal(b.status, 2, args.join(' '));
+    assert.match(b.stderr, /usage: parley migrate/);
+  }
+});
