@@ -124,15 +124,10 @@ static void test_reconnect(const char *url)
     CHECK(dbpg_step(k) == DB_ROW && dbpg_col_int(k, 0) == 1);
     dbpg_finalize(k);
     usleep(100000);
-    CHECK(dbpg_step(s) == DB_ERROR);
-    dbpg_reset(s);
-    int rc = DB_ERROR;
-    for (int i = 0; i < 40 && rc == DB_ERROR; i++) {
-        usleep(100000);
-        rc = dbpg_step(s);
-        if (rc == DB_ERROR) dbpg_reset(s);
-    }
-    CHECK(rc == DB_ROW && dbpg_col_int(s, 0) == 3);
+    /* The SELECT never ran on the dead connection: outside a transaction it
+     * goes again at once on a new one (re-prepared), so no caller sees the
+     * outage that already ended. */
+    CHECK(dbpg_step(s) == DB_ROW && dbpg_col_int(s, 0) == 3);
     dbpg_finalize(s);
     CHECK(dbpg_close(other) == DB_OK);
 }
