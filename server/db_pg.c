@@ -90,6 +90,13 @@ static int fail(struct pgdb *d, const PGresult *r)
     return map_sqlstate(r);
 }
 
+/* Every new session, the first and each after a reset: the server's NOTICEs
+ * (IF NOT EXISTS in a migration...) are noise on stderr; warnings stay. */
+static void session_setup(struct pgdb *d)
+{
+    PQclear(PQexec(d->conn, "SET client_min_messages = warning"));
+}
+
 /* Called before any use: when the connection was lost, reset it (at most
  * every PG_RESET_GAP_MS, failing fast in between). */
 static int ensure_conn(struct pgdb *d)
@@ -110,8 +117,7 @@ static int ensure_conn(struct pgdb *d)
         return DB_ERROR;
     }
     d->gen++;   /* every statement re-prepares on its next use */
-    PGresult *r = PQexec(d->conn, "SET client_min_messages = warning");
-    PQclear(r);
+    session_setup(d);
     return DB_OK;
 }
 
@@ -140,8 +146,7 @@ struct db *db_pg_connect(const char *url)
         free(d);
         return NULL;
     }
-    PGresult *r = PQexec(d->conn, "SET client_min_messages = warning");
-    PQclear(r);
+    session_setup(d);
     return &d->base;
 }
 
@@ -181,33 +186,24 @@ int dbpg_exec(struct db *db, const char *sql)
     return rc;
 }
 
+/* The statement's first word (after whitespace) is w. */
 static int starts_word(const char *p, const char *w)
 {
+    while (isspace((unsigned char)*p))
+        p++;
     size_t n = strlen(w);
     return !strncasecmp(p, w, n) && !isalnum((unsigned char)p[n]) && p[n] != '_';
 }
 
-/* Transaction control cannot be prepared: kept as text for PQexec, with
- * SQLite's BEGIN modes (IMMEDIATE...) dropped. */
-static char *simple_text(const char *sql)
+/* Transaction control cannot be prepared: it is kept as text for PQexec
+ * (db_pg_rewrite has already dropped SQLite's BEGIN modes). */
+static int txn_control(const char *sql)
 {
-    const char *p = sql;
-    while (isspace((unsigned char)*p))
-        p++;
     static const char *const kw[] = { "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "END" };
-    for (size_t k = 0; k < sizeof kw / sizeof *kw; k++) {
-        if (!starts_word(p, kw[k]))
-            continue;
-        if (k == 0) {
-            const char *q = p + 5;
-            while (isspace((unsigned char)*q))
-                q++;
-            if (starts_word(q, "IMMEDIATE") || starts_word(q, "DEFERRED") || starts_word(q, "EXCLUSIVE"))
-                return strdup("BEGIN");
-        }
-        return strdup(p);
-    }
-    return NULL;
+    for (size_t k = 0; k < sizeof kw / sizeof *kw; k++)
+        if (starts_word(sql, kw[k]))
+            return 1;
+    return 0;
 }
 
 static int max_param(const char *sql)
@@ -251,14 +247,12 @@ int dbpg_prepare(struct db *db, const char *sql, struct db_stmt **out)
         return DB_NOMEM;
     s->base.kind = DB_PG;
     s->db = d;
-    s->sql = simple_text(sql);
-    s->simple = s->sql != NULL;
-    if (!s->sql)
-        s->sql = db_pg_rewrite(sql);
+    s->sql = db_pg_rewrite(sql);
     if (!s->sql) {
         free(s);
         return DB_NOMEM;
     }
+    s->simple = txn_control(s->sql);
     if (!s->simple) {
         s->nparams = max_param(s->sql);
         if (s->nparams && !(s->params = calloc((size_t)s->nparams, sizeof *s->params))) {

@@ -10,8 +10,9 @@
  *  - ?N becomes $N (PostgreSQL has no ?N; a bare ? is left alone);
  *  - "INDEXED BY name" goes: a SQLite planner hint, and no index of that name
  *    needs to exist on the PostgreSQL side;
- *  - a statement starting "BEGIN IMMEDIATE" starts "BEGIN" (PostgreSQL takes
- *    row locks as it writes; there is no database lock to take up front);
+ *  - a statement starting "BEGIN IMMEDIATE" (or DEFERRED, EXCLUSIVE: SQLite's
+ *    modes) starts "BEGIN" (PostgreSQL takes row locks as it writes; there is
+ *    no database lock to take up front);
  *  - a statement starting "INSERT OR IGNORE INTO" becomes "INSERT INTO" with
  *    " ON CONFLICT DO NOTHING" before its top-level RETURNING (outside any
  *    parentheses), or at its end. PostgreSQL's form ignores only uniqueness
@@ -79,7 +80,8 @@ char *db_pg_rewrite(const char *sql)
     o += p - sql;
     int ignore = 0;
     size_t n;
-    if ((n = words_at(p, "BEGIN", "IMMEDIATE")) != 0) {
+    if ((n = words_at(p, "BEGIN", "IMMEDIATE")) != 0 || (n = words_at(p, "BEGIN", "DEFERRED")) != 0 ||
+        (n = words_at(p, "BEGIN", "EXCLUSIVE")) != 0) {
         memcpy(o, "BEGIN", 5);
         o += 5;
         p += n;

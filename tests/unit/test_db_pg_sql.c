@@ -34,6 +34,8 @@ int main(void)
     rw("BEGIN IMMEDIATE", "BEGIN");
     rw("  begin immediate;", "  BEGIN;");
     rw("BEGIN", "BEGIN");
+    rw("BEGIN DEFERRED", "BEGIN");
+    rw("BEGIN EXCLUSIVE", "BEGIN");
     rw("COMMIT", "COMMIT");
     rw("SELECT 'BEGIN IMMEDIATE'", "SELECT 'BEGIN IMMEDIATE'");
     /* INSERT OR IGNORE. */
