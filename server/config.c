@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "parley/bus.h"
 #include "parley/config.h"
+#include "parley/store.h"
 
 enum opt_kind { OPT_STR, OPT_INT, OPT_DURABILITY };
 
@@ -250,7 +251,7 @@ fail:
 
 int config_store_is_pg(const struct config *c)
 {
-    return c->store && (!strncmp(c->store, "postgresql://", 13) || !strncmp(c->store, "postgres://", 11));
+    return store_url_is_pg(c->store);
 }
 
 const char *config_store_target(const struct config *c)

@@ -320,7 +320,7 @@ int migrate_main(int argc, char **argv)
         else from = to = NULL, i = argc;
     }
     if (argc % 2 || !from || !to || strncmp(from, "sqlite:", 7) || !from[7] ||
-        (strncmp(to, "postgresql://", 13) && strncmp(to, "postgres://", 11))) {
+        !store_url_is_pg(to)) {
         fprintf(stderr, "usage: parley migrate --from sqlite:PATH --to postgresql://...\n");
         return 2;
     }

@@ -155,16 +155,24 @@ static pl_status migrate(sqlite3 *db)
     return PL_OK;
 }
 
-static pl_status open_conn(const char *path, int flags, sqlite3 **out)
+/* Opens path as *out (db.h's handle); *h is the same connection, for the
+ * SQLite-only set-up (PRAGMAs, migrations). On failure nothing stays open. */
+static pl_status open_conn(const char *path, int flags, struct db **out, sqlite3 **h)
 {
-    int rc = sqlite3_open_v2(path, out, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    *h = NULL;
+    int rc = sqlite3_open_v2(path, h, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         fprintf(stderr, "store: open %s: %s\n", path,
-                *out ? sqlite3_errmsg(*out) : sqlite3_errstr(rc));
+                *h ? sqlite3_errmsg(*h) : sqlite3_errstr(rc));
+        sqlite3_close(*h);
         return PL_ERR_STORE;
     }
-    sqlite3_extended_result_codes(*out, 1);
-    sqlite3_busy_timeout(*out, STORE_BUSY_TIMEOUT_MS);
+    if (!(*out = db_sqlite_wrap(*h))) {
+        sqlite3_close(*h);
+        return PL_ERR_NOMEM;
+    }
+    sqlite3_extended_result_codes(*h, 1);
+    sqlite3_busy_timeout(*h, STORE_BUSY_TIMEOUT_MS);
     return PL_OK;
 }
 
@@ -226,37 +234,19 @@ static void teardown(struct store *st)
     free(st);
 }
 
-/* Wraps an open handle into *out (closing it when out of memory). */
-static pl_status wrap(sqlite3 *h, struct db **out)
-{
-    if ((*out = db_sqlite_wrap(h))) return PL_OK;
-    sqlite3_close(h);
-    return PL_ERR_NOMEM;
-}
-
 /* The three SQLite connections, migrated and configured. */
 static pl_status open_sqlite(struct store *st, const char *path, enum store_durability d)
 {
-    sqlite3 *w = NULL, *r = NULL, *k = NULL;
-    if (open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &w) != PL_OK) {
-        sqlite3_close(w);
-        return PL_ERR_STORE;
-    }
-    if (wrap(w, &st->wdb) != PL_OK || configure_writer(w, d) != PL_OK || migrate(w) != PL_OK ||
-        exec(w, "PRAGMA foreign_keys = ON", "foreign_keys") != PL_OK)
+    sqlite3 *h;
+    if (open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st->wdb, &h) != PL_OK ||
+        configure_writer(h, d) != PL_OK || migrate(h) != PL_OK ||
+        exec(h, "PRAGMA foreign_keys = ON", "foreign_keys") != PL_OK)
         return PL_ERR_STORE;
     /* query_only: the read connections can never write by mistake. */
-    if (open_conn(path, SQLITE_OPEN_READWRITE, &r) != PL_OK) {
-        sqlite3_close(r);
-        return PL_ERR_STORE;
-    }
-    if (wrap(r, &st->rdb) != PL_OK || exec(r, "PRAGMA query_only = ON", "query_only") != PL_OK)
-        return PL_ERR_STORE;
-    if (open_conn(path, SQLITE_OPEN_READWRITE, &k) != PL_OK) {
-        sqlite3_close(k);
-        return PL_ERR_STORE;
-    }
-    if (wrap(k, &st->kdb) != PL_OK || exec(k, "PRAGMA query_only = ON", "query_only") != PL_OK)
+    if (open_conn(path, SQLITE_OPEN_READWRITE, &st->rdb, &h) != PL_OK ||
+        exec(h, "PRAGMA query_only = ON", "query_only") != PL_OK ||
+        open_conn(path, SQLITE_OPEN_READWRITE, &st->kdb, &h) != PL_OK ||
+        exec(h, "PRAGMA query_only = ON", "query_only") != PL_OK)
         return PL_ERR_STORE;
     return PL_OK;
 }
@@ -271,10 +261,14 @@ static pl_status open_pg(struct store *st, const char *url)
     return PL_OK;
 }
 
+int store_url_is_pg(const char *target)
+{
+    return target && (!strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11));
+}
+
 static pl_status open_connections(struct store *st, const char *path, enum store_durability d)
 {
-    pl_status s = strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0
-                      ? open_pg(st, path) : open_sqlite(st, path, d);
+    pl_status s = store_url_is_pg(path) ? open_pg(st, path) : open_sqlite(st, path, d);
     if (s != PL_OK) return s;
     const char *const kpi_sql[] = { store_kpi_sql, store_kpi_team_sql };
     const char *const kpi_pg[] = { store_kpi_sql_pg, store_kpi_team_sql_pg };

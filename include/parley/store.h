@@ -27,8 +27,11 @@ struct store;
 
 enum store_durability { STORE_DURABILITY_FULL, STORE_DURABILITY_NORMAL };
 
-/* Opens (creating and migrating) the database and starts the writer thread. */
+/* Opens (creating and migrating) the database and starts the writer thread.
+ * path: an SQLite file, or a postgresql:// URL (store_url_is_pg). */
 pl_status store_open(const char *path, enum store_durability d, struct store **out);
+/* 1 when store_open would take target for a PostgreSQL URL. */
+int store_url_is_pg(const char *target);
 /* Drains the write queue (every queued op is committed and its callback posted),
  * stops the writer and closes the database. NULL is fine. */
 void store_close(struct store *st);
