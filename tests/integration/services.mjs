@@ -1,6 +1,8 @@
 // Throwaway helper servers for the several-node tests: redis-server and HAProxy on
 // free loopback ports, installed from Debian when missing (scripts/ensure-debs.sh).
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { delay, freePort, ROOT } from './harness.mjs';
@@ -62,8 +64,6 @@ export async function haproxy(port, nodeA, nodeB) {
 // it at once (-m immediate) keeping its data, resume() starts it again on the
 // same port: for tests of the store surviving a database outage.
 export async function pgServer({ fast = true } = {}) {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const script = join(ROOT, 'tests/pg/pgtmp.sh');
   const dir = mkdtempSync(join(tmpdir(), 'parley-pg-'));
   const run = (cmd) => {
