@@ -92,8 +92,8 @@ const char *const store_write_sql_pg[W__COUNT] = {
     [W_UNANSWERED_PRUNE] = "DELETE FROM unanswered WHERE key IN (SELECT key FROM unanswered"
                            " ORDER BY count, last_at LIMIT"
                            " GREATEST(0, (SELECT count(*) FROM unanswered) - $1::bigint))",
-    /* RETURNING id: the store's emit takes the id of the last delivery it
-     * inserted (SQLite: sqlite3_last_insert_rowid), here read from the rows. */
+    /* Written out for the casts and position() (instr); like the SQLite form
+     * it returns the ids it inserted. */
     [W_WEBHOOK_EMIT] = "INSERT INTO webhook_deliveries(webhook_id, event, payload,"
                        " next_attempt_at, created_at)"
                        " SELECT id, $1::text, $2::text, $3::bigint, $3 FROM webhooks"
