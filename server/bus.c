@@ -102,10 +102,10 @@ static void free_track(const char *key, void *value, void *arg) { free(value); }
 void bus_shutdown(void)
 {
     if (remote) {
+        presence_fn = NULL;  /* a view posted from now on goes nowhere: the router is going */
         bus_redis_stop();
         loop_drain();        /* what the subscriber posted before it stopped */
         bus_redis_presence_free();
-        presence_fn = NULL;
         if (tracks) {
             map_each(tracks, free_track, NULL);
             map_free(tracks);

@@ -366,6 +366,10 @@ void bus_redis_stop(void)
 int bus_redis_enqueue(struct out *o)
 {
     o->next = NULL;
+    if (!bus_rs.started) {              /* stopped: nobody would send or free it */
+        bus_redis_free_outs(o, 0);
+        return -1;
+    }
     pthread_mutex_lock(&bus_rs.mu);
     if (bus_rs.qlen >= BUS_REDIS_QUEUE_MAX) {
         pthread_mutex_unlock(&bus_rs.mu);

@@ -116,7 +116,7 @@ void bus_redis_presence_set(int64_t agent_id, const char *value, int ttl_ms)
     if (!mine && !(mine = map_new()))
         return;
     char *old = map_get(mine, k);
-    if (value && old && !strcmp(old, value))
+    if ((value && old && !strcmp(old, value)) || (!value && !old))
         return;                        /* unchanged: the beat renews it */
     if (!value)
         free(map_remove(mine, k));
