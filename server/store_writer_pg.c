@@ -15,6 +15,7 @@
  * savepoint pass would report it. Any other failure makes the batch run again
  * with savepoints (store_writer.c), where appends use the same statement.
  */
+#include <stdio.h>
 #include <string.h>
 #include "store_internal.h"
 
@@ -99,6 +100,10 @@ struct pipe {
 static int pipe_send(struct pipe *p, enum wstmt w, struct op *o)
 {
     struct db *db = p->st->wdb;
+    if (p->n >= PIPE_MAX) {          /* the callers flush before: a bug if reached */
+        fprintf(stderr, "store: pipeline full\n");
+        return 0;
+    }
     if (!p->open) {
         if (db_pipeline_begin(db) != DB_OK) {
             store_db_status(db, DB_ERROR, "pipeline");
@@ -160,7 +165,8 @@ enum txn_result store_pg_batch_txn(struct store *st, struct op *batch)
     for (struct op *o = batch; o; o = o->next) {
         memset(&o->res, 0, sizeof(o->res));
         if (o->kind == OP_APPEND) {
-            if (p.n == PIPE_MAX && (r = pipe_flush(&p)) != TXN_COMMITTED)
+            /* full, keeping a place for the COMMIT that may follow */
+            if (p.n >= PIPE_MAX - 1 && (r = pipe_flush(&p)) != TXN_COMMITTED)
                 goto fail;
             struct binder b = bind_append(st, o, pl_now_ms());
             if (b.rc != DB_OK) {           /* out of memory: the slow pass tells */

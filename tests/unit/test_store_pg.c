@@ -170,6 +170,59 @@ static void test_failing_op(struct store *st)
     CHECK(count_msgs(st, c, 1) == 2);
 }
 
+/* 1 once another session waits for a lock (the writer, behind ours). */
+static int writer_waits(struct db *other)
+{
+    struct db_stmt *s;
+    if (db_prepare(other, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+                   &s) != DB_OK)
+        return 0;
+    for (int i = 0; i < 500; i++) {
+        int n = db_step(s) == DB_ROW ? (int)db_col_int(s, 0) : 0;
+        db_reset(s);
+        if (n > 0) {
+            db_finalize(s);
+            return 1;
+        }
+        usleep(10000);
+    }
+    db_finalize(s);
+    return 0;
+}
+
+/* Batches of exactly the sizes around the pipeline's limit (256 statements
+ * with BEGIN and COMMIT): the writer is held on a table lock by another
+ * session while the ops queue up, so the next batch takes them all. */
+static void test_batch_sizes(struct store *st)
+{
+    static const int sizes[] = { 254, 255, 256, 257, 510, 511, 512, 1000 };
+    static struct box boxes[1001];
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        int n = sizes[k];
+        struct store_result v = new_conv(st, 1000 + (int)k);
+        struct db *other = db_pg_connect(url);
+        CHECK(other != NULL);
+        if (!other) return;
+        CHECK(db_exec(other, "BEGIN; LOCK TABLE conversations IN EXCLUSIVE MODE") == DB_OK);
+        memset(boxes, 0, sizeof boxes);
+        struct store_append ap = { .conversation = v.conversation_id, .role = "visitor",
+                                   .text = "batch" };
+        queue_append(st, &ap, &boxes[0]);       /* taken alone; waits on the lock */
+        CHECK(writer_waits(other));
+        for (int i = 1; i <= n; i++)
+            queue_append(st, &ap, &boxes[i]);
+        CHECK(db_exec(other, "COMMIT") == DB_OK);
+        db_close(other);
+        wait_all();
+        int ok = 1;
+        for (int i = 0; i <= n; i++)
+            ok &= boxes[i].r.status == PL_OK && boxes[i].r.seq == i + 1;
+        if (!ok) fprintf(stderr, "  batch of %d: a result is wrong\n", n);
+        CHECK(ok);
+        CHECK(count_msgs(st, v.conversation_id, 0) == n + 1);
+    }
+}
+
 /* Group commit with pipelining: many appends over a few conversations
  * (printed for docs/performance.md, not asserted beyond correctness). */
 static void test_throughput(struct store *st)
@@ -213,6 +266,7 @@ int main(void)
     test_mixed_batch(st);
     test_refusals(st);
     test_failing_op(st);
+    test_batch_sizes(st);
     test_throughput(st);
     store_close(st);
     return test_summary("test_store_pg");
