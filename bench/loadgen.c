@@ -440,10 +440,10 @@ int main(int argc, char **argv)
         snprintf(res + l, sizeof(res) - l, " convs=%d window=%d rate=%.0f sent=%" PRIu64 " acked=%" PRIu64
                  " echoed=%" PRIu64 " delivered=%" PRIu64 " errors=%" PRIu64 " msgs_per_s=%.0f"
                  " acked_per_s=%.0f deliveries_per_s=%.0f cpu_s=%.2f deliveries_per_cpu_s=%.0f"
-                 " msgs_per_cpu_s=%.0f", opt.convs, opt.window, opt.rate, t.sent, t.acked, t.echoed,
-                 t.delivered, t.errors, (double)t.sent / d, (double)t.acked / d,
-                 (double)deliveries / d, cpu, cpu > 0 ? (double)deliveries / cpu : 0,
-                 cpu > 0 ? (double)t.sent / cpu : 0);
+                 " msgs_per_cpu_s=%.0f sent_all=%" PRIu64 " acked_all=%" PRIu64, opt.convs, opt.window,
+                 opt.rate, t.sent, t.acked, t.echoed, t.delivered, t.errors, (double)t.sent / d,
+                 (double)t.acked / d, (double)deliveries / d, cpu, cpu > 0 ? (double)deliveries / cpu : 0,
+                 cpu > 0 ? (double)t.sent / cpu : 0, t.sent_all, t.acked_all);
         print_hist("send->echo (visitor)", &t.echo);
         print_hist("send->agent", &t.deliver);
         print_hist("send->ack", &t.ack);
