@@ -32,7 +32,9 @@ pg_start() {
     echo "bench: PostgreSQL runs with fsync=$1 synchronous_commit=$2: not durable, refusing" >&2
     return 1
   fi
-  echo "bench: PostgreSQL $3 in $PG_DIR (fsync=on, synchronous_commit=on), pinned to core $PG_CPU"
+  local where="pinned to core $PG_CPU"
+  [ "$PG_CPU" = all ] && where="not pinned"
+  echo "bench: PostgreSQL $3 in $PG_DIR (fsync=on, synchronous_commit=on), $where"
 }
 
 pg_newdb() {
