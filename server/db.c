@@ -115,3 +115,29 @@ void db_finalize(struct db_stmt *s)
     if (!s) return;
     if (kind_of(s) == DB_PG) dbpg_finalize(s); else dbsq_finalize(s);
 }
+
+/* Pipelines are PostgreSQL's: SQLite has no round trip to save. */
+int db_pipeline_begin(struct db *db)
+{
+    return kind_of(db) == DB_PG ? dbpg_pipeline_begin(db) : DB_ERROR;
+}
+
+int db_pipeline_send(struct db_stmt *s)
+{
+    return kind_of(s) == DB_PG ? dbpg_pipeline_send(s) : DB_ERROR;
+}
+
+int db_pipeline_sync(struct db *db)
+{
+    return kind_of(db) == DB_PG ? dbpg_pipeline_sync(db) : DB_ERROR;
+}
+
+int db_pipeline_recv(struct db_stmt *s)
+{
+    return kind_of(s) == DB_PG ? dbpg_pipeline_recv(s) : DB_ERROR;
+}
+
+int db_pipeline_end(struct db *db)
+{
+    return kind_of(db) == DB_PG ? dbpg_pipeline_end(db) : DB_OK;
+}

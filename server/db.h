@@ -92,6 +92,30 @@ const char *db_col_text(struct db_stmt *s, int i);
 int db_col_bytes(struct db_stmt *s, int i);
 int db_col_is_null(struct db_stmt *s, int i);
 
+/*
+ * Pipelining: statements sent without waiting, their results read back in
+ * the order sent, so a batch of writes costs one round trip to the server.
+ * PostgreSQL only: SQLite's calls are local, and db_pipeline_begin returns
+ * DB_ERROR there. The sequence:
+ *   db_pipeline_begin(db);
+ *   for each statement: bind, db_pipeline_send(s)  (the values are copied at
+ *     the send, so the same statement may be bound and sent again at once);
+ *   db_pipeline_sync(db)  (everything goes out; the server runs it in order);
+ *   for each send, in order: db_pipeline_recv(s), which answers like the first
+ *     db_step of a normal run (DB_ROW, DB_DONE or the failure), then db_step
+ *     and db_col_* as usual;
+ *   db_pipeline_end(db)  (also reads what was not received; DB_ERROR when the
+ *     pipeline could not be completed, e.g. the connection was lost).
+ * After a statement fails, the server skips the rest up to the sync (their
+ * recv return DB_ERROR); a transaction begun in the pipeline then awaits the
+ * caller's ROLLBACK. No other statement may run on db while it is open.
+ */
+int db_pipeline_begin(struct db *db);
+int db_pipeline_send(struct db_stmt *s);
+int db_pipeline_sync(struct db *db);
+int db_pipeline_recv(struct db_stmt *s);
+int db_pipeline_end(struct db *db);
+
 /* Rows changed by the connection's last completed INSERT, UPDATE or DELETE. */
 int64_t db_changes(struct db *db);
 /* 1 inside a transaction (PostgreSQL: also one that failed and awaits a

@@ -54,5 +54,10 @@ int dbpg_col_bytes(struct db_stmt *s, int i);
 int dbpg_col_is_null(struct db_stmt *s, int i);
 int64_t dbpg_changes(struct db *db);
 int dbpg_in_txn(struct db *db);
+int dbpg_pipeline_begin(struct db *db);
+int dbpg_pipeline_send(struct db_stmt *s);
+int dbpg_pipeline_sync(struct db *db);
+int dbpg_pipeline_recv(struct db_stmt *s);
+int dbpg_pipeline_end(struct db *db);
 
 #endif

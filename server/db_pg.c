@@ -13,45 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "db_internal.h"
-
-#define PG_NUMBUF 32
-#define PG_RESET_GAP_MS 250
-
-struct pg_param {
-    const char *val;          /* NULL binds NULL; may point into num */
-    int len, fmt;
-    char num[PG_NUMBUF];
-};
-
-struct pgstmt {
-    struct db_stmt base;      /* first: the generic layer reads kind */
-    struct pgdb *db;
-    struct pgstmt *next, *prev;
-    char *sql;                /* rewritten text */
-    char name[24];
-    int simple;               /* transaction control: PQexec, not prepared */
-    int nparams;
-    struct pg_param *params;
-    unsigned gen;             /* connection generation it was prepared on */
-    PGresult *res;
-    int row, nrows, executed;
-};
-
-struct pgdb {
-    struct db base;           /* first: the generic layer reads kind */
-    PGconn *conn;
-    struct pgstmt *stmts;
-    unsigned gen, next_name;
-    int64_t changes;
-    long long last_reset_ms;
-    /* A transaction open when the connection was lost is gone with it: until
-     * the caller ends it (ROLLBACK) or starts another (BEGIN), every statement
-     * fails, so none runs in autocommit and a COMMIT never reports as done
-     * what the server threw away. */
-    int was_in_txn, txn_lost;
-    char err[512];
-};
+#include "db_pg_internal.h"
 
 static long long now_ms(void)
 {
@@ -60,7 +22,7 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void set_err(struct pgdb *d, const char *msg)
+void pg_set_err(struct pgdb *d, const char *msg)
 {
     snprintf(d->err, sizeof d->err, "%s", msg ? msg : "");
     size_t n = strlen(d->err);
@@ -83,10 +45,10 @@ static int map_sqlstate(const PGresult *r)
 }
 
 /* A failed result's code, its message kept for db_errmsg. */
-static int fail(struct pgdb *d, const PGresult *r)
+int pg_fail(struct pgdb *d, const PGresult *r)
 {
     const char *m = r ? PQresultErrorMessage(r) : NULL;
-    set_err(d, m && *m ? m : PQerrorMessage(d->conn));
+    pg_set_err(d, m && *m ? m : PQerrorMessage(d->conn));
     return map_sqlstate(r);
 }
 
@@ -99,13 +61,13 @@ static void session_setup(struct pgdb *d)
 
 /* Called before any use: when the connection was lost, reset it (at most
  * every PG_RESET_GAP_MS, failing fast in between). */
-static int ensure_conn(struct pgdb *d)
+int pg_ensure_conn(struct pgdb *d)
 {
     if (PQstatus(d->conn) == CONNECTION_OK)
         return DB_OK;
     long long t = now_ms();
     if (d->last_reset_ms && t - d->last_reset_ms < PG_RESET_GAP_MS) {
-        set_err(d, "connection lost; waiting to reconnect");
+        pg_set_err(d, "connection lost; waiting to reconnect");
         return DB_ERROR;
     }
     d->last_reset_ms = t;
@@ -113,7 +75,7 @@ static int ensure_conn(struct pgdb *d)
     d->was_in_txn = 0;
     PQreset(d->conn);
     if (PQstatus(d->conn) != CONNECTION_OK) {
-        set_err(d, PQerrorMessage(d->conn));
+        pg_set_err(d, PQerrorMessage(d->conn));
         return DB_ERROR;
     }
     d->gen++;   /* every statement re-prepares on its next use */
@@ -167,6 +129,7 @@ int dbpg_close(struct db *db)
     if (rc != DB_OK)
         fprintf(stderr, "db_pg: close with statements still open\n");
     PQfinish(d->conn);
+    free(d->sent);
     free(d);
     return rc;
 }
@@ -176,18 +139,18 @@ const char *dbpg_errmsg(struct db *db) { return ((struct pgdb *)db)->err; }
 int dbpg_exec(struct db *db, const char *sql)
 {
     struct pgdb *d = (struct pgdb *)db;
-    if (ensure_conn(d) != DB_OK)
+    if (pg_ensure_conn(d) != DB_OK)
         return DB_ERROR;
     PGresult *r = PQexec(d->conn, sql);
     ExecStatusType st = PQresultStatus(r);
     int rc = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
-           ? DB_OK : fail(d, r);
+           ? DB_OK : pg_fail(d, r);
     PQclear(r);
     return rc;
 }
 
 /* The statement's first word (after whitespace) is w. */
-static int starts_word(const char *p, const char *w)
+int pg_starts_word(const char *p, const char *w)
 {
     while (isspace((unsigned char)*p))
         p++;
@@ -201,7 +164,7 @@ static int txn_control(const char *sql)
 {
     static const char *const kw[] = { "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "END" };
     for (size_t k = 0; k < sizeof kw / sizeof *kw; k++)
-        if (starts_word(sql, kw[k]))
+        if (pg_starts_word(sql, kw[k]))
             return 1;
     return 0;
 }
@@ -218,14 +181,19 @@ static int max_param(const char *sql)
     return max;
 }
 
+void pg_new_name(struct pgstmt *s)
+{
+    snprintf(s->name, sizeof s->name, "s%u", ++s->db->next_name);
+}
+
 static int do_prepare(struct pgstmt *s)
 {
     struct pgdb *d = s->db;
-    snprintf(s->name, sizeof s->name, "s%u", ++d->next_name);
+    pg_new_name(s);
     PGresult *r = PQprepare(d->conn, s->name, s->sql, s->nparams, NULL);
     int rc = DB_OK;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        rc = fail(d, r);
+        rc = pg_fail(d, r);
         if (rc == DB_OK || rc == DB_ROW || rc == DB_DONE)
             rc = DB_ERROR;
         fprintf(stderr, "db_pg: prepare failed: %s\n  sql: %s\n", d->err, s->sql);
@@ -240,7 +208,7 @@ int dbpg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
     struct pgdb *d = (struct pgdb *)db;
     *out = NULL;
-    if (ensure_conn(d) != DB_OK)
+    if (pg_ensure_conn(d) != DB_OK)
         return DB_ERROR;
     struct pgstmt *s = calloc(1, sizeof *s);
     if (!s)
@@ -354,22 +322,53 @@ static int is_change(const PGresult *r)
     return !strncmp(tag, "INSERT", 6) || !strncmp(tag, "UPDATE", 6) || !strncmp(tag, "DELETE", 6);
 }
 
+void pg_note_result(struct pgdb *d, const PGresult *r)
+{
+    if (is_change(r))
+        d->changes = strtoll(PQcmdTuples((PGresult *)r), NULL, 10);
+    PGTransactionStatusType ts = PQtransactionStatus(d->conn);
+    d->was_in_txn = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+}
+
+int pg_txn_lost_refuses(struct pgdb *d, struct pgstmt *s)
+{
+    if (!d->txn_lost)
+        return DB_OK;
+    if (!s->simple || !(pg_starts_word(s->sql, "BEGIN") ||
+                        (pg_starts_word(s->sql, "ROLLBACK") && !strstr(s->sql, " TO")))) {
+        pg_set_err(d, "the transaction was lost with the connection");
+        return DB_ERROR;
+    }
+    d->txn_lost = 0;
+    return DB_OK;
+}
+
+int pg_call_bound(struct pgstmt *s, PGresult **out)
+{
+    int n = s->nparams ? s->nparams : 1;
+    const char *vals[n];
+    int lens[n], fmts[n];
+    for (int i = 0; i < s->nparams; i++) {
+        vals[i] = s->params[i].val;
+        lens[i] = s->params[i].len;
+        fmts[i] = s->params[i].fmt;
+    }
+    if (out) {
+        *out = PQexecPrepared(s->db->conn, s->name, s->nparams, vals, lens, fmts, 0);
+        return 1;
+    }
+    return PQsendQueryPrepared(s->db->conn, s->name, s->nparams, vals, lens, fmts, 0);
+}
+
 static int execute(struct pgstmt *s)
 {
     struct pgdb *d = s->db;
-    if (!d) {
+    if (!d || d->pipe) {
+        if (d) pg_set_err(d, "a statement stepped while a pipeline is open");
         return DB_ERROR;
     }
-    if (ensure_conn(d) != DB_OK)
+    if (pg_ensure_conn(d) != DB_OK || pg_txn_lost_refuses(d, s) != DB_OK)
         return DB_ERROR;
-    if (d->txn_lost) {
-        if (!s->simple || !(starts_word(s->sql, "BEGIN") ||
-                            (starts_word(s->sql, "ROLLBACK") && !strstr(s->sql, " TO")))) {
-            set_err(d, "the transaction was lost with the connection");
-            return DB_ERROR;
-        }
-        d->txn_lost = 0;
-    }
     if (s->simple) {
         s->res = PQexec(d->conn, s->sql);
     } else {
@@ -378,26 +377,16 @@ static int execute(struct pgstmt *s)
             if (rc != DB_OK)
                 return rc;
         }
-        const char *vals[s->nparams ? s->nparams : 1];
-        int lens[s->nparams ? s->nparams : 1], fmts[s->nparams ? s->nparams : 1];
-        for (int i = 0; i < s->nparams; i++) {
-            vals[i] = s->params[i].val;
-            lens[i] = s->params[i].len;
-            fmts[i] = s->params[i].fmt;
-        }
-        s->res = PQexecPrepared(d->conn, s->name, s->nparams, vals, lens, fmts, 0);
+        pg_call_bound(s, &s->res);
     }
     ExecStatusType st = PQresultStatus(s->res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
-        int rc = fail(d, s->res);
+        int rc = pg_fail(d, s->res);
         PQclear(s->res);
         s->res = NULL;
         return rc;
     }
-    if (is_change(s->res))
-        d->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
-    PGTransactionStatusType ts = PQtransactionStatus(d->conn);
-    d->was_in_txn = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+    pg_note_result(d, s->res);
     s->executed = 1;
     s->row = -1;
     s->nrows = st == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
@@ -416,7 +405,7 @@ int dbpg_step(struct db_stmt *st)
          * on a fresh connection, so the first caller after an outage does not
          * get an error for nothing. */
         if (rc == DB_ERROR && s->db && !was_in_txn && PQstatus(s->db->conn) == CONNECTION_BAD &&
-            (s->simple ? starts_word(s->sql, "BEGIN") : starts_word(s->sql, "SELECT"))) {
+            (s->simple ? pg_starts_word(s->sql, "BEGIN") : pg_starts_word(s->sql, "SELECT"))) {
             s->db->last_reset_ms = 0;
             rc = execute(s);
         }

@@ -192,7 +192,7 @@ void netaddr_client(const struct netaddr_list *trusted, const char *peer, const 
 {
     unsigned char a[16];
     if (!peer || to_bytes(peer, a)) {
-        snprintf(out, NETADDR_STRLEN, "%s", peer ? peer : "");
+        snprintf(out, NETADDR_STRLEN, "%.*s", NETADDR_STRLEN - 1, peer ? peer : "");
         return;
     }
     bytes_text(a, out);

@@ -65,6 +65,7 @@ enum wstmt {
     W_TO_OFFLINE,
     W_TEAM_INSERT, W_TEAM_RENAME, W_TEAM_EXISTS, W_TEAM_CLEAR_MEMBERS,   /* store_teams.c */
     W_TEAM_ADD_MEMBER, W_TEAM_UNROUTE, W_TEAM_DELETE, W_CONV_TEAM,
+    W_APPEND_PG,   /* PostgreSQL only (no SQLite text): store_writer_pg.c */
     W__COUNT
 };
 
@@ -182,6 +183,14 @@ void *store_writer_main(void *arg);
 
 /* store_ops.c: runs one op on the write connection, inside its savepoint. */
 pl_status store_op_exec(struct store *st, struct op *o);
+
+/* What a batch transaction came to (store_writer.c). */
+enum txn_result { TXN_LOST = 0, TXN_COMMITTED = 1, TXN_RETRY = 2 };
+
+/* store_writer_pg.c: a message appended in one statement (OP_APPEND on
+ * PostgreSQL), and a batch's first pass with its appends pipelined. */
+pl_status store_pg_append(struct store *st, struct op *o);
+enum txn_result store_pg_batch_txn(struct store *st, struct op *batch);
 /* store_routing.c: the same for the routing ops (OP_UPDATE_AGENT, OP_SETTING_PUT). */
 pl_status store_routing_exec(struct store *st, struct op *o);
 /* store_identity.c: the same for the identity ops. */

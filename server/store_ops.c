@@ -213,6 +213,8 @@ static pl_status insert_message(struct store *st, const struct store_append *ap,
 static pl_status exec_append(struct store *st, struct op *o)
 {
     const struct store_append *ap = &o->u.ap;
+    if (db_kind(st->wdb) == DB_PG)
+        return store_pg_append(st, o);   /* one statement, one round trip */
     if (ap->client_id) {
         int found = 0;
         pl_status s = find_duplicate(st, ap, &o->res, &found);

@@ -203,6 +203,8 @@ static pl_status prepare_all(struct db *db, const char *const *sql, const char *
 {
     for (int i = 0; i < n; i++) {
         const char *text = pg && pg[i] && db_kind(db) == DB_PG ? pg[i] : sql[i];
+        if (!text)          /* a statement of the other database only */
+            continue;
         if (db_prepare(db, text, &out[i]) != DB_OK) {
             fprintf(stderr, "store: statement #%d does not prepare\n", i);
             return PL_ERR_STORE;

@@ -92,14 +92,50 @@ const char *const store_write_sql_pg[W__COUNT] = {
     [W_UNANSWERED_PRUNE] = "DELETE FROM unanswered WHERE key IN (SELECT key FROM unanswered"
                            " ORDER BY count, last_at LIMIT"
                            " GREATEST(0, (SELECT count(*) FROM unanswered) - $1::bigint))",
-    /* RETURNING id: the store's emit takes the id of the last delivery it
-     * inserted (SQLite: sqlite3_last_insert_rowid), here read from the rows. */
+    /* Written out for the casts and position() (instr); like the SQLite form
+     * it returns the ids it inserted. */
     [W_WEBHOOK_EMIT] = "INSERT INTO webhook_deliveries(webhook_id, event, payload,"
                        " next_attempt_at, created_at)"
                        " SELECT id, $1::text, $2::text, $3::bigint, $3 FROM webhooks"
                        " WHERE ($4::bigint IS NULL AND active = 1"
                        " AND (events = '' OR position(',' || $1 || ',' IN ',' || events || ',') > 0))"
                        " OR id = $4 ORDER BY id RETURNING id",
+    /* One message appended in ONE statement (so a batch of them can be
+     * pipelined: nothing waits for a result): W_DUP_LOOKUP, W_BUMP and
+     * W_INSERT_MSG as data-modifying CTEs. The first column says which case
+     * it was: 1 a duplicate of an earlier send (its numbers), 2 stored (the
+     * new counters, state and agent), 3 refused (closed, or not the
+     * conversation's agent: nothing was written), no row: no such
+     * conversation. All CTEs share one snapshot; a concurrent insert of the
+     * same client id on another node still ends in the unique index.
+     * $1 conversation, $2 1 for a note, $3 1 to count a bot miss, $4 now,
+     * $5 the agent it must be assigned to (0: anyone), $6 role, $7 author id,
+     * $8 author name, $9 client id, $10 text, $11 faq id, $12 score, $13 meta. */
+    [W_APPEND_PG] = "WITH dup AS (SELECT seq, note_seq,"
+                    " CASE WHEN note_seq IS NULL THEN 0 ELSE after_seq END AS after_seq, ts"
+                    " FROM messages WHERE $9::text IS NOT NULL AND conversation_id = $1::text"
+                    " AND role = $6::text AND COALESCE(author_id, '') = COALESCE($7::text, '')"
+                    " AND client_id = $9::text),"
+                    " bump AS (UPDATE conversations"
+                    " SET last_seq = last_seq + CASE WHEN $2::bigint = 0 THEN 1 ELSE 0 END,"
+                    " last_note_seq = last_note_seq + CASE WHEN $2::bigint <> 0 THEN 1 ELSE 0 END,"
+                    " bot_misses = bot_misses + $3::bigint, updated_at = $4::bigint"
+                    " WHERE id = $1::text AND state <> 'closed'"
+                    " AND ($5::bigint <= 0 OR agent_id = $5::bigint)"
+                    " AND NOT EXISTS (SELECT 1 FROM dup)"
+                    " RETURNING last_seq, last_note_seq, state, COALESCE(agent_id, 0) AS agent),"
+                    " ins AS (INSERT INTO messages(conversation_id, seq, note_seq, after_seq, role,"
+                    " author_id, author_name, client_id, text, faq_id, faq_score, meta_json, ts)"
+                    " SELECT $1::text, CASE WHEN $2::bigint = 0 THEN last_seq END,"
+                    " CASE WHEN $2::bigint <> 0 THEN last_note_seq END,"
+                    " CASE WHEN $2::bigint <> 0 THEN last_seq ELSE last_seq - 1 END,"
+                    " $6::text, $7::text, $8::text, $9::text, $10::text, $11::text,"
+                    " $12::double precision, $13::text, $4::bigint FROM bump)"
+                    " SELECT 1, seq, note_seq, after_seq, ts, NULL::text, 0::bigint FROM dup"
+                    " UNION ALL SELECT 2, last_seq, last_note_seq, 0, 0, state, agent FROM bump"
+                    " UNION ALL SELECT 3, 0, 0, 0, 0, c.state, COALESCE(c.agent_id, 0)"
+                    " FROM conversations c WHERE c.id = $1::text"
+                    " AND NOT EXISTS (SELECT 1 FROM dup) AND NOT EXISTS (SELECT 1 FROM bump)",
 };
 
 /* store_kpi.c's report query, the same but for $3's type (`?3 <= 0` would make

@@ -207,9 +207,6 @@ static void deliver(struct store *st, struct op *batch)
     wake_sync(st, sync);
 }
 
-/* What a batch transaction came to. */
-enum txn_result { TXN_LOST = 0, TXN_COMMITTED = 1, TXN_RETRY = 2 };
-
 /*
  * Runs the batch as one transaction. With `savepoints`, each op runs in its own
  * SAVEPOINT, so one that fails rolls back only itself. Without (the first try),
@@ -244,7 +241,10 @@ fail:
 
 static void run_batch(struct store *st, struct op *batch, uint64_t n)
 {
-    enum txn_result r = run_batch_txn(st, batch, 0);
+    /* PostgreSQL's first pass pipelines (store_writer_pg.c); the retry with
+     * savepoints is the same on both. */
+    enum txn_result r = db_kind(st->wdb) == DB_PG ? store_pg_batch_txn(st, batch)
+                                                  : run_batch_txn(st, batch, 0);
     if (r == TXN_RETRY)
         r = run_batch_txn(st, batch, 1);
     int ok = r == TXN_COMMITTED;

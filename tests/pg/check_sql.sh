@@ -41,7 +41,7 @@ trap "exit 1" INT TERM PIPE HUP
 # shellcheck disable=SC2046
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude \
    -o "$TMP/dump_sql" $HERE/dump_sql.c tests/unit/fake_loop.c "$BUILD/libparley_core.a" \
-   $(pkg-config --libs sqlite3 libsodium jansson libpcre2-8 libcurl hiredis libwebsockets) \
+   $(pkg-config --libs libpq sqlite3 libsodium jansson libpcre2-8 libcurl hiredis libwebsockets) \
    -lunistring -lpthread -lm
 
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude \

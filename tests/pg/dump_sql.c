@@ -86,6 +86,10 @@ static int is_txn_control(const char *sql)
 
 static int print(const char *mode, const char *name, const char *lite, const char *pg)
 {
+    if (!lite) {              /* PostgreSQL only */
+        if (strcmp(mode, "lite") != 0) printf("PREPARE %s AS %s;\n", name, pg);
+        return 0;
+    }
     if (is_txn_control(lite)) return 0;
     if (strcmp(mode, "lite") == 0 && !pg) return 0;
     char *rw = db_pg_rewrite(lite);
