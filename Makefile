@@ -56,7 +56,7 @@ integration:
 # server gets a fresh database of one throwaway cluster (harness.mjs), the
 # multi-node ones share one. pg_*.test.mjs need PostgreSQL of their own. Not in
 # the list: suites that open the SQLite file themselves or fault its disk.
-PG_SUITES = flow bot rest routing kpi webhooks teams teamview canned search offline identity \
+PG_SUITES = flow bot rest routing kpi webhooks teams teamview canned search offline identity presence \
             faq_admin phrases bad_input limits frames shutdown proxy multinode lb
 integration-pg:
 	@d=$$(mktemp -d) && trap '$(CURDIR)/tests/pg/pgtmp.sh stop '"$$d" EXIT && \

@@ -22,8 +22,9 @@
 struct track { int64_t last; };
 
 static int remote;
-static char host[256];
-static int port;
+static struct bus_url where;
+static bus_presence_fn presence_fn;
+static int presence_ttl_ms;
 static uint64_t node_id;
 static struct map *tracks;
 static bus_last_seq_fn last_seq_fn;
@@ -49,33 +50,8 @@ int bus_configure(const char *url, char *msg, size_t mlen)
     remote = 0;
     if (!url || !strcmp(url, "local"))
         return 0;
-    const char *p = "redis://";
-    if (strncmp(url, p, strlen(p))) {
-        snprintf(msg, mlen, "use local or redis://host:port");
+    if (bus_url_parse(url, &where, msg, mlen))
         return -1;
-    }
-    const char *h = url + strlen(p), *colon = strrchr(h, ':');
-    if (strchr(h, '@')) {
-        snprintf(msg, mlen, "Redis AUTH (user:password@) is not supported yet");
-        return -1;
-    }
-    size_t hl = colon ? (size_t)(colon - h) : strlen(h);
-    long pt = 6379;
-    if (colon) {
-        char *end;
-        pt = strtol(colon + 1, &end, 10);
-        if (end == colon + 1 || (*end && strcmp(end, "/")) || pt < 1 || pt > 65535) {
-            snprintf(msg, mlen, "the port must be 1 to 65535");
-            return -1;
-        }
-    }
-    if (hl == 0 || hl >= sizeof(host)) {
-        snprintf(msg, mlen, "a host is needed: redis://host:port");
-        return -1;
-    }
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    port = (int)pt;
     remote = 1;
     return 0;
 }
@@ -101,7 +77,15 @@ int bus_init(bus_deliver_fn fn)
     if (sodium_init() < 0 || !(tracks = map_new()))
         return -1;
     randombytes_buf(&node_id, sizeof(node_id));
-    if (bus_redis_start(host, port, node_id)) {
+    char why[256];
+    /* A refused password will not fix itself: say so now rather than run
+     * with a bus that never comes up. An unreachable Redis may yet start. */
+    if (bus_redis_probe(where.host, where.port, where.user, where.pass, why, sizeof(why))) {
+        fprintf(stderr, "parley: --bus: Redis at %s:%d refused %s: %s\n", where.host, where.port,
+                where.pass[0] ? "the password" : "to serve without a password", why);
+        return -1;
+    }
+    if (bus_redis_start(node_id)) {
         fprintf(stderr, "parley: cannot start the Redis bus threads\n");
         return -1;
     }
@@ -118,8 +102,10 @@ static void free_track(const char *key, void *value, void *arg) { free(value); }
 void bus_shutdown(void)
 {
     if (remote) {
+        presence_fn = NULL;  /* a view posted from now on goes nowhere: the router is going */
         bus_redis_stop();
         loop_drain();        /* what the subscriber posted before it stopped */
+        bus_redis_presence_free();
         if (tracks) {
             map_each(tracks, free_track, NULL);
             map_free(tracks);
@@ -276,6 +262,8 @@ void bus_remote_event(struct proto_bus_event *e)
         return;
     }
     e->ev.origin = 0;        /* another node's connection id means nothing here */
+    if (!e->sync && e->ev.kind == BUS_PRESENCE)
+        bus_redis_presence_read();   /* it wrote Redis before it said so */
     if (e->sync) {
         struct track *t = map_get(tracks, e->topic);
         if (t)
@@ -296,6 +284,41 @@ void bus_remote_subscribed(char *topic)
         catch_up(topic, t, 1);
     free(topic);
 }
+
+/* ---- presence across nodes ---- */
+
+void bus_presence_start(bus_presence_fn fn, int beat_ms)
+{
+    presence_fn = fn;
+    presence_ttl_ms = beat_ms * 5 / 2;
+}
+
+void bus_presence_set(const struct bus_presence *p)
+{
+    if (!remote || !presence_fn)
+        return;
+    char v[48];
+    if (p->status != BUS_AGENT_OFFLINE)
+        snprintf(v, sizeof(v), "%s %d %d", p->status == BUS_AGENT_AWAY ? "away" : "online",
+                 p->chats, p->capacity);
+    bus_redis_presence_set(p->agent_id, p->status == BUS_AGENT_OFFLINE ? NULL : v,
+                           presence_ttl_ms);
+}
+
+void bus_presence_beat(void)
+{
+    if (remote && presence_fn)
+        bus_redis_presence_beat(presence_ttl_ms);
+}
+
+void bus_remote_presence(struct bus_presence *v, size_t n)
+{
+    if (presence_fn)
+        presence_fn(v, n);
+    free(v);
+}
+
+void bus_remote_reconnected(void) { bus_presence_beat(); }
 
 size_t bus_topic_count(void) { return bus_local_topic_count(); }
 

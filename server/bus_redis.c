@@ -84,17 +84,86 @@ static int stopping(void)
     return s;
 }
 
-redisContext *bus_redis_dial(void)
+/* AUTH when a password is set, then a PING: a Redis that wants a password
+ * says so only when asked something. 1: connected and accepted; 0: no
+ * connection; -1: Redis refused us (why filled with its words, never ours). */
+static int hello(redisContext *c, char *why, size_t wl)
+{
+    redisReply *r;
+    if (bus_rs.pass[0]) {
+        if (bus_rs.user[0])
+            r = redisCommand(c, "AUTH %s %s", bus_rs.user, bus_rs.pass);
+        else
+            r = redisCommand(c, "AUTH %s", bus_rs.pass);
+        if (!r)
+            return 0;
+        int bad = r->type == REDIS_REPLY_ERROR;
+        if (bad)
+            snprintf(why, wl, "%s", r->str);
+        freeReplyObject(r);
+        if (bad)
+            return -1;
+    }
+    if (!(r = redisCommand(c, "PING")))
+        return 0;
+    int bad = r->type == REDIS_REPLY_ERROR;
+    if (bad)
+        snprintf(why, wl, "%s", r->str);
+    freeReplyObject(r);
+    return bad ? -1 : 1;
+}
+
+static redisContext *dial(int *refused, char *why, size_t wl)
 {
     struct timeval tv = {1, 0};
+    *refused = 0;
     redisContext *c = redisConnectWithTimeout(bus_rs.host, bus_rs.port, tv);
     if (!c || c->err || redisSetTimeout(c, tv) != REDIS_OK) {
         if (c)
             redisFree(c);
         return NULL;
     }
+    int h = hello(c, why, wl);
+    if (h != 1) {
+        *refused = h < 0;
+        redisFree(c);
+        return NULL;
+    }
     redisEnableKeepAlive(c);
     return c;
+}
+
+static atomic_int refused_said;
+
+redisContext *bus_redis_dial(void)
+{
+    char why[256] = "";
+    int refused;
+    redisContext *c = dial(&refused, why, sizeof(why));
+    /* Said once per refusal spell, not at every retry. */
+    if (refused && !atomic_exchange(&refused_said, 1))
+        fprintf(stderr, "parley: bus: Redis refused the connection: %s\n", why);
+    else if (c)
+        refused_said = 0;
+    return c;
+}
+
+int bus_redis_probe(const char *host, int port, const char *user, const char *pass, char *msg,
+                    size_t mlen)
+{
+    snprintf(bus_rs.host, sizeof(bus_rs.host), "%s", host);
+    bus_rs.port = port;
+    snprintf(bus_rs.user, sizeof(bus_rs.user), "%s", user);
+    snprintf(bus_rs.pass, sizeof(bus_rs.pass), "%s", pass);
+    char why[256] = "";
+    int refused;
+    redisContext *c = dial(&refused, why, sizeof(why));
+    if (c)
+        redisFree(c);
+    if (!refused)
+        return 0;
+    snprintf(msg, mlen, "%s", why);
+    return -1;
 }
 
 /* ---- subscriber ---- */
@@ -224,11 +293,10 @@ static void *sub_main(void *arg)
 
 /* ---- loop-thread side ---- */
 
-int bus_redis_start(const char *host, int port, uint64_t node)
+int bus_redis_start(uint64_t node)
 {
-    snprintf(bus_rs.host, sizeof(bus_rs.host), "%s", host);
-    bus_rs.port = port;
     bus_rs.node = node;
+    bus_rs.reads_queued = 0;
     bus_rs.stopping = 0;
     if (!(bus_rs.want = map_new()))
         return -1;
@@ -295,22 +363,18 @@ void bus_redis_stop(void)
     bus_redis_sub_up = bus_redis_pub_up = 0;
 }
 
-void bus_redis_publish(const char *topic, char *payload)
+int bus_redis_enqueue(struct out *o)
 {
-    struct out *o = payload ? malloc(sizeof(*o)) : NULL;
-    if (!o || !(o->channel = channel_of(topic))) {
-        free(o);
-        free(payload);
-        bus_redis_dropped++;
-        return;
-    }
-    o->payload = payload;
     o->next = NULL;
+    if (!bus_rs.started) {              /* stopped: nobody would send or free it */
+        bus_redis_free_outs(o, 0);
+        return -1;
+    }
     pthread_mutex_lock(&bus_rs.mu);
     if (bus_rs.qlen >= BUS_REDIS_QUEUE_MAX) {
         pthread_mutex_unlock(&bus_rs.mu);
         bus_redis_free_outs(o, 1);
-        return;
+        return -1;
     }
     if (bus_rs.tail)
         bus_rs.tail->next = o;
@@ -318,8 +382,23 @@ void bus_redis_publish(const char *topic, char *payload)
         bus_rs.head = o;
     bus_rs.tail = o;
     bus_rs.qlen++;
+    bus_rs.reads_queued += o->is_read;
     pthread_cond_signal(&bus_rs.cv);
     pthread_mutex_unlock(&bus_rs.mu);
+    return 0;
+}
+
+void bus_redis_publish(const char *topic, char *payload)
+{
+    struct out *o = payload ? calloc(1, sizeof(*o)) : NULL;
+    if (!o || !(o->channel = channel_of(topic))) {
+        free(o);
+        free(payload);
+        bus_redis_dropped++;
+        return;
+    }
+    o->payload = payload;
+    bus_redis_enqueue(o);
 }
 
 void bus_redis_watch(const char *topic, int on)

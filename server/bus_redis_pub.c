@@ -20,6 +20,15 @@ void bus_redis_free_outs(struct out *o, int dropped)
 {
     while (o) {
         struct out *n = o->next;
+        if (!o->channel) {             /* a presence command: the next beat redoes it */
+            for (int i = 0; i < o->argc; i++)
+                free(o->argv[i]);
+            free(o->argv);
+            free(o->lens);
+            free(o);
+            o = n;
+            continue;
+        }
         if (dropped) {
             pthread_mutex_lock(&bus_rs.mu);
             int bad = bus_rs.dropped && map_put(bus_rs.dropped, o->channel, (void *)1);
@@ -41,15 +50,21 @@ static int publish_batch(redisContext *c, struct out *b)
 {
     size_t n = 0;
     for (struct out *o = b; o; o = o->next, n++)
-        redisAppendCommand(c, "PUBLISH %s %s", o->channel, o->payload);
+        if (o->channel)
+            redisAppendCommand(c, "PUBLISH %s %s", o->channel, o->payload);
+        else
+            redisAppendCommandArgv(c, o->argc, (const char **)o->argv, o->lens);
     if (!n)
         redisAppendCommand(c, "PING");
-    for (size_t i = 0; i < (n ? n : 1); i++) {
+    struct out *o = b;
+    for (size_t i = 0; i < (n ? n : 1); i++, o = o ? o->next : NULL) {
         void *r = NULL;
         if (redisGetReply(c, &r) != REDIS_OK)
             return -1;
+        if (o && o->on_reply)
+            o->on_reply(r);
         freeReplyObject(r);
-        if (n)
+        if (o && o->channel)
             bus_redis_published++;
     }
     return 0;
@@ -121,8 +136,10 @@ static struct out *take_batch(int *stop)
         pthread_cond_timedwait(&bus_rs.cv, &bus_rs.mu, &ts);
     struct out *b = bus_rs.head, *last = NULL;
     size_t n = 0;
-    for (struct out *o = b; o && n < BUS_REDIS_BATCH_MAX; o = o->next, n++)
+    for (struct out *o = b; o && n < BUS_REDIS_BATCH_MAX; o = o->next, n++) {
         last = o;
+        bus_rs.reads_queued -= o->is_read;   /* a read asked for from now on is a new one */
+    }
     if (last) {
         bus_rs.head = last->next;
         if (!bus_rs.head)
@@ -138,7 +155,7 @@ static struct out *take_batch(int *stop)
 void *bus_redis_pub_main(void *arg)
 {
     redisContext *c = NULL;
-    int backoff = BUS_REDIS_BACKOFF_MIN_MS, stop = 0;
+    int backoff = BUS_REDIS_BACKOFF_MIN_MS, stop = 0, was_up = 0;
     while (!stop) {
         if (!c && !(c = bus_redis_dial())) {
             bus_redis_pub_up = 0;
@@ -146,6 +163,7 @@ void *bus_redis_pub_main(void *arg)
             struct out *all = bus_rs.head;
             bus_rs.head = bus_rs.tail = NULL;
             bus_rs.qlen = 0;
+            bus_rs.reads_queued = 0;
             stop = bus_rs.stopping;
             pthread_mutex_unlock(&bus_rs.mu);
             bus_redis_free_outs(all, 1);
@@ -154,10 +172,15 @@ void *bus_redis_pub_main(void *arg)
             backoff = backoff * 2 > BUS_REDIS_BACKOFF_MAX_MS ? BUS_REDIS_BACKOFF_MAX_MS : backoff * 2;
             continue;
         }
-        backoff = BUS_REDIS_BACKOFF_MIN_MS;
+        if (!was_up) {                  /* a fresh connection: presence in Redis may be gone */
+            was_up = 1;
+            backoff = BUS_REDIS_BACKOFF_MIN_MS;
+            bus_redis_presence_connected();
+        }
         if (send_syncs(c)) {
             redisFree(c);
             c = NULL;
+            was_up = 0;
             continue;
         }
         bus_redis_pub_up = 1;
@@ -167,6 +190,7 @@ void *bus_redis_pub_main(void *arg)
             redisFree(c);
             c = NULL;
             bus_redis_pub_up = 0;
+            was_up = 0;
         }
         bus_redis_free_outs(b, lost);   /* some may have gone out: a sync costs one read */
     }

@@ -32,7 +32,7 @@ static const struct opt opts[] = {
     {"port", "PARLEY_PORT", "N", "TCP port for HTTP and WebSockets (default 8080)", INT(port, 0, 65535)},
     {"db", "PARLEY_DB", "PATH", "SQLite database file (default ./data/parley.db)", STR(db)},
     {"store", "PARLEY_STORE", "URL", "store: sqlite:PATH (default, from --db) or postgresql://user:pass@host:port/db", STR(store)},
-    {"bus", "PARLEY_BUS", "URL", "event bus between nodes: local (default) or redis://host:port", STR(bus)},
+    {"bus", "PARLEY_BUS", "URL", "event bus between nodes: local (default) or redis://[[user]:password@]host:port", STR(bus)},
     {"faq", "PARLEY_FAQ", "FILE", "JSON array of FAQ entries; replaces the stored FAQ at start", STR(faq)},
     {"allowed-origins", "PARLEY_ALLOWED_ORIGINS", "LIST",
      "comma list of origins allowed to open WebSockets (empty = any)", STR(allowed_origins)},
@@ -234,7 +234,9 @@ int config_parse(int argc, char **argv, struct config *c)
     char why[96];
     /* Parsed here so a bad URL is refused before anything starts; bus_init uses it. */
     if (bus_configure(c->bus, why, sizeof(why))) {
-        fprintf(stderr, "parley: --bus %s: %s\n", c->bus, why);
+        char safe[512];
+        bus_url_safe(c->bus, safe, sizeof(safe));        /* never print a password */
+        fprintf(stderr, "parley: --bus %s: %s\n", safe, why);
         goto fail;
     }
     if (c->require_identity && !c->identity_secret) {

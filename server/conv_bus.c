@@ -57,14 +57,12 @@ void conv_bus_catch_up(const char *conv_id, int64_t after_seq, int listening)
 }
 
 /* A conversation queued, claimed or closed on another node may be this node's
- * to assign (auto mode): its agents' presence is known only here. A presence
- * heartbeat says who is connected elsewhere. */
+ * to assign (auto mode) to one of its own agents. (Presence from other nodes
+ * reaches the router through the bus's shared presence, not from here.) */
 void conv_bus_remote(const struct bus_event *ev)
 {
     if ((ev->kind == BUS_QUEUED || ev->kind == BUS_STATE) && !strcmp(ev->topic, BUS_SITE))
         router_remote_changed();
-    else if (ev->kind == BUS_PRESENCE && !ev->agent_frame && ev->agent_id > 0)
-        router_remote_presence(ev->agent_id);   /* a heartbeat */
     else if (ev->kind == BUS_CONFIG)
         sync_reload();                          /* another node changed the FAQ or a setting */
 }

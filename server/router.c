@@ -29,6 +29,7 @@ struct presence {
     int64_t agent_id;
     int conns, away_conns;            /* ready dashboard connections, and of those away */
     int gone;                         /* no connection; grace timer running */
+    int chats, capacity;              /* from the store at the last beat, for the others */
     lws_sorted_usec_list_t grace;
 };
 
@@ -56,6 +57,8 @@ static void drop(const char *key, void *value, void *arg)
 
 static lws_sorted_usec_list_t heartbeat_sul;
 static void heartbeat(lws_sorted_usec_list_t *sul);
+static int64_t heartbeat_ms(void);
+static void on_view(const struct bus_presence *v, size_t n);
 static void grace_over(lws_sorted_usec_list_t *sul);
 
 void router_shutdown(void)
@@ -77,8 +80,10 @@ void router_bind(struct lws_context *ctx)
     context = ctx;
     if (ctx && agents)
         start_graces();
-    if (ctx && bus_is_remote())
-        heartbeat(&heartbeat_sul);
+    if (ctx && bus_is_remote()) {
+        bus_presence_start(on_view, (int)heartbeat_ms());
+        heartbeat(&heartbeat_sul);       /* writes and reads the shared presence at once */
+    }
 }
 void router_set_auto(int on) { auto_assign = on; }
 int router_auto(void) { return auto_assign; }
@@ -90,7 +95,7 @@ static struct presence *find(int64_t id)
     return agents ? map_get(agents, k) : NULL;
 }
 
-enum router_status router_status_of(int64_t agent_id)
+static enum router_status status_here(int64_t agent_id)
 {
     struct presence *p = find(agent_id);
     if (!p || p->conns == 0)
@@ -98,17 +103,36 @@ enum router_status router_status_of(int64_t agent_id)
     return p->away_conns < p->conns ? ROUTER_ONLINE : ROUTER_AWAY;
 }
 
+/* Here or on any other node: online on one is online, else away on one. */
+enum router_status router_status_of(int64_t agent_id)
+{
+    enum router_status here = status_here(agent_id), there = router_peers_status(agent_id);
+    if (here == ROUTER_ONLINE || there == ROUTER_ONLINE)
+        return ROUTER_ONLINE;
+    return here == ROUTER_AWAY || there == ROUTER_AWAY ? ROUTER_AWAY : ROUTER_OFFLINE;
+}
+
 const char *router_status_name(enum router_status s)
 {
     return s == ROUTER_ONLINE ? "online" : s == ROUTER_AWAY ? "away" : "offline";
 }
 
+/* Tells the other nodes (shared presence) what this node knows of the agent. */
+static void share(const struct presence *p, int64_t agent_id)
+{
+    enum router_status st = status_here(agent_id);
+    struct bus_presence bp = {.agent_id = agent_id,
+                              .status = st == ROUTER_ONLINE ? BUS_AGENT_ONLINE
+                                      : st == ROUTER_AWAY ? BUS_AGENT_AWAY : BUS_AGENT_OFFLINE,
+                              .chats = p ? p->chats : 0, .capacity = p ? p->capacity : 0};
+    bus_presence_set(&bp);
+}
+
+/* Shares this node's view, then tells every dashboard the agent's status
+ * across all nodes (so leaving one node while on another says "online"). */
 static void announce(int64_t agent_id)
 {
-    if (router_status_of(agent_id) == ROUTER_OFFLINE && router_peers_has(agent_id, pl_mono_ms())) {
-        router_queue_changed();          /* offline here only: another node has them */
-        return;
-    }
+    share(find(agent_id), agent_id);
     struct frame *f = proto_presence(agent_id, router_status_name(router_status_of(agent_id)));
     struct bus_event ev = {.topic = BUS_SITE, .kind = BUS_PRESENCE, .agent_id = agent_id,
                            .agent_frame = f};
@@ -158,14 +182,14 @@ static int online_here(int64_t agent_id)
     return p && p->conns > p->away_conns;
 }
 
-/* Online here, plus connected to another node (--bus redis: their heartbeats
- * say connected, not online or away, so those count as online). */
+/* Online here, plus online (not away) on another node as the shared presence
+ * says: every node counts the same agents. */
 static int online_agents(void)
 {
     struct count_ctx c = {0};
     if (agents)
         map_each(agents, count_online, &c);
-    return c.n + router_peers_count(pl_mono_ms(), online_here);
+    return c.n + router_peers_count(online_here);
 }
 
 int router_online_agents(void) { return online_agents(); }
@@ -179,7 +203,10 @@ static int64_t pick_agent(const struct store_load_list *l, int64_t team)
     for (size_t i = 0; i < l->n; i++) {
         const struct store_load *x = &l->v[i];
         int member = 1;
-        if (router_status_of(x->agent_id) != ROUTER_ONLINE || x->assigned >= x->capacity)
+        /* This node's own agents only: it knows their status first-hand, and
+         * every node runs this on every queue change, so a conversation finds
+         * an agent on whichever node they are. */
+        if (status_here(x->agent_id) != ROUTER_ONLINE || x->assigned >= x->capacity)
             continue;
         if (team > 0 && (store_team_is_member(conv_store(), team, x->agent_id, &member) != PL_OK ||
                          !member))
@@ -242,24 +269,15 @@ void router_remote_changed(void) { assign_next(); }
 
 /* ---- other nodes (--bus redis) ---- */
 
-/* A third of the grace period (1 to 10 s), so a node that just started, and
- * gave every agent holding conversations a grace period, hears from the nodes
- * they are connected to before it ends. Nodes are expected to share the
- * setting; a report is believed for two and a half beats. */
+/* A third of the grace period (1 to 10 s): how often this node renews its
+ * agents in the shared presence and reads everyone's back. A record lives two
+ * and a half beats, so a node that starts, and gave every agent holding
+ * conversations a grace period, has read the others long before it ends.
+ * Nodes are expected to share the setting. */
 static int64_t heartbeat_ms(void)
 {
     int64_t ms = (int64_t)grace_secs * 1000 / 3;
     return ms < 1000 ? 1000 : ms > 10000 ? 10000 : ms;
-}
-
-static void beat_one(const char *key, void *value, void *arg)
-{
-    struct presence *p = value;
-    if (p->conns == 0)
-        return;
-    /* No frame: dashboards get nothing, other nodes' routers take note. */
-    struct bus_event ev = {.topic = BUS_SITE, .kind = BUS_PRESENCE, .agent_id = p->agent_id};
-    bus_publish(&ev);
 }
 
 /* Their node went quiet: if they are not connected here either, they get the
@@ -281,19 +299,36 @@ static void peer_gone(int64_t agent_id)
     lws_sul_schedule(context, 0, &p->grace, grace_over, (lws_usec_t)grace_secs * LWS_US_PER_SEC);
 }
 
+static void on_view(const struct bus_presence *v, size_t n)
+{
+    router_peers_replace(v, n, peer_gone);
+}
+
+static void beat_one(const char *key, void *value, void *arg)
+{
+    struct presence *p = value;
+    if (p->conns > 0)
+        share(p, p->agent_id);
+}
+
 static void heartbeat(lws_sorted_usec_list_t *sul)
 {
+    struct store_load_list l = {0};
+    if (agents && store_agent_loads(conv_store(), &l) == PL_OK)
+        for (size_t i = 0; i < l.n; i++) {
+            struct presence *p = find(l.v[i].agent_id);
+            if (p) {
+                p->chats = l.v[i].assigned;
+                p->capacity = l.v[i].capacity;
+            }
+        }
+    store_load_list_free(&l);
     if (agents)
         map_each(agents, beat_one, NULL);
-    router_peers_sweep(pl_mono_ms(), peer_gone);
+    bus_presence_beat();
     if (context)
         lws_sul_schedule(context, 0, &heartbeat_sul, heartbeat,
                          (lws_usec_t)heartbeat_ms() * LWS_US_PER_MS);
-}
-
-void router_remote_presence(int64_t agent_id)
-{
-    router_peers_note(agent_id, pl_mono_ms() + heartbeat_ms() * 5 / 2);
 }
 
 /* ---- presence ---- */
@@ -316,7 +351,7 @@ static void grace_over(lws_sorted_usec_list_t *sul)
     key_of(agent, k);
     map_remove(agents, k);
     free(p);
-    if (router_peers_has(agent, pl_mono_ms()))
+    if (router_peers_status(agent) != ROUTER_OFFLINE)
         return;                          /* connected to another node: theirs to keep */
     announce(agent);
     struct store_conversation_list mine = {0};

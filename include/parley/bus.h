@@ -54,9 +54,26 @@ void bus_unsubscribe(const char *topic, void *subscriber);
 void bus_publish(const struct bus_event *ev);
 size_t bus_topic_count(void);
 
-/* Before bus_init: "local" or "redis://host[:port]". 0 ok; -1 and msg filled. */
+/* Agents' presence shared between nodes. With Redis each node writes the
+ * agents connected to it, with an expiry, and reads back everyone's on each
+ * beat, after a reconnect and after another node's presence event; the local
+ * bus has no other nodes, so these do nothing and the hook is never called. */
+enum bus_agent_status { BUS_AGENT_OFFLINE, BUS_AGENT_ONLINE, BUS_AGENT_AWAY };
+struct bus_presence { int64_t agent_id; int status; int chats, capacity; };
+/* view: the agents connected to other nodes (one entry per agent and node). */
+typedef void (*bus_presence_fn)(const struct bus_presence *view, size_t n);
+/* beat_ms: how often bus_presence_beat is called; a record lives 2.5 beats. */
+void bus_presence_start(bus_presence_fn view, int beat_ms);
+/* This node's agent: status BUS_AGENT_OFFLINE when no dashboard of theirs is
+ * connected here any more. */
+void bus_presence_set(const struct bus_presence *p);
+void bus_presence_beat(void);
+
+/* Before bus_init: "local" or "redis://[[user]:password@]host[:port]". 0 ok;
+ * -1 and msg filled. bus_url_safe gives the URL with the password masked. */
 int bus_configure(const char *url, char *msg, size_t mlen);
 int bus_is_remote(void);
+void bus_url_safe(const char *url, char *out, size_t olen);
 /* 1 when the bus answers (always, for the local bus). Any thread. */
 int bus_healthy(void);
 

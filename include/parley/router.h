@@ -16,13 +16,14 @@ void router_shutdown(void);
 void router_bind(struct lws_context *ctx);       /* for the grace timers */
 void router_set_auto(int on);                    /* the "assignment" setting */
 int router_auto(void);
-/* Agents with a dashboard open and not away (offline mode asks). */
+/* Agents with a dashboard open and not away, on any node (offline mode asks). */
 int router_online_agents(void);
 
 /* A dashboard connection became ready / changed status / went away. */
 void router_agent_ready(int64_t agent_id, int away);
 void router_agent_status(int64_t agent_id, int was_away, int away);
 void router_agent_gone(int64_t agent_id, int away);
+/* On any node (--bus redis: as the shared presence last read says). */
 enum router_status router_status_of(int64_t agent_id);
 const char *router_status_name(enum router_status s);
 
@@ -33,8 +34,5 @@ void router_queue_changed(void);
  * state event): assign in auto mode among this node's agents. Positions are
  * not re-sent: the node that made the change sends them to every node. */
 void router_remote_changed(void);
-/* Another node's heartbeat: agent_id has a dashboard connected there, so this
- * node neither reports them offline nor requeues their conversations. */
-void router_remote_presence(int64_t agent_id);
 
 #endif

@@ -35,11 +35,12 @@ async function kill(child, sig = 'SIGKILL') {
 }
 
 // A Redis that keeps nothing on disk; stop() kills it (start() again on the same port).
-export async function redisServer(port) {
+// extra: more redis-server options (e.g. ['--requirepass', pw]).
+export async function redisServer(port, extra = []) {
   const r = { port, child: null };
   r.start = async () => {
     r.child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
-      '--appendonly', 'no'], { stdio: 'ignore' });
+      '--appendonly', 'no', ...extra], { stdio: 'ignore' });
     await waitPort(port, 'redis-server');
   };
   r.stop = () => kill(r.child);

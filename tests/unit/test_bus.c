@@ -88,7 +88,8 @@ static void test_urls(void)
     CHECK(bus_configure("redis://cache.internal", msg, sizeof(msg)) == 0);
     static const char *bad[] = {"redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
                                 "redis://h:x", "nats://h:4222", "Local",
-                                "redis://:secret@h:6379"};
+                                "redis://secret@h:6379", "redis://:@h:6379", "redis://:a%zz@h",
+                                "redis://:a%00b@h", "redis://:pw@", "redis://:pw@:6379"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         msg[0] = '\0';
         CHECK(bus_configure(bad[i], msg, sizeof(msg)) == -1);
@@ -96,6 +97,32 @@ static void test_urls(void)
     }
     CHECK(bus_configure("local", msg, sizeof(msg)) == 0);
     CHECK(bus_healthy());
+}
+
+/* AUTH in the URL: the password after a colon, with or without a user (Redis
+ * 6 ACL), percent-decoded; and never shown back. */
+static void test_auth_urls(void)
+{
+    char msg[96], safe[128];
+    struct bus_url u;
+    CHECK(bus_url_parse("redis://:s3cret@h:6390", &u, msg, sizeof(msg)) == 0);
+    CHECK(!strcmp(u.host, "h") && u.port == 6390 && !u.user[0] && !strcmp(u.pass, "s3cret"));
+    CHECK(bus_url_parse("redis://ops:p%40ss:w@cache.internal", &u, msg, sizeof(msg)) == 0);
+    CHECK(!strcmp(u.user, "ops") && !strcmp(u.pass, "p@ss:w") && u.port == 6379 &&
+          !strcmp(u.host, "cache.internal"));
+    CHECK(bus_url_parse("redis://:a@b@h:1", &u, msg, sizeof(msg)) == 0);   /* the last @ ends it */
+    CHECK(!strcmp(u.pass, "a@b") && !strcmp(u.host, "h") && u.port == 1);
+    CHECK(bus_url_parse("redis://h", &u, msg, sizeof(msg)) == 0 && !u.pass[0]);
+    bus_url_safe("redis://ops:s3cret@h:6390", safe, sizeof(safe));
+    CHECK(!strcmp(safe, "redis://ops:***@h:6390"));
+    bus_url_safe("redis://:s3cret@h", safe, sizeof(safe));
+    CHECK(!strcmp(safe, "redis://:***@h"));
+    bus_url_safe("redis://h:1", safe, sizeof(safe));
+    CHECK(!strcmp(safe, "redis://h:1"));
+    bus_url_safe("redis://s3cret@h", safe, sizeof(safe));   /* refused, and not shown either */
+    CHECK(!strstr(safe, "s3cret"));
+    CHECK(bus_configure("redis://:pw@h:6379", msg, sizeof(msg)) == 0 && bus_is_remote());
+    CHECK(bus_configure("local", msg, sizeof(msg)) == 0);
 }
 
 /* ---- the seq policy of the Redis bus, with Redis unreachable (port 1) and
@@ -217,6 +244,7 @@ int main(void)
     test_sync();
     test_refused();
     test_urls();
+    test_auth_urls();
     test_seq_policy();
     return test_summary("test_bus");
 }

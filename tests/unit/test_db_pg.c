@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "../../server/db_internal.h"
 #include "testlib.h"
+#include "testpg.h"
 
 static struct db *db;
 static char tbl[64], sql[512];
@@ -111,40 +112,17 @@ static void test_reconnect(const char *url)
     struct db *other = db_pg_connect(url);
     CHECK(other != NULL);
     if (!other) return;
-    struct db_stmt *pid, *s, *k;
-    CHECK(dbpg_prepare(db, "SELECT pg_backend_pid()", &pid) == DB_OK);
-    CHECK(dbpg_step(pid) == DB_ROW);
-    int64_t p = dbpg_col_int(pid, 0);
-    dbpg_finalize(pid);
+    struct db_stmt *s;
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE id > ?1", tbl);
     CHECK(dbpg_prepare(db, sql, &s) == DB_OK);
     CHECK(dbpg_bind_int(s, 1, 0) == DB_OK);
-    CHECK(dbpg_prepare(other, "SELECT pg_terminate_backend(?1::int)", &k) == DB_OK);
-    CHECK(dbpg_bind_int(k, 1, p) == DB_OK);
-    CHECK(dbpg_step(k) == DB_ROW && dbpg_col_int(k, 0) == 1);
-    dbpg_finalize(k);
-    usleep(100000);
+    pg_kill_backend(db, other);
     /* The SELECT never ran on the dead connection: outside a transaction it
      * goes again at once on a new one (re-prepared), so no caller sees the
      * outage that already ended. */
     CHECK(dbpg_step(s) == DB_ROW && dbpg_col_int(s, 0) == 3);
     dbpg_finalize(s);
     CHECK(dbpg_close(other) == DB_OK);
-}
-
-/* Kills the connection's backend from another connection. */
-static void kill_backend(struct db *other)
-{
-    struct db_stmt *pid, *k;
-    CHECK(dbpg_prepare(db, "SELECT pg_backend_pid()", &pid) == DB_OK);
-    CHECK(dbpg_step(pid) == DB_ROW);
-    int64_t p = dbpg_col_int(pid, 0);
-    dbpg_finalize(pid);
-    CHECK(dbpg_prepare(other, "SELECT pg_terminate_backend(?1::int)", &k) == DB_OK);
-    CHECK(dbpg_bind_int(k, 1, p) == DB_OK);
-    CHECK(dbpg_step(k) == DB_ROW && dbpg_col_int(k, 0) == 1);
-    dbpg_finalize(k);
-    usleep(100000);
 }
 
 /* A transaction cut by a lost connection: the reconnect must not let later
@@ -166,7 +144,7 @@ static void test_lost_txn(const char *url)
     dbpg_reset(begin);
     CHECK(dbpg_bind_int(ins, 1, 100) == DB_OK && dbpg_step(ins) == DB_DONE);
     dbpg_reset(ins);
-    kill_backend(other);
+    pg_kill_backend(db, other);
     CHECK(dbpg_bind_int(ins, 1, 101) == DB_OK && dbpg_step(ins) == DB_ERROR);
     dbpg_reset(ins);
     usleep(300000);           /* past the reconnect gap: the next call reconnects */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "../../server/db_internal.h"
 #include "testlib.h"
+#include "testpg.h"
 
 static struct db *db;
 static char tbl[64], sql[512];
@@ -88,20 +89,6 @@ static void test_misuse(void)
     CHECK(rows() == 300);
 }
 
-static void kill_backend(struct db *other)
-{
-    struct db_stmt *pid, *k;
-    CHECK(dbpg_prepare(db, "SELECT pg_backend_pid()", &pid) == DB_OK);
-    CHECK(dbpg_step(pid) == DB_ROW);
-    int64_t p = dbpg_col_int(pid, 0);
-    dbpg_finalize(pid);
-    CHECK(dbpg_prepare(other, "SELECT pg_terminate_backend(?1::int)", &k) == DB_OK);
-    CHECK(dbpg_bind_int(k, 1, p) == DB_OK);
-    CHECK(dbpg_step(k) == DB_ROW && dbpg_col_int(k, 0) == 1);
-    dbpg_finalize(k);
-    usleep(100000);
-}
-
 /* The connection lost during a pipeline: everything fails, the transaction
  * is lost (no later statement runs in autocommit), and after the reconnect
  * the next pipeline re-prepares its statements inside itself. */
@@ -110,7 +97,7 @@ static void test_lost(const char *url)
     struct db *other = db_pg_connect(url);
     CHECK(other != NULL);
     if (!other) return;
-    kill_backend(other);
+    pg_kill_backend(db, other);
     /* The client finds out only when it reads: the sends are buffered. */
     CHECK(db_pipeline_begin(db) == DB_OK);
     CHECK(db_pipeline_send(begin) == DB_OK);
