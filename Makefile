@@ -126,7 +126,9 @@ clean:
 # Benchmark (bench/run.sh; sizes via env, e.g. IDLE=19000): see docs/performance.md.
 .PHONY: bench
 # Every single-node scenario and the peers (bench/run.sh), then the chat across
-# nodes on the Redis bus (bench/nodes.sh). Figures: docs/performance.md.
+# 1-3 nodes on the Redis bus (bench/nodes.sh), each on SQLite and, when
+# PostgreSQL 15 is installed, on a throwaway durable cluster (bench/pg.sh).
+# Figures: docs/performance.md.
 bench:
 	@bench/run.sh
 	@bench/nodes.sh

@@ -18,6 +18,8 @@ struct options {
     double rate, duration, warmup, settle, cpu_window;
     int pid[8], n_pid;            /* servers measured together (several nodes) */
     int agent_port;               /* agents' sockets go here (another node), 0: port */
+    int nodes[8], n_nodes;        /* --nodes: worker w's visitors on nodes[w % n], its
+                                   * agents on the next node, so every message crosses */
     const char *admin, *raw, *subproto, *label;
 };
 

@@ -43,6 +43,8 @@ static void usage(void)
          "       loadgen coldstart PORT -- COMMAND [ARGS...]\n"
          "  --host IP (127.0.0.1)   --port N (8080)    --pid PID[,PID...] (servers, for CPU/RSS)\n"
          "  --agent-port N  agents connect to this port (another node of the same site)\n"
+         "  --nodes P1,P2[,...]  spread over nodes: worker w's visitors on node w mod n, its\n"
+         "               agents on the next node (set-up requests go to --port)\n"
          "  --src N      source addresses 127.0.0.1..N (8)\n"
          "  --workers N  worker processes (4)         --cap N  handshakes in flight per worker (64)\n"
          "  --conns N    idle/storm connections (5000)\n"
@@ -251,7 +253,7 @@ static int parse(int argc, char **argv)
         {"rate", 1, 0, 'r'}, {"window", 1, 0, 'W'}, {"agents-per", 1, 0, 'k'},
         {"duration", 1, 0, 'd'}, {"warmup", 1, 0, 'u'}, {"settle", 1, 0, 'S'},
         {"cpu-window", 1, 0, 'z'}, {"size", 1, 0, 'b'}, {"admin", 1, 0, 'a'}, {"raw", 1, 0, 'R'},
-        {"subproto", 1, 0, 'x'}, {"agent-port", 1, 0, 'A'}, {"label", 1, 0, 'l'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"subproto", 1, 0, 'x'}, {"agent-port", 1, 0, 'A'}, {"nodes", 1, 0, 'N'}, {"label", 1, 0, 'l'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     if (argc < 2)
         return -1;
     if (!strcmp(argv[1], "idle")) opt.sc = SC_IDLE;
@@ -269,6 +271,10 @@ static int parse(int argc, char **argv)
                 opt.pid[opt.n_pid++] = atoi(t);
             break;
         case 'A': opt.agent_port = atoi(optarg); break;
+        case 'N':
+            for (char *t = strtok(optarg, ","); t && opt.n_nodes < 8; t = strtok(NULL, ","))
+                opt.nodes[opt.n_nodes++] = atoi(t);
+            break;
         case 's': opt.src = atoi(optarg); break;
         case 'w': opt.workers = atoi(optarg); break;
         case 'c': opt.cap = atoi(optarg); break;
@@ -434,10 +440,10 @@ int main(int argc, char **argv)
         snprintf(res + l, sizeof(res) - l, " convs=%d window=%d rate=%.0f sent=%" PRIu64 " acked=%" PRIu64
                  " echoed=%" PRIu64 " delivered=%" PRIu64 " errors=%" PRIu64 " msgs_per_s=%.0f"
                  " acked_per_s=%.0f deliveries_per_s=%.0f cpu_s=%.2f deliveries_per_cpu_s=%.0f"
-                 " msgs_per_cpu_s=%.0f", opt.convs, opt.window, opt.rate, t.sent, t.acked, t.echoed,
-                 t.delivered, t.errors, (double)t.sent / d, (double)t.acked / d,
-                 (double)deliveries / d, cpu, cpu > 0 ? (double)deliveries / cpu : 0,
-                 cpu > 0 ? (double)t.sent / cpu : 0);
+                 " msgs_per_cpu_s=%.0f sent_all=%" PRIu64 " acked_all=%" PRIu64, opt.convs, opt.window,
+                 opt.rate, t.sent, t.acked, t.echoed, t.delivered, t.errors, (double)t.sent / d,
+                 (double)t.acked / d, (double)deliveries / d, cpu, cpu > 0 ? (double)deliveries / cpu : 0,
+                 cpu > 0 ? (double)t.sent / cpu : 0, t.sent_all, t.acked_all);
         print_hist("send->echo (visitor)", &t.echo);
         print_hist("send->agent", &t.deliver);
         print_hist("send->ack", &t.ack);

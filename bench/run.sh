@@ -5,12 +5,17 @@
 # one table of medians. Also runs the chat scenario against the peers: a Node
 # `ws` room broadcast server (bench/peer-ws.mjs) and Debian's
 # libwebsockets-test-server (lws-mirror-protocol), when installed.
+# pgflood is the flood scenario again on a throwaway PostgreSQL 15 (bench/pg.sh:
+# fsync and synchronous_commit on, pinned to PG_CPU = the server's core), a fresh
+# database per repetition, rows counted with psql; skipped, with a message, when
+# PostgreSQL 15 is not installed.
 #
 # Sizes (environment overrides):
 #   IDLE=5000 STORM=5000 CONVS=200 RATE=20 AGENTS_PER=25 DURATION=8 WARMUP=2
 #   FLOOD_CONVS=100 FLOOD_WINDOW=16 ROOMS=3 ROOM_RATE=1333 FAQ_N=1000 REPS=3
 #   WORKERS=4 SRC=16 PORT=18480 DURABILITY=full PEERS=1 KEEP=0 (keep the temp dir)
-#   ONLY="idle chat flood storm rooms peers cold faq" (a subset, for quick iterations)
+#   ONLY="idle chat flood pgflood storm rooms peers cold faq" (a subset, for quick iterations)
+#   PG_CPU=0 (the core PostgreSQL runs on; "all": unpinned)
 #   ONLY=churn CHURN_SECS=600 CHURN_CONNS=5000: the memory-stays-flat run (not in the
 #   default set: it takes CHURN_SECS). Connect storms of CHURN_CONNS new visitors, all
 #   dropped at once, back to back on one server; VmRSS after each round.
@@ -28,7 +33,7 @@ ROOMS=${ROOMS:-3}; ROOM_RATE=${ROOM_RATE:-1333}
 FAQ_N=${FAQ_N:-1000}; WORKERS=${WORKERS:-4}; SRC=${SRC:-16}; PORT=${PORT:-18480}
 DURABILITY=${DURABILITY:-full}; PEERS=${PEERS:-1}
 CHURN_SECS=${CHURN_SECS:-600}; CHURN_CONNS=${CHURN_CONNS:-5000}
-ONLY=${ONLY:-idle chat flood storm rooms peers cold faq}
+ONLY=${ONLY:-idle chat flood pgflood storm rooms peers cold faq}
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 [ -n "${EVENT_LOOP:-}" ] && export PARLEY_EVENT_LOOP=$EVENT_LOOP
 SERVER_CPU=${SERVER_CPU:-0}; LOADGEN_CPU=${LOADGEN_CPU:-1}
@@ -43,8 +48,10 @@ command -v sqlite3 >/dev/null || { echo "bench: installing sqlite3"; apt-get ins
 TMP=$(mktemp -d /tmp/parley-bench.XXXXXX)
 RES=$TMP/results
 SPID=
+. bench/pg.sh
 cleanup() {
   if [ -n "$SPID" ]; then kill -TERM "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; fi
+  pg_stop
   if [ "${KEEP:-0}" = 1 ]; then echo "bench: logs kept in $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -76,6 +83,10 @@ lg() {               # lg SCENARIO ARGS...: one load-generator run, RESULT kept
   grep '^RESULT' "$TMP/last" >>"$RES"
 }
 rows() { sqlite3 "$DB" "SELECT count(*) FROM messages WHERE role='visitor' AND text LIKE '~b %';"; }
+flood_rows() {       # flood_rows LABEL BEFORE AFTER [EXTRA]: the rows-in-the-db cross-check
+  awk -v l="$1" -v b="$2" -v a="$3" -v d="$DURATION" -v u="$WARMUP" -v x="${4:-}" \
+    'BEGIN { printf "RESULT label=%s scenario=rows rows=%d rows_per_s=%.0f%s\n", l, a - b, (a - b) / (d + u), x }' >>"$RES"
+}
 
 gen_faq() {          # FAQ_N entries with keywords and PCRE2 patterns
   awk -v n="$1" 'BEGIN {
@@ -113,6 +124,13 @@ churn() {            # one server, storms until CHURN_SECS have passed; RSS per 
 }
 
 have_lws=0; command -v libwebsockets-test-server >/dev/null && have_lws=1
+PG_OK=0
+if want pgflood; then
+  if ! pg_have; then
+    echo "bench: PostgreSQL 15 is not installed ($PG_BIN/initdb, psql): pgflood skipped"
+  elif pg_start; then PG_OK=1
+  else echo "bench: the throwaway PostgreSQL did not start: pgflood skipped"; fi
+fi
 gen_faq "$FAQ_N" "$TMP/faq.json"
 echo "bench: $REPS repetitions; idle $IDLE, storm $STORM, chat $CONVS x $RATE msg/s (agents: 1 socket per $AGENTS_PER),"
 echo "       server $BIN ($("$BIN" --version 2>/dev/null | head -1))"
@@ -129,8 +147,17 @@ for r in $(seq 1 "$REPS"); do
     before=$(rows); lg chat --convs "$FLOOD_CONVS" --rate 0 --window "$FLOOD_WINDOW" --agents-per 0 \
       --duration "$DURATION" --warmup "$WARMUP" --label flood
     stop_server; after=$(rows)   # after SIGTERM: everything acked is on disk
-    awk -v a="$after" -v b="$before" -v d="$DURATION" -v u="$WARMUP" \
-      'BEGIN { printf "RESULT label=flood scenario=rows rows=%d rows_per_s=%.0f\n", a - b, (a - b) / (d + u) }' >>"$RES"
+    flood_rows flood "$before" "$after"
+  fi
+  if [ "$PG_OK" = 1 ] && want pgflood; then   # the same flood, stored in PostgreSQL
+    url=$(pg_newdb "flood$r")
+    start_parley "pgflood$r" --store "$url"
+    before=$(pg_rows "$url"); c0=$(pg_cpu)
+    lg chat --convs "$FLOOD_CONVS" --rate 0 --window "$FLOOD_WINDOW" --agents-per 0 \
+      --duration "$DURATION" --warmup "$WARMUP" --label pgflood
+    c1=$(pg_cpu)
+    stop_server; after=$(pg_rows "$url")
+    flood_rows pgflood "$before" "$after" " pg_cpu_s=$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')"
   fi
   if want storm; then start_parley "storm$r"; lg storm --conns "$STORM" --label parley; stop_server; fi
   if want rooms; then start_parley "rooms$r"; lg chat --convs "$ROOMS" --rate "$ROOM_RATE" --agents-per 1 \

@@ -52,6 +52,14 @@ END {
   row(sprintf("persisted msgs/s (flood %d conv x %d unacked)", med(p "convs"), med(p "window")), sprintf("%d acked/s; %d rows/s in db", pr, med("flood/rows/rows_per_s")), ">= 30,000", ok(pr >= 30000))
   row("flood: send -> ack", lat(p, "ack"), "", "")
   row("flood: server CPU per persisted msg", sprintf("%.1f us", 1e6 * med(p "cpu_s") / (med(p "acked") ? med(p "acked") : 1)), "", "")
+  p = "pgflood/chat/"
+  if (has(p "label")) {
+    pr = med(p "acked_per_s")
+    row(sprintf("PostgreSQL: persisted msgs/s (flood %d x %d)", med(p "convs"), med(p "window")), sprintf("%d acked/s; %d rows/s in db", pr, med("pgflood/rows/rows_per_s")), "", "")
+    row("PostgreSQL flood: send -> ack", lat(p, "ack"), "", "")
+    row("PostgreSQL flood: Parley CPU per persisted msg", sprintf("%.1f us", 1e6 * med(p "cpu_s") / (med(p "acked") ? med(p "acked") : 1)), "", "")
+    row("PostgreSQL flood: postgres CPU per row (whole run)", sprintf("%.1f us", 1e6 * med("pgflood/rows/pg_cpu_s") / (med("pgflood/rows/rows") ? med("pgflood/rows/rows") : 1)), "", "")
+  }
   p = "parley/storm/"
   row(sprintf("storm: connect + hello (%d)", med(p "conns")), sprintf("%d conn/s (failed %d)", med(p "conn_per_s"), med(p "failed")), "", "")
   row("storm: connect -> welcome", lat(p, "welcome"), "", "")

@@ -361,13 +361,15 @@ void worker_main(int id, int first, int n, char **tokens, int n_agents, struct s
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     W.vis = calloc((size_t)n + 1, sizeof(struct conn));
     W.ag = calloc((size_t)W.n_ag + 1, sizeof(struct conn));
-    if (!W.vis || !W.ag || wsc_init(&W.ws, opt.host, opt.port)) {
+    int port = opt.n_nodes ? opt.nodes[id % opt.n_nodes] : opt.port;
+    int agent_port = opt.n_nodes > 1 ? opt.nodes[(id + 1) % opt.n_nodes] : opt.agent_port;
+    if (!W.vis || !W.ag || wsc_init(&W.ws, opt.host, port)) {
         fprintf(stderr, "loadgen: worker %d cannot start\n", id);
         _exit(2);
     }
     W.ws.subproto = opt.subproto;
-    if (opt.agent_port)
-        wsc_route_role(&W.ws, R_AG, opt.agent_port);
+    if (agent_port)
+        wsc_route_role(&W.ws, R_AG, agent_port);
     W.ws.on_open = on_open;
     W.ws.on_msg = on_msg;
     W.ws.on_close = on_close;

@@ -16,7 +16,8 @@
  * merge into a live install would collide on ids and sequences.
  *
  * Values keep their SQLite storage class (sqlite3_column_type per value):
- * token hashes go as binary, numbers as numbers, NULL as NULL.
+ * token hashes go as binary, numbers as numbers, NULL as NULL. The rows go
+ * many to an INSERT (migrate_copy.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -224,71 +225,12 @@ static int target_empty(struct migration *m)
     return 0;
 }
 
-static int bind_value(struct db_stmt *ins, int i, sqlite3_stmt *sel, int c)
-{
-    switch (sqlite3_column_type(sel, c)) {
-    case SQLITE_INTEGER: return db_bind_int(ins, i, sqlite3_column_int64(sel, c));
-    case SQLITE_FLOAT: return db_bind_double(ins, i, sqlite3_column_double(sel, c));
-    case SQLITE_TEXT: return db_bind_text(ins, i, (const char *)sqlite3_column_text(sel, c));
-    case SQLITE_BLOB: return db_bind_blob(ins, i, sqlite3_column_blob(sel, c),
-                                          sqlite3_column_bytes(sel, c));
-    default: return db_bind_null(ins, i);
-    }
-}
-
-static int copy_table(struct migration *m, struct mtable *t)
-{
-    char sel_sql[SQL_LEN] = "SELECT ", ins_sql[SQL_LEN] = "";
-    int bad = migrate_cat(ins_sql, sizeof(ins_sql), "INSERT INTO \"%s\"(", t->name);
-    int n = t->ncols + t->rowid;
-    for (int i = 0; i < n; i++) {
-        const char *c = i < t->ncols ? t->cols[i] : "rowid";
-        bad |= migrate_cat(sel_sql, sizeof(sel_sql), "%s\"%s\"", i ? ", " : "", c);
-        bad |= migrate_cat(ins_sql, sizeof(ins_sql), "%s\"%s\"", i ? ", " : "", c);
-    }
-    bad |= migrate_cat(sel_sql, sizeof(sel_sql), " FROM \"%s\"", t->name);
-    bad |= migrate_cat(ins_sql, sizeof(ins_sql), ") VALUES(");
-    for (int i = 0; i < n; i++) bad |= migrate_cat(ins_sql, sizeof(ins_sql), "%s?%d", i ? ", " : "", i + 1);
-    bad |= migrate_cat(ins_sql, sizeof(ins_sql), ")");
-    if (bad) return migrate_fail("%s: too many columns", t->name);
-    sqlite3_stmt *sel = NULL;
-    struct db_stmt *ins = NULL;
-    int rc, ret = -1;
-    if (sqlite3_prepare_v2(m->src, sel_sql, -1, &sel, NULL) != SQLITE_OK) {
-        migrate_fail("%s: %s", t->name, sqlite3_errmsg(m->src));
-        goto out;
-    }
-    if (db_prepare(m->dst, ins_sql, &ins) != DB_OK) {
-        migrate_fail("%s: %s", t->name, db_errmsg(m->dst));
-        goto out;
-    }
-    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        for (int i = 0; i < n && !bad; i++)
-            bad = bind_value(ins, i + 1, sel, i) != DB_OK;
-        if (bad || db_step(ins) != DB_DONE) {
-            migrate_fail("%s: row %lld: %s", t->name, (long long)t->rows + 1, db_errmsg(m->dst));
-            goto out;
-        }
-        db_reset(ins);
-        t->rows++;
-    }
-    if (rc != SQLITE_DONE) {
-        migrate_fail("%s: %s", t->name, sqlite3_errmsg(m->src));
-        goto out;
-    }
-    ret = 0;
-out:
-    sqlite3_finalize(sel);
-    db_finalize(ins);
-    return ret;
-}
-
 /* Inside the target's transaction: everything but the COMMIT. */
 static int copy_all(struct migration *m)
 {
     if (target_empty(m)) return -1;
     for (int i = 0; i < m->n; i++)
-        if (copy_table(m, &m->t[i])) return -1;
+        if (migrate_copy_table(m, &m->t[i])) return -1;
     return migrate_set_sequences(m) || migrate_verify_counts(m) || migrate_verify_messages(m) ? -1 : 0;
 }
 

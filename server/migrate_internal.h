@@ -1,6 +1,7 @@
 /*
- * Inside `parley migrate` (migrate.h): the copy (migrate.c) and its checks
- * (migrate_check.c) share the table list read from the SQLite schema.
+ * Inside `parley migrate` (migrate.h): the driver (migrate.c), the rows of one
+ * table (migrate_copy.c) and the checks (migrate_check.c) share the table list
+ * read from the SQLite schema.
  */
 #ifndef PARLEY_MIGRATE_INTERNAL_H
 #define PARLEY_MIGRATE_INTERNAL_H
@@ -46,6 +47,8 @@ int migrate_plain_name(const char *s);
 int64_t migrate_sq_int(sqlite3 *db, const char *sql, int *ok);
 int64_t migrate_pg_int(struct db *db, const char *sql, int *ok);
 
+/* Copies t's rows, many per INSERT, counting them in t->rows. */
+int migrate_copy_table(struct migration *m, struct mtable *t);
 int migrate_set_sequences(struct migration *m);
 int migrate_verify_counts(struct migration *m);
 int migrate_verify_messages(struct migration *m);

@@ -149,3 +149,60 @@ test('a missing source file, or bad arguments, exit non-zero with a message', ()
     assert.match(b.stderr, /usage: parley migrate/);
   }
 });
+
+// migrate_copy.c sends up to 500 rows per INSERT: 1,234 visitor messages make
+// two full batches of `messages` and a partial last one, with several visitors
+// (binary token hashes) and conversations around them.
+test('a table of more rows than one INSERT batch, with a partial last batch, is copied whole', async () => {
+  const MESSAGES = 1234, BATCH = 500;
+  const d = mkdtempSync(join(tmpdir(), 'parley-migrate-many-'));
+  const lite = await start({ dir: d, args: ['--store', `sqlite:${join(d, 'parley.db')}`, '--rate-limit', '0'] });
+  let convs, tokens, before;
+  try {
+    const vs = [];
+    for (let i = 0; i < 3; i++) {
+      const v = await lite.visitor({ name: `Visitor ${i}` });
+      assert.equal((await v.ask({ type: 'handoff' })).type, 'ack');
+      vs.push(v);
+    }
+    for (let i = 0; i < MESSAGES; i++) {
+      const ack = await vs[i % 3].ask({ type: 'message', text: `message ${i} ✓ ${'x'.repeat(i % 50)}` });
+      assert.equal(ack.type, 'ack');
+    }
+    convs = vs.map(v => v.conv);
+    tokens = vs.map(v => v.token);
+    before = await snapshot(lite, convs);
+    vs.forEach(v => v.close());
+  } finally {
+    await lite.stop();
+  }
+  const total = convs.reduce((n, c) => n + before.transcripts[c].messages.length, 0);
+  assert.ok(total >= MESSAGES, `${total} messages in the transcripts`);
+
+  const r0 = spawnSync('psql', [pg.url, '-qXc', 'CREATE DATABASE many'], { encoding: 'utf8' });
+  assert.equal(r0.status, 0, r0.stderr);
+  const url = pg.url.replace(/\/[^/]*$/, '/many');
+  const r = migrate('--from', `sqlite:${join(d, 'parley.db')}`, '--to', url);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const copied = Number(r.stdout.match(/migrate: messages (\d+) rows/)[1]);
+  assert.ok(copied > 2 * BATCH && copied % BATCH !== 0, `${copied} messages: more than two batches, a partial last one`);
+  assert.equal(copied, total);
+  assert.match(r.stdout, /migrate: conversations 3 rows/);
+  assert.match(r.stdout, /migrate: visitors 3 rows/);
+
+  const srv = await start({ dir: mkdtempSync(join(tmpdir(), 'parley-migrate-many-pg-')), args: ['--store', url] });
+  try {
+    const now = await snapshot(srv, convs);
+    for (const c of convs) assert.deepEqual(now.transcripts[c], before.transcripts[c], `transcript of ${c}`);
+    // The token hashes (blobs) of every visitor came across, and seqs carry on.
+    for (let i = 0; i < 3; i++) {
+      const w = await srv.visitor({ token: tokens[i] });
+      assert.equal(w.conv, convs[i]);
+      const last = before.transcripts[convs[i]].messages.filter(m => m.seq).at(-1).seq;
+      assert.equal((await w.ask({ type: 'message', text: 'after the move' })).seq, last + 1);
+      w.close();
+    }
+  } finally {
+    await srv.stop();
+  }
+});
