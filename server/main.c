@@ -170,21 +170,23 @@ static int load_faq(struct store *st, const struct config *cfg)
 }
 
 /*
- * The event loop: "poll" (default) is lws' built-in poll() loop, which walks
- * every socket on each turn; "libev" runs lws on libev's epoll loop through
- * Debian's plugin (libwebsockets-evlib-ev). The environment variable
- * PARLEY_EVENT_LOOP chooses; if the plugin cannot be loaded, Parley falls back
- * to poll() and says so. libev is not the default yet: under load it showed
- * rare ~1 s delivery stalls that are not understood (docs/performance.md).
- * (lws 4.1.6 on libuv was tried and left out: close frames with a status code
- * were lost, peers saw 1006 instead of 4001/4008/1009.)
+ * The event loop: "libev" (default) runs lws on libev's epoll loop through
+ * Debian's plugin (libwebsockets-evlib-ev); "poll" is lws' built-in poll()
+ * loop, which walks every socket on each turn (about 30 % of the server's CPU
+ * in the chat benchmark). The environment variable PARLEY_EVENT_LOOP chooses;
+ * if the plugin cannot be loaded, Parley falls back to poll() and says so.
+ * libev was opt-in while rare ~1 s stalls seen once under heavy outside load
+ * were not understood; alternating runs since showed it ahead on CPU and
+ * latency every time and no stall (docs/performance.md), and poll() stays one
+ * variable away. (lws 4.1.6 on libuv was tried and left out: close frames
+ * with a status code were lost, peers saw 1006 instead of 4001/4008/1009.)
  */
 static uint64_t evlib_option(void)
 {
     const char *e = getenv("PARLEY_EVENT_LOOP");
-    if (e && (!strcmp(e, "libev") || !strcmp(e, "ev")))
+    if (!e || !*e || !strcmp(e, "libev") || !strcmp(e, "ev"))
         return LWS_SERVER_OPTION_LIBEV;
-    if (e && *e && strcmp(e, "poll"))
+    if (strcmp(e, "poll"))
         fprintf(stderr, "parley: unknown PARLEY_EVENT_LOOP \"%s\"; using poll()\n", e);
     return 0;
 }
