@@ -259,6 +259,11 @@ pl_status store_read_rows(struct store *st, struct binder *b, store_fill_fn fill
 /* A LIMIT parameter: 0 (or one too large for SQL) is no limit. */
 int64_t store_sql_limit(size_t limit);
 
+/* store_ops.c: a message's own fields (role, author id and name, client id,
+ * text, FAQ id and score, meta JSON), bound in that order as the next eight
+ * parameters of W_INSERT_MSG or W_APPEND_PG. */
+void store_bind_message_body(struct binder *b, const struct store_append *ap);
+
 /* Steps a write statement expected to return no row; *changed (may be NULL)
  * gets db_changes(). The status of a failure is the store's for it. */
 pl_status store_run_done(struct store *st, struct binder *b, const char *what, int *changed);

@@ -186,6 +186,18 @@ static pl_status bump_counter(struct store *st, const struct store_append *ap, i
     return store_db_status(st->wdb, rc, "sequence");
 }
 
+void store_bind_message_body(struct binder *b, const struct store_append *ap)
+{
+    b_text(b, ap->role);
+    b_text(b, ap->author_id);
+    b_text(b, ap->author_name);
+    b_text(b, ap->client_id);
+    b_text(b, ap->text);
+    b_text(b, ap->faq_id);
+    b_double(b, ap->faq_score);
+    b_text(b, ap->meta_json);
+}
+
 /* Numbers and stores a message (no idempotency check). */
 static pl_status insert_message(struct store *st, const struct store_append *ap, int64_t now,
                                 struct store_result *res)
@@ -198,14 +210,7 @@ static pl_status insert_message(struct store *st, const struct store_append *ap,
     b_int_or_null(&b, res->seq);
     b_int_or_null(&b, res->note_seq);
     b_int(&b, ap->note ? res->after_seq : res->seq - 1);
-    b_text(&b, ap->role);
-    b_text(&b, ap->author_id);
-    b_text(&b, ap->author_name);
-    b_text(&b, ap->client_id);
-    b_text(&b, ap->text);
-    b_text(&b, ap->faq_id);
-    b_double(&b, ap->faq_score);
-    b_text(&b, ap->meta_json);
+    store_bind_message_body(&b, ap);
     b_int(&b, now);
     return store_run_done(st, &b, "insert message", NULL);
 }

@@ -33,14 +33,7 @@ static struct binder bind_append(struct store *st, struct op *o, int64_t now)
     b_int(&b, ap->count_miss ? 1 : 0);
     b_int(&b, now);
     b_int(&b, ap->must_be_agent);
-    b_text(&b, ap->role);
-    b_text(&b, ap->author_id);
-    b_text(&b, ap->author_name);
-    b_text(&b, ap->client_id);
-    b_text(&b, ap->text);
-    b_text(&b, ap->faq_id);
-    b_double(&b, ap->faq_score);
-    b_text(&b, ap->meta_json);
+    store_bind_message_body(&b, ap);
     o->res.ts = now;
     return b;
 }
