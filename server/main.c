@@ -8,6 +8,7 @@
  * 1001 close (drain.c, bounded by --shutdown-secs), and closes the database
  * before exiting 0.
  */
+#include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,14 +182,26 @@ static int load_faq(struct store *st, const struct config *cfg)
  * variable away. (lws 4.1.6 on libuv was tried and left out: close frames
  * with a status code were lost, peers saw 1006 instead of 4001/4008/1009.)
  */
+#define EVLIB_EV_PLUGIN "libwebsockets-evlib_ev.so"
+
 static uint64_t evlib_option(void)
 {
     const char *e = getenv("PARLEY_EVENT_LOOP");
-    if (!e || !*e || !strcmp(e, "libev") || !strcmp(e, "ev"))
-        return LWS_SERVER_OPTION_LIBEV;
-    if (strcmp(e, "poll"))
-        fprintf(stderr, "parley: unknown PARLEY_EVENT_LOOP \"%s\"; using poll()\n", e);
-    return 0;
+    if (e && *e && strcmp(e, "libev") && strcmp(e, "ev")) {
+        if (strcmp(e, "poll"))
+            fprintf(stderr, "parley: unknown PARLEY_EVENT_LOOP \"%s\"; using poll()\n", e);
+        return 0;
+    }
+    /* Looked for first, the way lws will load it: a context that then fails
+     * to start (a port in use) is not retried on poll() for nothing. */
+    void *plugin = dlopen(EVLIB_EV_PLUGIN, RTLD_LAZY | RTLD_LOCAL);
+    if (!plugin) {
+        fprintf(stderr, "parley: %s not found (package libwebsockets-evlib-ev); using poll()\n",
+                EVLIB_EV_PLUGIN);
+        return 0;
+    }
+    dlclose(plugin);
+    return LWS_SERVER_OPTION_LIBEV;
 }
 
 static struct lws_context *make_context(const struct config *cfg)
@@ -211,18 +224,8 @@ static struct lws_context *make_context(const struct config *cfg)
     info.timeout_secs = 10;
     info.max_http_header_data = 4096;
     info.signal_cb = on_evlib_signal;
-    uint64_t ev = evlib_option();
-    if (ev) {
-        info.options |= ev;
-        struct lws_context *ctx = lws_create_context(&info);
-        if (ctx) {
-            evlib = 1;
-            return ctx;
-        }
-        fprintf(stderr, "parley: could not start on libev (is libwebsockets-evlib-ev "
-                        "installed?); trying poll()\n");
-        info.options &= ~ev;
-    }
+    info.options |= evlib_option();
+    evlib = (info.options & LWS_SERVER_OPTION_LIBEV) != 0;
     return lws_create_context(&info);
 }
 

@@ -45,7 +45,20 @@ function pgStore(args, dir) {
 
 // wrap: a command to run the server under, e.g. ['fiu-run', '-x'] (then `bin`,
 // default the release build, since sanitizers refuse to be preloaded after).
-export async function start({ faq, dir, args = [], env = {}, wrap = null, bin = null } = {}) {
+// Suites run in parallel: a port freePort() found may be bound by another
+// suite's server before this one binds it, so a start that could not listen
+// is tried again on another port.
+export async function start(opts = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (attempt >= 5 || !/cannot listen on port/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startOnce({ faq, dir, args = [], env = {}, wrap = null, bin = null } = {}) {
   dir = dir || mkdtempSync(join(tmpdir(), 'parley-it-'));
   const port = await freePort();
   const argv = ['--port', String(port), '--db', join(dir, 'parley.db'), ...pgStore(args, dir), ...args];
@@ -70,7 +83,8 @@ export async function start({ faq, dir, args = [], env = {}, wrap = null, bin = 
   const base = `http://127.0.0.1:${port}`;
   for (let t0 = Date.now(); ;) {
     if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}:\n${log}`);
-    try { if ((await fetch(base + '/healthz')).ok) break; } catch { /* not up yet */ }
+    // Only once it says it listens is the port its own (see start()).
+    try { if (/is listening on/.test(log) && (await fetch(base + '/healthz')).ok) break; } catch { /* not up yet */ }
     if (Date.now() - t0 > T(20000)) { child.kill('SIGKILL'); throw new Error(`no /healthz:\n${log}`); }
     await delay(50);
   }
