@@ -206,3 +206,38 @@ test('a table of more rows than one INSERT batch, with a partial last batch, is 
     await srv.stop();
   }
 });
+
+// A row PostgreSQL refuses half-way through the copy (text that is not UTF-8,
+// which SQLite stores as it was given): exit non-zero naming the failure, and
+// nothing is left behind, so the same migrate runs once the row is mended.
+test('a migrate that fails half-way leaves the target empty, and runs again after the fix', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'parley-migrate-bad-'));
+  const file = join(d, 'parley.db');
+  const lite = await start({ dir: d, args: ['--store', `sqlite:${file}`, '--rate-limit', '0'] });
+  try {
+    const v = await lite.visitor({ name: 'Half way' });
+    for (let i = 0; i < 5; i++) assert.equal((await v.ask({ type: 'message', text: `line ${i}` })).type, 'ack');
+    v.close();
+  } finally {
+    await lite.stop();
+  }
+  const sql = q => spawnSync('sqlite3', [file, q], { encoding: 'utf8' });
+  const bad = sql("UPDATE messages SET text = CAST(X'6261FF64' AS TEXT) WHERE id = (SELECT max(id) FROM messages)");
+  assert.equal(bad.status, 0, bad.stderr);
+  assert.equal(spawnSync('psql', [pg.url, '-qXc', 'CREATE DATABASE halfway'], { encoding: 'utf8' }).status, 0);
+  const url = pg.url.replace(/\/[^/]*$/, '/halfway');
+  const r = migrate('--from', `sqlite:${file}`, '--to', url);
+  assert.notEqual(r.status, 0, r.stdout);
+  assert.match(r.stderr, /messages/, r.stderr);
+  assert.match(r.stderr, /UTF8|encoding/i, r.stderr);
+  // Rolled back: no row of any table, so the target is still "empty".
+  const count = t => spawnSync('psql', [url, '-qXAtc', `SELECT count(*) FROM ${t}`], { encoding: 'utf8' });
+  for (const t of ['visitors', 'conversations', 'messages']) {
+    const c = count(t);
+    assert.ok(c.status !== 0 || c.stdout.trim() === '0', `${t}: ${c.stdout}${c.stderr}`);
+  }
+  assert.equal(sql("UPDATE messages SET text = 'mended' WHERE id = (SELECT max(id) FROM messages)").status, 0);
+  const again = migrate('--from', `sqlite:${file}`, '--to', url);
+  assert.equal(again.status, 0, again.stdout + again.stderr);
+  assert.equal(count('messages').stdout.trim(), String(Number(sql('SELECT count(*) FROM messages').stdout.trim())));
+});
