@@ -52,6 +52,20 @@ int pg_fail(struct pgdb *d, const PGresult *r)
     return map_sqlstate(r);
 }
 
+int pg_result_rc(struct pgdb *d, const PGresult *r)
+{
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
+        return DB_OK;
+    return pg_fail(d, r);
+}
+
+void pg_note_txn(struct pgdb *d)
+{
+    PGTransactionStatusType ts = PQtransactionStatus(d->conn);
+    d->was_in_txn = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+}
+
 /* Every new session, the first and each after a reset: the server's NOTICEs
  * (IF NOT EXISTS in a migration...) are noise on stderr; warnings stay. */
 static void session_setup(struct pgdb *d)
@@ -142,9 +156,7 @@ int dbpg_exec(struct db *db, const char *sql)
     if (pg_ensure_conn(d) != DB_OK)
         return DB_ERROR;
     PGresult *r = PQexec(d->conn, sql);
-    ExecStatusType st = PQresultStatus(r);
-    int rc = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
-           ? DB_OK : pg_fail(d, r);
+    int rc = pg_result_rc(d, r);
     PQclear(r);
     return rc;
 }
@@ -194,8 +206,6 @@ static int do_prepare(struct pgstmt *s)
     int rc = DB_OK;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         rc = pg_fail(d, r);
-        if (rc == DB_OK || rc == DB_ROW || rc == DB_DONE)
-            rc = DB_ERROR;
         fprintf(stderr, "db_pg: prepare failed: %s\n  sql: %s\n", d->err, s->sql);
     } else {
         s->gen = d->gen;
@@ -326,8 +336,7 @@ void pg_note_result(struct pgdb *d, const PGresult *r)
 {
     if (is_change(r))
         d->changes = strtoll(PQcmdTuples((PGresult *)r), NULL, 10);
-    PGTransactionStatusType ts = PQtransactionStatus(d->conn);
-    d->was_in_txn = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+    pg_note_txn(d);
 }
 
 int pg_txn_lost_refuses(struct pgdb *d, struct pgstmt *s)
@@ -379,9 +388,8 @@ static int execute(struct pgstmt *s)
         }
         pg_call_bound(s, &s->res);
     }
-    ExecStatusType st = PQresultStatus(s->res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
-        int rc = pg_fail(d, s->res);
+    int rc = pg_result_rc(d, s->res);
+    if (rc != DB_OK) {
         PQclear(s->res);
         s->res = NULL;
         return rc;
@@ -389,7 +397,7 @@ static int execute(struct pgstmt *s)
     pg_note_result(d, s->res);
     s->executed = 1;
     s->row = -1;
-    s->nrows = st == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
+    s->nrows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
     return DB_OK;
 }
 

@@ -58,8 +58,13 @@ struct pgdb {
 };
 
 void pg_set_err(struct pgdb *d, const char *msg);
-/* A failed result's code (SQLSTATE mapped), its message kept for db_errmsg. */
+/* A failed result's code (SQLSTATE mapped: never DB_OK, DB_ROW or DB_DONE),
+ * its message kept for db_errmsg. */
 int pg_fail(struct pgdb *d, const PGresult *r);
+/* DB_OK for a completed statement's result, else pg_fail's code. */
+int pg_result_rc(struct pgdb *d, const PGresult *r);
+/* Whether the connection is inside a transaction, for txn_lost. */
+void pg_note_txn(struct pgdb *d);
 /* DB_OK when the connection is usable (reset if it was lost, rate-limited). */
 int pg_ensure_conn(struct pgdb *d);
 /* DB_ERROR (and the message) when a lost transaction forbids running s now;

@@ -125,15 +125,11 @@ static PGresult *next_result(struct pgdb *d)
 /* The rc of a result: DB_OK for a completed statement. */
 static int result_rc(struct pgdb *d, const PGresult *r)
 {
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
-        return DB_OK;
-    if (st == PGRES_PIPELINE_ABORTED) {
+    if (PQresultStatus(r) == PGRES_PIPELINE_ABORTED) {
         pg_set_err(d, "not run: an earlier statement of the pipeline failed");
         return DB_ERROR;
     }
-    int rc = pg_fail(d, r);
-    return rc == DB_OK || rc == DB_ROW || rc == DB_DONE ? DB_ERROR : rc;
+    return pg_result_rc(d, r);
 }
 
 int dbpg_pipeline_recv(struct db_stmt *st)
@@ -208,9 +204,7 @@ int dbpg_pipeline_end(struct db *db)
     d->pipe = 0;
     d->synced = 0;
     d->nsent = d->next_recv = 0;
-    if (PQstatus(d->conn) == CONNECTION_OK) {
-        PGTransactionStatusType ts = PQtransactionStatus(d->conn);
-        d->was_in_txn = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
-    }
+    if (PQstatus(d->conn) == CONNECTION_OK)
+        pg_note_txn(d);
     return rc;
 }

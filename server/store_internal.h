@@ -184,6 +184,10 @@ void *store_writer_main(void *arg);
 /* store_ops.c: runs one op on the write connection, inside its savepoint. */
 pl_status store_op_exec(struct store *st, struct op *o);
 
+/* store_writer.c: steps a write statement that returns no row (BEGIN,
+ * SAVEPOINT, ROLLBACK...); 1 on success, else 0 with the failure logged. */
+int store_step_plain(struct store *st, enum wstmt which, const char *what);
+
 /* What a batch transaction came to (store_writer.c). */
 enum txn_result { TXN_LOST = 0, TXN_COMMITTED = 1, TXN_RETRY = 2 };
 

@@ -124,8 +124,7 @@ uint64_t store_enqueued(struct store *st)
     return n;
 }
 
-/* Steps a statement that returns no row (BEGIN, SAVEPOINT...); 1 on success. */
-static int step_plain(struct store *st, enum wstmt which, const char *what)
+int store_step_plain(struct store *st, enum wstmt which, const char *what)
 {
     struct db_stmt *s = st->w[which];
     int rc = db_step(s);
@@ -139,12 +138,13 @@ static int step_plain(struct store *st, enum wstmt which, const char *what)
 static int run_op(struct store *st, struct op *o)
 {
     memset(&o->res, 0, sizeof(o->res));
-    if (!step_plain(st, W_SAVEPOINT, "savepoint")) return 0;
+    if (!store_step_plain(st, W_SAVEPOINT, "savepoint")) return 0;
     o->res.status = store_op_exec(st, o);
-    if (o->res.status == PL_OK) return step_plain(st, W_RELEASE, "release");
+    if (o->res.status == PL_OK) return store_step_plain(st, W_RELEASE, "release");
     /* Some errors (I/O, full disk) make SQLite roll back the whole transaction. */
     if (!db_in_txn(st->wdb)) return 0;
-    return step_plain(st, W_ROLLBACK_TO, "rollback to") && step_plain(st, W_RELEASE, "release");
+    return store_step_plain(st, W_ROLLBACK_TO, "rollback to") &&
+           store_step_plain(st, W_RELEASE, "release");
 }
 
 /* Runs on the loop thread: every callback of one batch, in queue order. */
@@ -218,7 +218,7 @@ static void deliver(struct store *st, struct op *batch)
 static enum txn_result run_batch_txn(struct store *st, struct op *batch, int savepoints)
 {
     enum txn_result r = TXN_LOST;
-    if (!step_plain(st, W_BEGIN, "begin")) return TXN_LOST;
+    if (!store_step_plain(st, W_BEGIN, "begin")) return TXN_LOST;
     for (struct op *o = batch; o; o = o->next) {
         if (savepoints) {
             if (!run_op(st, o)) goto fail;
@@ -231,10 +231,10 @@ static enum txn_result run_batch_txn(struct store *st, struct op *batch, int sav
             goto fail;
         }
     }
-    if (step_plain(st, W_COMMIT, "commit")) return TXN_COMMITTED;
+    if (store_step_plain(st, W_COMMIT, "commit")) return TXN_COMMITTED;
     r = TXN_LOST;
 fail:
-    if (!!db_in_txn(st->wdb) && !step_plain(st, W_ROLLBACK, "rollback"))
+    if (db_in_txn(st->wdb) && !store_step_plain(st, W_ROLLBACK, "rollback"))
         return TXN_LOST;
     return r;
 }

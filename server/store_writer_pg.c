@@ -185,14 +185,7 @@ enum txn_result store_pg_batch_txn(struct store *st, struct op *batch)
 fail:
     if (p.open && db_pipeline_end(st->wdb) != DB_OK)
         r = TXN_LOST;
-    if (db_in_txn(st->wdb)) {
-        struct db_stmt *rb = st->w[W_ROLLBACK];
-        int rc = db_step(rb);
-        db_reset(rb);
-        if (rc != DB_DONE) {
-            store_db_status(st->wdb, rc, "rollback");
-            r = TXN_LOST;
-        }
-    }
+    if (db_in_txn(st->wdb) && !store_step_plain(st, W_ROLLBACK, "rollback"))
+        r = TXN_LOST;
     return r;
 }
