@@ -160,6 +160,11 @@ char *metrics_render(void)
     add(&b, "# HELP parley_store_queue_depth Writes waiting for the writer thread.\n"
             "# TYPE parley_store_queue_depth gauge\nparley_store_queue_depth %llu\n",
         (unsigned long long)s.queue_depth);
+    add(&b, "# HELP parley_store_checkpoints_total SQLite WAL checkpoints, by the thread that ran them.\n"
+            "# TYPE parley_store_checkpoints_total counter\n"
+            "parley_store_checkpoints_total{thread=\"background\"} %llu\n"
+            "parley_store_checkpoints_total{thread=\"writer\"} %llu\n",
+        (unsigned long long)s.checkpoints_background, (unsigned long long)s.checkpoints_writer);
     add(&b, "# HELP parley_store_up 1 when the last commit succeeded.\n"
             "# TYPE parley_store_up gauge\nparley_store_up %d\n", store_healthy(conv_store()));
     add(&b, "# HELP parley_bus_topics Topics with subscribers.\n# TYPE parley_bus_topics gauge\n"

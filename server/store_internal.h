@@ -137,7 +137,18 @@ struct store {
     int accepting, stopping, healthy;
     uint64_t enqueued;               /* ops ever queued (store_barrier's tickets) */
     struct store_stats stats;
+    struct store_ckpt *ckpt;         /* SQLite's checkpointer (store_ckpt.c); NULL on PostgreSQL */
 };
+
+/* store_ckpt.c: SQLite's WAL checkpoints on their own thread (nothing on
+ * PostgreSQL). Start before the writer's first commit; stop once the writer has
+ * stopped, before its connection closes. stats adds the checkpoint counts. */
+struct store_ckpt;
+pl_status store_ckpt_start(struct store *st, const char *path);
+void store_ckpt_stop(struct store *st);
+void store_ckpt_stats(struct store *st, struct store_stats *out);
+/* Tests: other thresholds, in frames (background pass, WAL cycle, writer's limit). */
+void store_ckpt_tune(struct store *st, int pages, int cycle, int max);
 
 /* store_sql.c: the statements, by enum rstmt / wstmt. */
 extern const char *const store_read_sql[R__COUNT];

@@ -222,6 +222,7 @@ static void close_db(struct db *db, const char *what)
 /* Frees everything; the writer thread must not be running. */
 static void teardown(struct store *st)
 {
+    store_ckpt_stop(st);
     for (int i = 0; i < R__COUNT; i++) db_finalize(st->r[i]);
     for (int i = 0; i < W__COUNT; i++) db_finalize(st->w[i]);
     db_finalize(st->kpi_rows[0]);
@@ -305,7 +306,7 @@ pl_status store_open(const char *path, enum store_durability d, struct store **o
     pthread_mutex_init(&st->kmu, NULL);
     pthread_cond_init(&st->work_cv, NULL);
     pthread_cond_init(&st->sync_cv, NULL);
-    if (open_connections(st, path, d) != PL_OK) goto fail;
+    if (open_connections(st, path, d) != PL_OK || store_ckpt_start(st, path) != PL_OK) goto fail;
     st->accepting = 1;
     st->healthy = 1;
     if (pthread_create(&st->writer, NULL, store_writer_main, st) != 0) {
@@ -348,4 +349,5 @@ void store_get_stats(struct store *st, struct store_stats *out)
     pthread_mutex_lock(&st->mu);
     *out = st->stats;
     pthread_mutex_unlock(&st->mu);
+    store_ckpt_stats(st, out);
 }

@@ -327,6 +327,7 @@ pl_status store_open_counts(struct store *st, int64_t counts[CONV_STATE_COUNT],
 struct store_stats {
     uint64_t commits, ops, commit_failures;
     uint64_t queue_depth;
+    uint64_t checkpoints_background, checkpoints_writer;   /* SQLite's WAL checkpoints */
 };
 void store_get_stats(struct store *st, struct store_stats *out);
 
