@@ -259,6 +259,9 @@ int conn_on_writeable(struct conn *c)
                          (unsigned char *)why, strlen(why));
         return -1;
     }
+    int pinged = conn_write_ping(c);
+    if (pinged)
+        return pinged < 0 ? -1 : 0;
     if (!c->q_len)
         return 0;
     unsigned n = coalescible(c);

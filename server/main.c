@@ -206,11 +206,10 @@ static uint64_t evlib_option(void)
 
 static struct lws_context *make_context(const struct config *cfg)
 {
-    /* A quiet peer is pinged after --ping-secs and dropped half as long again
-     * later without a pong, so a dead link never holds a socket for long. */
+    /* No lws "validity" timers: Parley's keepalive sweep pings and drops quiet
+     * peers (keepalive() below; conn.h says why). A policy with a zero hangup
+     * turns lws' off; without one, lws would ping after 300 s by itself. */
     static lws_retry_bo_t idle;
-    idle.secs_since_valid_ping = (uint16_t)cfg->ping_secs;
-    idle.secs_since_valid_hangup = (uint16_t)(cfg->ping_secs + (cfg->ping_secs + 1) / 2);
     memcpy(wrapped, ws_protocols(), sizeof(wrapped));
     inner_cb = wrapped[0].callback;
     wrapped[0].callback = outer_cb;
@@ -244,6 +243,18 @@ static lws_sorted_usec_list_t tick_timer;
 static void tick(lws_sorted_usec_list_t *sul)
 {
     lws_sul_schedule(context, 0, sul, tick, EVLIB_TICK_MS * LWS_US_PER_MS);
+}
+
+/* Keepalive: one sweep over the connections (conn_keepalive.c). A peer is
+ * pinged after --ping-secs of silence and dropped if the next half of that
+ * passes without a word from it. */
+static lws_sorted_usec_list_t keepalive_timer;
+static int64_t ping_ms;
+
+static void keepalive(lws_sorted_usec_list_t *sul)
+{
+    conn_keepalive(pl_mono_ms(), ping_ms, (ping_ms / 1000 + 1) / 2 * 1000);
+    lws_sul_schedule(context, 0, sul, keepalive, conn_keepalive_period_ms(ping_ms) * LWS_US_PER_MS);
 }
 
 static void sweep(lws_sorted_usec_list_t *sul)
@@ -325,6 +336,8 @@ int main(int argc, char **argv)
     drain_store = st;
     drain_secs = cfg.shutdown_secs;
     sweep(&sweep_timer);
+    ping_ms = (int64_t)cfg.ping_secs * 1000;
+    keepalive(&keepalive_timer);
     if (evlib)
         tick(&tick_timer);
     loop_drain();                        /* anything posted during start-up */

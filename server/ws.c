@@ -151,6 +151,7 @@ static int established(struct conn *c, struct lws *wsi)
     if (conn_register(c, wsi, kind))
         return -1;
     conn_set_deadline(c, kind == CONN_VISITOR ? VISITOR_HELLO_SECS : AGENT_AUTH_SECS);
+    conn_seen(c, pl_mono_ms());
     char token[128];
     if (kind == CONN_AGENT && session_cookie(wsi, token, sizeof(token)))
         conv_agent_cookie(c, token);
@@ -226,7 +227,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
          * again after the restart. */
         if (drain_active())
             return 0;
-        return c->id ? receive(c, wsi, in, len) : -1;
+        if (!c->id)
+            return -1;
+        conn_seen(c, pl_mono_ms());
+        return receive(c, wsi, in, len);
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (c->id)
+            conn_seen(c, pl_mono_ms());
+        return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c->id ? conn_on_writeable(c) : 0;
     case LWS_CALLBACK_CLOSED:
