@@ -159,6 +159,35 @@ static int established(struct conn *c, struct lws *wsi)
 }
 
 /* Returns -1 when the connection must close (protocol error, oversized frame). */
+/* Appends a chunk to the message being assembled. The first chunk sizes the
+ * buffer for the rest of its frame, so a message split by the small rx buffer
+ * costs one allocation, not one per chunk. */
+static void assemble(struct conn *c, struct lws *wsi, const char *in, size_t len)
+{
+    size_t need = c->rx_len + len;
+    if (need > PROTO_MAX_FRAME) {
+        c->rx_dropping = 1;
+        free(c->rx);
+        c->rx = NULL;
+        c->rx_len = c->rx_cap = 0;
+        return;
+    }
+    if (need > c->rx_cap) {
+        size_t cap = need + lws_remaining_packet_payload(wsi);
+        if (cap > PROTO_MAX_FRAME)
+            cap = PROTO_MAX_FRAME;
+        char *p = realloc(c->rx, cap);
+        if (!p) {
+            c->rx_dropping = 1;
+            return;
+        }
+        c->rx = p;
+        c->rx_cap = cap;
+    }
+    memcpy(c->rx + c->rx_len, in, len);
+    c->rx_len = need;
+}
+
 static int receive(struct conn *c, struct lws *wsi, const char *in, size_t len)
 {
     int final = lws_is_final_fragment(wsi);
@@ -168,23 +197,16 @@ static int receive(struct conn *c, struct lws *wsi, const char *in, size_t len)
         lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)why, sizeof(why) - 1);
         return -1;
     }
-    if (!c->rx_dropping) {
-        if (c->rx_len + len > PROTO_MAX_FRAME) {
-            c->rx_dropping = 1;
-            free(c->rx);
-            c->rx = NULL;
-            c->rx_len = 0;
-        } else if (len) {
-            char *p = realloc(c->rx, c->rx_len + len);
-            if (!p) {
-                c->rx_dropping = 1;
-            } else {
-                memcpy(p + c->rx_len, in, len);
-                c->rx = p;
-                c->rx_len += len;
-            }
-        }
+    if (final && !c->rx_len && !c->rx_dropping) {
+        /* The common case, a whole message in one chunk: no copy. */
+        if (lws_frame_is_binary(wsi))
+            conv_send_error(c, NULL, "bad_request", "frames must be text (UTF-8 JSON)");
+        else
+            conv_on_frame(c, len ? in : "", len);
+        return 0;
     }
+    if (!c->rx_dropping && len)
+        assemble(c, wsi, in, len);
     if (!final)
         return 0;
     if (c->rx_dropping) {
@@ -195,10 +217,10 @@ static int receive(struct conn *c, struct lws *wsi, const char *in, size_t len)
     } else if (lws_frame_is_binary(wsi))
         conv_send_error(c, NULL, "bad_request", "frames must be text (UTF-8 JSON)");
     else
-        conv_on_frame(c, c->rx ? c->rx : "", c->rx_len);
+        conv_on_frame(c, c->rx_len ? c->rx : "", c->rx_len);
     free(c->rx);
     c->rx = NULL;
-    c->rx_len = 0;
+    c->rx_len = c->rx_cap = 0;
     c->rx_dropping = 0;
     return 0;
 }
@@ -275,12 +297,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 /*
- * rx_buffer_size is allocated for every WebSocket (it was 4 KiB of each idle
- * visitor's memory); receive() assembles larger messages from the chunks, so
- * 512 B only means more than one RECEIVE callback for a big frame. Without
- * tx_packet_size lws would cap each send at rx_buffer_size and buffer the rest.
+ * rx_buffer_size is allocated for every WebSocket, so it is most of what an
+ * idle visitor costs beyond lws' own struct (it was 4 KiB, then 512 B).
+ * receive() assembles larger messages from the chunks. It cannot go below 128:
+ * lws 4.1 handles a control frame (a ping or a close with its reason, up to 125
+ * bytes) only if it arrives in one chunk. Without tx_packet_size lws would cap
+ * each send at rx_buffer_size and buffer the rest.
  */
-#define WS_RX_BUFFER 512
+#define WS_RX_BUFFER 128
 #define WS_TX_PACKET (64 * 1024)
 
 static const struct lws_protocols protocols[] = {

@@ -41,7 +41,7 @@ struct conn {
     int close_code;
     /* receive: a message being assembled from fragments */
     char *rx;
-    size_t rx_len;
+    size_t rx_len, rx_cap;
     int rx_dropping;                     /* oversized: skip to the final fragment */
     /* rate limit: token bucket */
     double tokens;

@@ -138,3 +138,50 @@ test('a peer that stops answering pings is dropped; a live one is kept', async (
     live.close();
   } finally { await quick.stop(); }
 });
+
+// The server's frames in `data` (unmasked; payloads under 64 KiB).
+function serverFrames(data) {
+  const out = [];
+  for (let i = 0; i + 2 <= data.length;) {
+    let len = data[i + 1] & 0x7f, off = i + 2;
+    if (len === 126) { len = data.readUInt16BE(off); off += 2; }
+    if (off + len > data.length) break;
+    out.push({ opcode: data[i] & 0x0f, payload: data.subarray(off, off + len) });
+    i = off + len;
+  }
+  return out;
+}
+
+async function until(st, pred, ms = 2000) {
+  for (let t = 0; t < ms && !pred(serverFrames(st.data)); t += 20) await new Promise(r => setTimeout(r, 20));
+  return serverFrames(st.data);
+}
+
+test('messages and control frames longer than the 128-byte receive buffer arrive whole', async () => {
+  const st = await upgrade();
+  st.sock.write(frame(1, hello));
+  await until(st, fs => fs.some(f => f.payload.includes('"welcome"')));
+  // A 125-byte ping (the most a control frame may carry) is answered with all of it.
+  const big = Buffer.from('q'.repeat(120) + '12345');
+  st.sock.write(frame(9, big));
+  let fs = await until(st, fs => fs.some(f => f.opcode === 0x0a));
+  assert.deepEqual(fs.find(f => f.opcode === 0x0a).payload, big);
+  // One 700-byte frame, then a message in fragments of 300 bytes with a 125-byte ping between.
+  // (The padding is a field the server ignores: ids are limited to 64 characters.)
+  const id1 = 'one-' + 'a'.repeat(60), id2 = 'two-' + 'b'.repeat(60);
+  st.sock.write(frame(1, JSON.stringify({ type: 'ping', id: id1, pad: 'x'.repeat(600) })));
+  const json = Buffer.from(JSON.stringify({ type: 'ping', id: id2, pad: 'y'.repeat(700) }));
+  st.sock.write(Buffer.concat([frame(1, json.subarray(0, 300), { fin: false }), frame(9, big),
+    frame(0, json.subarray(300, 600), { fin: false }), frame(0, json.subarray(600))]));
+  fs = await until(st, fs => fs.filter(f => f.opcode === 1 && f.payload.includes('"ack"')).length >= 2);
+  const acks = fs.filter(f => f.opcode === 1 && f.payload.includes('"ack"')).map(f => JSON.parse(f.payload).id);
+  assert.deepEqual(acks, [id1, id2]);
+  assert.equal(fs.filter(f => f.opcode === 0x0a).length, 2, 'both pings answered');
+  // A close with a 123-byte reason is answered with a close, and the socket ends.
+  const reason = Buffer.concat([Buffer.from([0x03, 0xe8]), Buffer.from('r'.repeat(123))]);
+  st.sock.write(frame(8, reason));
+  fs = await until(st, fs => fs.some(f => f.opcode === 8));
+  assert.ok(fs.some(f => f.opcode === 8), 'no close frame came back');
+  assert.ok(await closedWithin(st, 2000), 'still open after the close handshake');
+  st.sock.destroy();
+});
