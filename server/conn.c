@@ -284,7 +284,7 @@ int conn_on_writeable(struct conn *c)
                       LWS_WRITE_RAW) < 0)
             return -1;
     }
-    if (c->replaying && refill && c->q_len < CONN_QUEUE_MAX / 4 && c->q_bytes < CONN_QUEUE_BYTES / 4)
+    if (c->replaying && refill && c->q_len < CONN_REFILL_FRAMES && c->q_bytes < CONN_QUEUE_BYTES / 4)
         refill(c);
     if (c->q_len || c->close_pending)
         lws_callback_on_writable(c->wsi);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "conv_internal.h"
+#include "parley/loop.h"
 #include "parley/map.h"
 #include "parley/router.h"
 #include "router_peers.h"
@@ -167,6 +168,33 @@ static void tell_positions(void)
     store_conversation_list_free(&q);
 }
 
+/*
+ * Every queue change re-reads the queue and tells each waiting visitor its
+ * place, so a spike of N handoffs told N visitors N times over (a million
+ * frames and a thousand 500-row reads for a thousand handoffs in a second).
+ * Changes made while the loop handles one batch of events are told once, in a
+ * callback that runs as soon as that batch is done.
+ */
+static int positions_due;
+
+static void positions_now(void *arg)
+{
+    (void)arg;
+    positions_due = 0;
+    if (agents)                          /* not after router_shutdown() */
+        tell_positions();
+}
+
+static void tell_positions_soon(void)
+{
+    if (positions_due)
+        return;
+    if (loop_post(positions_now, NULL) == 0)
+        positions_due = 1;
+    else
+        tell_positions();                /* out of memory: tell now, uncoalesced */
+}
+
 struct count_ctx { int n; };
 static void count_online(const char *key, void *value, void *arg)
 {
@@ -262,7 +290,7 @@ static void assign_next(void)
 void router_queue_changed(void)
 {
     assign_next();
-    tell_positions();
+    tell_positions_soon();
 }
 
 void router_remote_changed(void) { assign_next(); }
@@ -417,7 +445,7 @@ void router_agent_gone(int64_t agent_id, int away)
     announce(agent_id);
     if (context)
         lws_sul_schedule(context, 0, &p->grace, grace_over, (lws_usec_t)grace_secs * LWS_US_PER_SEC);
-    tell_positions();                    /* one fewer online: the estimates change */
+    tell_positions_soon();               /* one fewer online: the estimates change */
 }
 
 /* After a restart nobody is connected: agents who still hold conversations get

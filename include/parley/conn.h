@@ -19,7 +19,14 @@
 #include <libwebsockets.h>
 #include "parley/frame.h"
 
-#define CONN_QUEUE_MAX 1024                /* frames waiting for one connection */
+/* Frames waiting for one connection. Generous, because the frames of one event
+ * loop turn all land before any is written: a spike of 1,000 handoffs put
+ * ~2,000 frames before each agent at once (the ring costs 8 B a slot and grows
+ * only as needed; the byte limit is what bounds memory). */
+#define CONN_QUEUE_MAX 16384
+/* A long replay is paged in only while fewer frames than this wait, so a
+ * reconnecting visitor with a long history holds a few pages, not 2 MiB. */
+#define CONN_REFILL_FRAMES 256
 #define CONN_QUEUE_BYTES (8u << 20)        /* bytes waiting for one connection */
 #define CONN_CLOSE_SLOW_CONSUMER 4008
 #define CONN_CLOSE_UNAUTHORIZED 4001

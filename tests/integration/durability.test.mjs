@@ -257,7 +257,7 @@ test('a visitor that stops reading does not stop the server serving others', asy
       () => ({ keptUp: true }),
       async e => { if (!slow.closed) throw e; return { closed: slow.closed.code }; });
     if (outcome.closed !== undefined) assert.equal(outcome.closed, 4008, 'a slow consumer is closed with 4008');
-    // Observed: the server queues for the paused connection up to its limits (1024 frames /
+    // Observed: the server queues for the paused connection up to its limits (16,384 frames /
     // 8 MiB), then closes it with 4008 "slow consumer"; once the reader resumed it had read
     // about 700 of the 3000 messages (what the kernel buffers held) before the close.
     // Meanwhile /healthz, other visitors and the agent's acks were unaffected.

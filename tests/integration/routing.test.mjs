@@ -205,3 +205,36 @@ test('after a restart, an agent who does not come back loses their chats after t
     await until(() => listed('queued'), 5000 * TIME_FACTOR, 'back in the queue after the grace period');
   } finally { await srv.stop(); }
 });
+
+test('a spike of 1,500 handoffs at once: the agent stays connected and sees them all; the first 500 learn their place', async () => {
+  const srv = await start({ args: ['--rate-limit', '0', '--max-conns-per-ip', '0'] });
+  const N = 1500, TOLD = 500;
+  const visitors = [];
+  try {
+    const agent = await srv.agent(await srv.login());
+    for (let i = 0; i < N; i += 100)
+      visitors.push(...await Promise.all(Array.from({ length: Math.min(100, N - i) }, () => srv.visitor())));
+    const from = agent.mark();
+    for (const v of visitors) v.send({ type: 'handoff', id: 'h' });
+    const seen = new Set();
+    await until(() => {
+      for (const f of agent.frames.slice(from)) if (f.type === 'queued') seen.add(f.conversation.id);
+      return seen.size === N || agent.closed;
+    }, 60000 * TIME_FACTOR, `all ${N} queued at the agent (saw ${seen.size})`);
+    assert.equal(agent.closed, null, 'the agent was dropped by the burst');
+    assert.equal(seen.size, N);
+    // Once the spike is over, the first 500 places are told, each to its own visitor.
+    const place = v => v.frames.filter(f => f.type === 'queue').at(-1)?.position;
+    await until(() => visitors.filter(place).length === TOLD, 30000 * TIME_FACTOR, `${TOLD} places told`);
+    await delay(500);
+    const places = visitors.map(place).filter(Boolean).sort((a, b) => a - b);
+    assert.deepEqual(places, Array.from({ length: TOLD }, (_, i) => i + 1));
+    // Coalesced: a visitor is not told its place again for every other handoff.
+    const told = visitors.reduce((n, v) => n + v.frames.filter(f => f.type === 'queue').length, 0);
+    assert.ok(told < TOLD * 50, `${told} queue frames for ${N} handoffs`);
+    agent.close();
+  } finally {
+    for (const v of visitors) v.close();
+    await srv.stop();
+  }
+});
