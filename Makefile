@@ -11,6 +11,7 @@ DEB_BUILD = build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev \
             libjansson-dev libpcre2-dev libsodium-dev libunistring-dev libwebsockets-evlib-ev \
             libcurl4-openssl-dev tzdata libhiredis-dev libpq-dev
 DEB_TEST  = node:nodejs npm:npm chromium fiu-utils sqlite3 redis-server haproxy postgresql
+DEB_BENCH = libwebsockets-test-server:libwebsockets-test-server   # the lws-mirror peer
 
 .PHONY: all build run test deps deps-test unit integration integration-pg browser acceptance clean fuzz fuzz-build \
         valgrind valgrind-full
@@ -129,6 +130,7 @@ clean:
 # 1-3 nodes on the Redis bus (bench/nodes.sh), each on SQLite and, when
 # PostgreSQL 15 is installed, on a throwaway durable cluster (bench/pg.sh).
 # Figures: docs/performance.md.
-bench:
+bench: deps-test
+	@scripts/ensure-debs.sh $(DEB_BENCH)
 	@bench/run.sh
 	@bench/nodes.sh

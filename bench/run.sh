@@ -11,10 +11,15 @@
 # PostgreSQL 15 is not installed.
 #
 # Sizes (environment overrides):
-#   IDLE=5000 STORM=5000 CONVS=200 RATE=20 AGENTS_PER=25 DURATION=8 WARMUP=2
+#   IDLE=5000 STORM=5000 CONVS=1000 RATE=auto AGENTS_PER=25 DURATION=8 WARMUP=2
+#   RAMP_RATES="2 4 6 8 10 12 14 16 20 24" (msg/s per conversation, tried in turn)
 #   FLOOD_CONVS=100 FLOOD_WINDOW=16 ROOMS=3 ROOM_RATE=1333 FAQ_N=1000 REPS=3
 #   WORKERS=4 SRC=16 PORT=18480 DURABILITY=full PEERS=1 KEEP=0 (keep the temp dir)
-#   ONLY="idle chat flood pgflood storm rooms peers cold faq" (a subset, for quick iterations)
+#   ONLY="ramp idle chat flood pgflood storm rooms peers cold faq" (a subset, for quick iterations)
+#   ramp: the chat scenario at each of RAMP_RATES until one is not sustained (p99
+#   send->delivery over 100 ms, or the server's core over 95 % busy); the last one
+#   sustained is the maximum. RATE=auto runs chat at half of it (the issue's
+#   "half the maximum sustainable rate"); without ramp, auto means 4.
 #   PG_CPU=0 (the core PostgreSQL runs on; "all": unpinned)
 #   ONLY=churn CHURN_SECS=600 CHURN_CONNS=5000: the memory-stays-flat run (not in the
 #   default set: it takes CHURN_SECS). Connect storms of CHURN_CONNS new visitors, all
@@ -26,14 +31,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REPS=${REPS:-3}; IDLE=${IDLE:-5000}; STORM=${STORM:-5000}
-CONVS=${CONVS:-200}; RATE=${RATE:-20}; AGENTS_PER=${AGENTS_PER:-25}
+CONVS=${CONVS:-1000}; RATE=${RATE:-auto}; AGENTS_PER=${AGENTS_PER:-25}
+RAMP_RATES=${RAMP_RATES:-2 4 6 8 10 12 14 16 20 24}
 DURATION=${DURATION:-8}; WARMUP=${WARMUP:-2}
 FLOOD_CONVS=${FLOOD_CONVS:-100}; FLOOD_WINDOW=${FLOOD_WINDOW:-16}
 ROOMS=${ROOMS:-3}; ROOM_RATE=${ROOM_RATE:-1333}
 FAQ_N=${FAQ_N:-1000}; WORKERS=${WORKERS:-4}; SRC=${SRC:-16}; PORT=${PORT:-18480}
 DURABILITY=${DURABILITY:-full}; PEERS=${PEERS:-1}
 CHURN_SECS=${CHURN_SECS:-600}; CHURN_CONNS=${CHURN_CONNS:-5000}
-ONLY=${ONLY:-idle chat flood pgflood storm rooms peers cold faq}
+ONLY=${ONLY:-ramp idle chat flood pgflood storm rooms peers cold faq}
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 [ -n "${EVENT_LOOP:-}" ] && export PARLEY_EVENT_LOOP=$EVENT_LOOP
 SERVER_CPU=${SERVER_CPU:-0}; LOADGEN_CPU=${LOADGEN_CPU:-1}
@@ -137,6 +143,24 @@ echo "       server $BIN ($("$BIN" --version 2>/dev/null | head -1))"
 echo "       flood $FLOOD_CONVS x window $FLOOD_WINDOW, peers $ROOMS rooms x $ROOM_RATE msg/s; durability $DURABILITY"
 T0=$(date +%s)
 if want churn; then churn; [ "$ONLY" = churn ] && exit 0; fi
+if want ramp; then
+  best=0
+  for rr in $RAMP_RATES; do
+    start_parley "ramp$rr"
+    lg chat --convs "$CONVS" --rate "$rr" --agents-per "$AGENTS_PER" --duration 4 --warmup 1 --label ramp >/dev/null
+    stop_server
+    verdict=$(grep '^RESULT label=ramp ' "$RES" | tail -1 | tr ' ' '\n' | awk -F= '
+      $1 == "deliver_p99_ms" { p99 = $2 } $1 == "cpu_s" { cpu = $2 }
+      END { printf "%s (p99 %.1f ms, server core %.0f %% busy)\n",
+            (p99 <= 100 && cpu / 4 <= 0.95) ? "sustained" : "not sustained", p99, cpu / 4 * 100 }')
+    echo "ramp: $CONVS x $rr msg/s = $((CONVS * rr)) msgs/s: $verdict"
+    case $verdict in sustained*) best=$rr ;; *) break ;; esac
+  done
+  echo "RESULT label=ramp scenario=max convs=$CONVS max_rate=$best max_msgs_per_s=$((CONVS * best))" >>"$RES"
+  [ "$RATE" = auto ] && RATE=$(( best / 2 > 0 ? best / 2 : 1 ))
+fi
+[ "$RATE" = auto ] && RATE=4
+echo "bench: chat at $CONVS x $RATE msg/s"
 for r in $(seq 1 "$REPS"); do
   echo "---- repetition $r"
   if want idle; then start_parley "idle$r";  lg idle --conns "$IDLE" --label parley; stop_server; fi

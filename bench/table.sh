@@ -35,6 +35,8 @@ END {
   row("idle: server RSS per idle connection", sprintf("%.0f B (%.2f KiB)", b, b / 1024), "<= 2 KiB", ok(b <= 2048))
   row("idle: server CPU while idle", sprintf("%.2f %%", med(p "cpu_pct")), "", "")
   row("idle: hello -> welcome", lat(p, "welcome"), "", "")
+  if (has("ramp/max/label"))
+    row(sprintf("chat %d conv: max sustainable msgs/s (ramp)", med("ramp/max/convs")), sprintf("%d (%d msg/s per conversation)", med("ramp/max/max_msgs_per_s"), med("ramp/max/max_rate")), "", "")
   p = "parley/chat/"
   d = med(p "deliveries_per_cpu_s")
   row(sprintf("chat %d conv x %d msg/s: deliveries/s", med(p "convs"), med(p "rate")), sprintf("%d (msgs in %d/s)", med(p "deliveries_per_s"), med(p "msgs_per_s")), "", "")
@@ -67,7 +69,7 @@ END {
   row("cold start: fresh db, no FAQ", sprintf("%.1f ms", med("plain/coldstart/ms")), "", "")
   row("cold start: fresh db + --faq (1,000 entries)", sprintf("%.1f ms", med("faq/coldstart/ms")), "", "")
   row("cold start: restart, 1,000 FAQ entries stored", sprintf("%.1f ms", c), "<= 50 ms", ok(c <= 50))
-  row("FAQ match time", "not exposed by Parley: skipped", "", "")
+  row("FAQ match time", "see the FAQ line below the tables", "", "")
   print ""
   print "Peers, same load generator (raw text broadcast, no JSON, no persistence):"
   print ""
