@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <hiredis/hiredis.h>
+#include "parley/common.h"
 #include "bus_internal.h"
 #include "parley/loop.h"
 #include "parley/map.h"
@@ -247,6 +248,7 @@ static int apply_ops(redisContext *c, int fresh)
 
 static void *sub_main(void *arg)
 {
+    pl_thread_name("parley-bus-sub");
     int backoff = BUS_REDIS_BACKOFF_MIN_MS, ever = 0;
     while (!stopping()) {
         redisContext *c = bus_redis_dial();

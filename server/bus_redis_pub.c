@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "parley/common.h"
 #include "bus_internal.h"
 #include "bus_redis.h"
 #include "parley/proto_bus.h"
@@ -154,6 +155,7 @@ static struct out *take_batch(int *stop)
 
 void *bus_redis_pub_main(void *arg)
 {
+    pl_thread_name("parley-bus-pub");
     redisContext *c = NULL;
     int backoff = BUS_REDIS_BACKOFF_MIN_MS, stop = 0, was_up = 0;
     while (!stop) {

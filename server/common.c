@@ -1,4 +1,5 @@
 /* Status codes and clocks shared by every module. */
+#include <sys/prctl.h>
 #include <time.h>
 #include "parley/common.h"
 
@@ -28,3 +29,8 @@ static int64_t clock_ms(clockid_t id)
 
 int64_t pl_now_ms(void) { return clock_ms(CLOCK_REALTIME); }
 int64_t pl_mono_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
+
+void pl_thread_name(const char *name)
+{
+    (void)prctl(PR_SET_NAME, name, 0, 0, 0);
+}

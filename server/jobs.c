@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include "parley/common.h"
 #include "parley/jobs.h"
 #include "parley/loop.h"
 
@@ -25,6 +26,7 @@ static struct lane lanes[JOBS__LANES] = {
 
 static void *worker(void *arg)
 {
+    pl_thread_name("parley-jobs");
     struct lane *l = arg;
     for (;;) {
         pthread_mutex_lock(&l->mu);

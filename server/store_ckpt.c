@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
+#include "parley/common.h"
 #include "store_internal.h"
 
 /* In frames of the 4 KiB pages: 16 MiB, 192 MiB, 384 MiB. */
@@ -106,6 +107,7 @@ static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 
 static void *ckpt_main(void *arg)
 {
+    pl_thread_name("parley-ckpt");
     struct store_ckpt *c = arg;
     struct sched_param sp = { 0 };
     if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)

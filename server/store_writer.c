@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "parley/common.h"
 #include "parley/loop.h"
 #include "store_internal.h"
 
@@ -302,6 +303,7 @@ static void writer_tune(struct store *st)
 
 void *store_writer_main(void *arg)
 {
+    pl_thread_name("parley-writer");
     struct store *st = arg;
     writer_tune(st);
     for (;;) {

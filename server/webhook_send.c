@@ -14,6 +14,7 @@
 #include <string.h>
 #include <curl/curl.h>
 #include <sodium.h>
+#include "parley/common.h"
 #include "parley/loop.h"
 #include "parley/webhook.h"
 #include "webhook_internal.h"
@@ -143,6 +144,7 @@ static int send_one(CURL *h, struct wh_job *j)
 
 static void *worker_main(void *arg)
 {
+    pl_thread_name("parley-webhooks");
     CURL *h = curl_easy_init();
     pthread_mutex_lock(&W.mu);
     while (!W.stop) {

@@ -33,6 +33,10 @@ int64_t pl_now_ms(void);
 /* Monotonic milliseconds, for timers and durations. */
 int64_t pl_mono_ms(void);
 
+/* Names the calling thread (at most 15 characters), so `top -H`, `perf` and
+ * gdb tell the writer from the loop; best effort, nothing to check. */
+void pl_thread_name(const char *name);
+
 #define PL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -167,3 +167,11 @@ test('/metrics counts acks, bot outcomes, the queue and open conversations', asy
   assert.match(m, /^parley_store_checkpoints_total\{thread="writer"\} \d+$/m);
   v.close();
 });
+
+test('the server names its threads, so top -H and perf tell the writer from the loop', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const dir = `/proc/${srv.child.pid}/task`;
+  const names = readdirSync(dir).map(t => readFileSync(`${dir}/${t}/comm`, 'utf8').trim());
+  for (const n of ['parley', 'parley-writer', 'parley-ckpt', 'parley-jobs'])
+    assert.ok(names.includes(n), `no thread named ${n} in ${names.join(', ')}`);
+});
