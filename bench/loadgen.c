@@ -335,7 +335,7 @@ int main(int argc, char **argv)
         return 1;
     sh->m0 = sh->m1 = sh->t_stop_send = UINT64_MAX;
     double cpu0, cpu1;
-    long rss0, rss1;
+    long rss0, rss1, rss_w0 = -1;   /* before connecting, at the end, at the window's start */
     read_proc(&cpu0, &rss0);
     fflush(stdout);
     for (int i = 0, tb = 0; i < opt.workers; tb += agents[i], i++) {
@@ -360,7 +360,7 @@ int main(int argc, char **argv)
     double setup_s = (double)(now_ns() - t_setup) / 1e9;
     if (opt.sc == SC_IDLE) {
         sleep_until(now_ns() + (uint64_t)(opt.settle * 1e9));
-        read_proc(&cpu0, &rss1);
+        read_proc(&cpu0, &rss_w0);
         uint64_t w0 = now_ns();
         sleep_until(w0 + (uint64_t)(opt.cpu_window * 1e9));
         read_proc(&cpu1, &rss1);
@@ -413,11 +413,13 @@ int main(int argc, char **argv)
         double per = t.held ? (double)(rss1 - rss0) * 1024.0 / (double)t.held : 0;
         double pct = cpu >= 0 ? 100.0 * cpu / ((double)(t_end - t_go) / 1e9) : -1;
         printf("  held %" PRIu64 " of %d (failed %" PRIu64 ") after %.1f s; server RSS %ld -> %ld KiB"
-               " = %.0f B per connection; idle server CPU %.2f %%\n", t.held, opt.conns, t.failed,
-               setup_s, rss0, rss1, per, pct);
+               " = %.0f B per connection; idle server CPU %.2f %% over %.0f s (RSS %ld KiB at its"
+               " start)\n", t.held, opt.conns, t.failed, setup_s, rss0, rss1, per, pct,
+               opt.cpu_window, rss_w0);
         snprintf(res + l, sizeof(res) - l, " conns=%d held=%" PRIu64 " failed=%" PRIu64
-                 " connect_s=%.2f rss_before_kb=%ld rss_after_kb=%ld rss_per_conn_b=%.0f cpu_pct=%.2f",
-                 opt.conns, t.held, t.failed, setup_s, rss0, rss1, per, pct);
+                 " connect_s=%.2f rss_before_kb=%ld rss_window_kb=%ld rss_after_kb=%ld"
+                 " rss_per_conn_b=%.0f cpu_pct=%.2f idle_s=%.0f",
+                 opt.conns, t.held, t.failed, setup_s, rss0, rss_w0, rss1, per, pct, opt.cpu_window);
         print_hist("hello->welcome", &t.welcome);
         kv_hist(res, sizeof(res), "welcome", &t.welcome);
     } else if (opt.sc == SC_STORM) {

@@ -11,7 +11,7 @@
 # PostgreSQL 15 is not installed.
 #
 # Sizes (environment overrides):
-#   IDLE=5000 STORM=5000 CONVS=1000 RATE=auto AGENTS_PER=25 DURATION=8 WARMUP=2
+#   IDLE=5000 IDLE_SECS=5 (how long the idle server's CPU is measured) STORM=5000 CONVS=1000 RATE=auto AGENTS_PER=25 DURATION=8 WARMUP=2
 #   RAMP_RATES="2 4 6 8 10 12 14 16 20 24" (msg/s per conversation, tried in turn)
 #   FLOOD_CONVS=100 FLOOD_WINDOW=16 ROOMS=3 ROOM_RATE=1333 FAQ_N=1000 REPS=3
 #   WORKERS=4 SRC=16 PORT=18480 DURABILITY=full PEERS=1 KEEP=0 (keep the temp dir)
@@ -30,7 +30,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-REPS=${REPS:-3}; IDLE=${IDLE:-5000}; STORM=${STORM:-5000}
+REPS=${REPS:-3}; IDLE=${IDLE:-5000}; IDLE_SECS=${IDLE_SECS:-5}; STORM=${STORM:-5000}
 CONVS=${CONVS:-1000}; RATE=${RATE:-auto}; AGENTS_PER=${AGENTS_PER:-25}
 RAMP_RATES=${RAMP_RATES:-2 4 6 8 10 12 14 16 20 24}
 DURATION=${DURATION:-8}; WARMUP=${WARMUP:-2}
@@ -163,7 +163,8 @@ fi
 echo "bench: chat at $CONVS x $RATE msg/s"
 for r in $(seq 1 "$REPS"); do
   echo "---- repetition $r"
-  if want idle; then start_parley "idle$r";  lg idle --conns "$IDLE" --label parley; stop_server; fi
+  if want idle; then start_parley "idle$r";  lg idle --conns "$IDLE" --cpu-window "$IDLE_SECS" --label parley
+    stop_server; fi
   if want chat; then start_parley "chat$r";  lg chat --convs "$CONVS" --rate "$RATE" --agents-per "$AGENTS_PER" \
     --duration "$DURATION" --warmup "$WARMUP" --label parley; stop_server; fi
   if want flood; then
