@@ -158,7 +158,6 @@ static int established(struct conn *c, struct lws *wsi)
     return 0;
 }
 
-/* Returns -1 when the connection must close (protocol error, oversized frame). */
 /* Appends a chunk to the message being assembled. The first chunk sizes the
  * buffer for the rest of its frame, so a message split by the small rx buffer
  * costs one allocation, not one per chunk. */
@@ -188,6 +187,16 @@ static void assemble(struct conn *c, struct lws *wsi, const char *in, size_t len
     c->rx_len = need;
 }
 
+/* A whole message: text goes to the protocol layer, binary is refused. */
+static void on_message(struct conn *c, struct lws *wsi, const char *buf, size_t len)
+{
+    if (lws_frame_is_binary(wsi))
+        conv_send_error(c, NULL, "bad_request", "frames must be text (UTF-8 JSON)");
+    else
+        conv_on_frame(c, len ? buf : "", len);
+}
+
+/* Returns -1 when the connection must close (protocol error, oversized frame). */
 static int receive(struct conn *c, struct lws *wsi, const char *in, size_t len)
 {
     int final = lws_is_final_fragment(wsi);
@@ -198,11 +207,7 @@ static int receive(struct conn *c, struct lws *wsi, const char *in, size_t len)
         return -1;
     }
     if (final && !c->rx_len && !c->rx_dropping) {
-        /* The common case, a whole message in one chunk: no copy. */
-        if (lws_frame_is_binary(wsi))
-            conv_send_error(c, NULL, "bad_request", "frames must be text (UTF-8 JSON)");
-        else
-            conv_on_frame(c, len ? in : "", len);
+        on_message(c, wsi, in, len);    /* the common case, one chunk: no copy */
         return 0;
     }
     if (!c->rx_dropping && len)
@@ -214,10 +219,8 @@ static int receive(struct conn *c, struct lws *wsi, const char *in, size_t len)
          * with 1009 as RFC 6455 asks, so the client can't wait forever. */
         conv_send_error(c, NULL, "too_large", "frames are limited to 64 KiB");
         conn_close_after_flush(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
-    } else if (lws_frame_is_binary(wsi))
-        conv_send_error(c, NULL, "bad_request", "frames must be text (UTF-8 JSON)");
-    else
-        conv_on_frame(c, c->rx_len ? c->rx : "", c->rx_len);
+    } else
+        on_message(c, wsi, c->rx, c->rx_len);
     free(c->rx);
     c->rx = NULL;
     c->rx_len = c->rx_cap = 0;
