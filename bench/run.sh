@@ -32,7 +32,7 @@ cd "$(dirname "$0")/.."
 
 REPS=${REPS:-3}; IDLE=${IDLE:-5000}; IDLE_SECS=${IDLE_SECS:-5}; STORM=${STORM:-5000}
 CONVS=${CONVS:-1000}; RATE=${RATE:-auto}; AGENTS_PER=${AGENTS_PER:-25}
-RAMP_RATES=${RAMP_RATES:-2 4 6 8 10 12 14 16 20 24}
+RAMP_RATES=${RAMP_RATES:-2 4 6 8 10 12 14 16 20 24}; RAMP_SECS=4   # each ramp step's window
 DURATION=${DURATION:-8}; WARMUP=${WARMUP:-2}
 FLOOD_CONVS=${FLOOD_CONVS:-100}; FLOOD_WINDOW=${FLOOD_WINDOW:-16}
 ROOMS=${ROOMS:-3}; ROOM_RATE=${ROOM_RATE:-1333}
@@ -147,12 +147,13 @@ if want ramp; then
   best=0
   for rr in $RAMP_RATES; do
     start_parley "ramp$rr"
-    lg chat --convs "$CONVS" --rate "$rr" --agents-per "$AGENTS_PER" --duration 4 --warmup 1 --label ramp >/dev/null
+    lg chat --convs "$CONVS" --rate "$rr" --agents-per "$AGENTS_PER" --duration "$RAMP_SECS" --warmup 1 \
+      --label ramp >/dev/null
     stop_server
-    verdict=$(grep '^RESULT label=ramp ' "$RES" | tail -1 | tr ' ' '\n' | awk -F= '
-      $1 == "deliver_p99_ms" { p99 = $2 } $1 == "cpu_s" { cpu = $2 }
+    verdict=$(grep '^RESULT label=ramp ' "$RES" | tail -1 | tr ' ' '\n' | awk -F= -v secs="$RAMP_SECS" '
+      $1 == "deliver_p99_ms" { p99 = $2 } $1 == "cpu_s" { busy = $2 / secs }
       END { printf "%s (p99 %.1f ms, server core %.0f %% busy)\n",
-            (p99 <= 100 && cpu / 4 <= 0.95) ? "sustained" : "not sustained", p99, cpu / 4 * 100 }')
+            (p99 <= 100 && busy <= 0.95) ? "sustained" : "not sustained", p99, busy * 100 }')
     echo "ramp: $CONVS x $rr msg/s = $((CONVS * rr)) msgs/s: $verdict"
     case $verdict in sustained*) best=$rr ;; *) break ;; esac
   done

@@ -249,21 +249,9 @@ static unsigned coalescible(const struct conn *c)
     return n;
 }
 
-int conn_on_writeable(struct conn *c)
+/* Writes what is queued: one frame, or as many as coalesce into one send. */
+static int write_queued(struct conn *c)
 {
-    /* A slow consumer is closed at once: what is queued is exactly what it
-     * could not take, and it will resume from its last seq. */
-    if (c->close_pending && (c->q_len == 0 || c->close_code == CONN_CLOSE_SLOW_CONSUMER)) {
-        const char *why = close_reason(c->close_code);
-        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
-                         (unsigned char *)why, strlen(why));
-        return -1;
-    }
-    int pinged = conn_write_ping(c);
-    if (pinged)
-        return pinged < 0 ? -1 : 0;
-    if (!c->q_len)
-        return 0;
     unsigned n = coalescible(c);
     if (n < 2) {
         struct frame *f = dequeue(c);
@@ -286,6 +274,25 @@ int conn_on_writeable(struct conn *c)
     }
     if (c->replaying && refill && c->q_len < CONN_REFILL_FRAMES && c->q_bytes < CONN_QUEUE_BYTES / 4)
         refill(c);
+    return 0;
+}
+
+int conn_on_writeable(struct conn *c)
+{
+    /* A slow consumer is closed at once: what is queued is exactly what it
+     * could not take, and it will resume from its last seq. */
+    if (c->close_pending && (c->q_len == 0 || c->close_code == CONN_CLOSE_SLOW_CONSUMER)) {
+        const char *why = close_reason(c->close_code);
+        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+                         (unsigned char *)why, strlen(why));
+        return -1;
+    }
+    /* One write per callback: a due ping goes first, the queue next time. */
+    int w = conn_write_ping(c);
+    if (w == 0 && c->q_len)
+        w = write_queued(c);
+    if (w < 0)
+        return -1;
     if (c->q_len || c->close_pending)
         lws_callback_on_writable(c->wsi);
     return 0;

@@ -26,10 +26,6 @@ static void check(struct conn *c, void *arg)
     const struct sweep *s = arg;
     if (!c->wsi || (c->kind != CONN_VISITOR && c->kind != CONN_AGENT) || c->close_pending)
         return;
-    if (!c->last_rx_ms) {                /* registered before its first frame */
-        c->last_rx_ms = s->now;
-        return;
-    }
     if (c->ping_sent_ms) {
         /* Measured from the ping, not from the last frame, so a server that
          * was itself stopped (SIGSTOP, a VM pause) pings before it drops. */
@@ -58,9 +54,5 @@ int conn_write_ping(struct conn *c)
     /* Not empty: lws 4.1 reports no RECEIVE_PONG for an empty pong. */
     unsigned char buf[LWS_PRE + 1];
     buf[LWS_PRE] = 'k';
-    if (lws_write(c->wsi, buf + LWS_PRE, 1, LWS_WRITE_PING) < 0)
-        return -1;
-    if (c->q_len || c->close_pending)
-        lws_callback_on_writable(c->wsi);
-    return 1;
+    return lws_write(c->wsi, buf + LWS_PRE, 1, LWS_WRITE_PING) < 0 ? -1 : 1;
 }

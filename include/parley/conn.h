@@ -111,7 +111,8 @@ void conn_seen(struct conn *c, int64_t now_ms);
  * answer_ms after its ping. Run it every conn_keepalive_period_ms(ping_ms). */
 void conn_keepalive(int64_t now_ms, int64_t ping_ms, int64_t answer_ms);
 int64_t conn_keepalive_period_ms(int64_t ping_ms);
-/* WRITEABLE: sends a pending ping; 1 when it did (the callback's one write). */
+/* WRITEABLE: sends a pending ping: 1 when it did (the callback's one write),
+ * 0 when none was due, -1 when the write failed. */
 int conn_write_ping(struct conn *c);
 
 int conn_follow(struct conn *c, const char *topic);       /* subscribe + remember */
