@@ -20,15 +20,29 @@ const char *pl_status_code(pl_status s)
     return "internal_error";
 }
 
-static int64_t clock_ms(clockid_t id)
+static int64_t clock_us(clockid_t id)
 {
     struct timespec ts;
     clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int64_t pl_now_ms(void) { return clock_ms(CLOCK_REALTIME); }
-int64_t pl_mono_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
+int64_t pl_now_ms(void) { return clock_us(CLOCK_REALTIME) / 1000; }
+int64_t pl_mono_ms(void) { return clock_us(CLOCK_MONOTONIC) / 1000; }
+int64_t pl_mono_us(void) { return clock_us(CLOCK_MONOTONIC); }
+
+/* From a tenth of a millisecond (a commit on a fast disk) to a second (a
+ * stalled one): the sub-millisecond buckets are where a healthy server lives. */
+const double pl_hist_bounds_ms[PL_HIST_N] = {0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
+
+void pl_hist_observe(struct pl_hist *h, double ms)
+{
+    for (size_t i = 0; i < PL_HIST_N; i++)
+        if (ms <= pl_hist_bounds_ms[i])
+            h->le[i]++;
+    h->count++;
+    h->sum_s += ms / 1000.0;
+}
 
 void pl_thread_name(const char *name)
 {

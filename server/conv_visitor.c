@@ -27,7 +27,7 @@ struct hello_ctx {
 
 struct msg_ctx {
     uint64_t conn;
-    int64_t arrived_ms;                  /* monotonic, for the ack latency metric */
+    int64_t arrived_us;                  /* monotonic, for the ack latency metric */
     char *id, *conv, *text, *author_id, *name, *locale;
 };
 
@@ -372,7 +372,7 @@ static void message_stored(void *arg, const struct store_result *r)
     struct msg_ctx *m = arg;
     conv_reply_status(m->conn, m->id, r->status, r->seq, 0, NULL);
     if (r->status == PL_OK)
-        metrics_observe_ack_ms((double)(pl_mono_ms() - m->arrived_ms));
+        metrics_observe_ack_ms((double)(pl_mono_us() - m->arrived_us) / 1000.0);
     if (r->status == PL_OK && !r->duplicate) {
         struct store_message ev = {.conversation = m->conv, .seq = r->seq, .role = "visitor",
                                    .author_id = m->author_id, .author_name = m->name,
@@ -400,7 +400,7 @@ static void send_message(struct conn *c, const struct proto_cmd *cmd)
         return;
     }
     m->conn = c->id;
-    m->arrived_ms = pl_mono_ms();
+    m->arrived_us = pl_mono_us();
     m->name = conv_strdup(c->name);
     m->locale = conv_strdup(c->locale);
     struct store_append a = {.conversation = c->conv_id, .role = "visitor",

@@ -20,21 +20,12 @@ static const char *codes[] = {"bad_json", "bad_request", "too_large", "unauthori
                               "conversation_closed", "store_unavailable", "other"};
 static unsigned long long errors[PL_ARRAY_LEN(codes)];
 static unsigned long long http_status[6];
-static const double ack_bounds[] = {0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
-static unsigned long long ack_buckets[PL_ARRAY_LEN(ack_bounds)], ack_count;
-static double ack_sum;
+static struct pl_hist ack;
 static const char *faq_names[METRIC_FAQ__COUNT] = {"answered", "choices", "missed", "greeting",
                                             "human_request"};
 static unsigned long long faq_counts[METRIC_FAQ__COUNT];
 
-void metrics_observe_ack_ms(double ms)
-{
-    for (size_t i = 0; i < PL_ARRAY_LEN(ack_bounds); i++)
-        if (ms <= ack_bounds[i])
-            ack_buckets[i]++;
-    ack_count++;
-    ack_sum += ms / 1000.0;
-}
+void metrics_observe_ack_ms(double ms) { pl_hist_observe(&ack, ms); }
 
 void metrics_count_faq(enum metrics_faq outcome)
 {
@@ -93,6 +84,16 @@ static void add(struct buf *b, const char *fmt, ...)
     }
 }
 
+static void add_hist(struct buf *b, const char *name, const char *help, const struct pl_hist *h)
+{
+    add(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    for (size_t i = 0; i < PL_HIST_N; i++)
+        add(b, "%s_bucket{le=\"%g\"} %llu\n", name, pl_hist_bounds_ms[i] / 1000.0,
+            (unsigned long long)h->le[i]);
+    add(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
+        (unsigned long long)h->count, name, h->sum_s, name, (unsigned long long)h->count);
+}
+
 char *metrics_render(void)
 {
     struct buf b = {malloc(4096), 0, 4096, 0};
@@ -117,12 +118,7 @@ char *metrics_render(void)
             "# TYPE parley_http_responses_total counter\n");
     for (int i = 1; i <= 5; i++)
         add(&b, "parley_http_responses_total{class=\"%dxx\"} %llu\n", i, http_status[i]);
-    add(&b, "# HELP parley_ack_seconds Time from a message's arrival to its durable ack.\n"
-            "# TYPE parley_ack_seconds histogram\n");
-    for (size_t i = 0; i < PL_ARRAY_LEN(ack_bounds); i++)
-        add(&b, "parley_ack_seconds_bucket{le=\"%g\"} %llu\n", ack_bounds[i] / 1000.0, ack_buckets[i]);
-    add(&b, "parley_ack_seconds_bucket{le=\"+Inf\"} %llu\nparley_ack_seconds_sum %.6f\n"
-            "parley_ack_seconds_count %llu\n", ack_count, ack_sum, ack_count);
+    add_hist(&b, "parley_ack_seconds", "Time from a message's arrival to its durable ack.", &ack);
     add(&b, "# HELP parley_faq_outcomes_total What the bot did with a visitor message.\n"
             "# TYPE parley_faq_outcomes_total counter\n");
     for (int i = 0; i < METRIC_FAQ__COUNT; i++)
@@ -165,6 +161,10 @@ char *metrics_render(void)
             "parley_store_checkpoints_total{thread=\"background\"} %llu\n"
             "parley_store_checkpoints_total{thread=\"writer\"} %llu\n",
         (unsigned long long)s.checkpoints_background, (unsigned long long)s.checkpoints_writer);
+    add_hist(&b, "parley_store_commit_seconds",
+             "A write transaction, BEGIN to COMMIT returned (its fsync included).", &s.commit_time);
+    add_hist(&b, "parley_store_queue_wait_seconds",
+             "How long a write waited in the queue before the writer took it.", &s.queue_wait);
     add(&b, "# HELP parley_store_up 1 when the last commit succeeded.\n"
             "# TYPE parley_store_up gauge\nparley_store_up %d\n", store_healthy(conv_store()));
     add(&b, "# HELP parley_bus_topics Topics with subscribers.\n# TYPE parley_bus_topics gauge\n"

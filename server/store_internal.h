@@ -93,6 +93,7 @@ struct op {
     struct sync_wait *sync;          /* instead of cb, for start-up writes */
     struct store_result res;
     struct op *next;
+    int64_t queued_us;               /* monotonic, for the queue-wait histogram */
     /* Inputs. The string pointers inside point into `owned`. */
     union {
         struct store_new_visitor vis;

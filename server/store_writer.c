@@ -69,6 +69,7 @@ pl_status store_enqueue(struct store *st, struct op *o)
         store_op_free(o);
         return PL_ERR_STORE;
     }
+    o->queued_us = pl_mono_us();
     if (st->tail) st->tail->next = o; else st->head = o;
     st->tail = o;
     st->enqueued++;
@@ -108,6 +109,7 @@ pl_status store_barrier(struct store *st, store_cb cb, void *ctx, uint64_t *tick
         store_op_free(o);
         return PL_ERR_STORE;
     }
+    o->queued_us = pl_mono_us();
     if (st->tail) st->tail->next = o; else st->head = o;
     st->tail = o;
     *ticket = ++st->enqueued;        /* under the lock: exactly this op's number */
@@ -244,6 +246,7 @@ static void run_batch(struct store *st, struct op *batch, uint64_t n)
 {
     /* PostgreSQL's first pass pipelines (store_writer_pg.c); the retry with
      * savepoints is the same on both. */
+    int64_t t0 = pl_mono_us();
     enum txn_result r = db_kind(st->wdb) == DB_PG ? store_pg_batch_txn(st, batch)
                                                   : run_batch_txn(st, batch, 0);
     if (r == TXN_RETRY)
@@ -255,7 +258,9 @@ static void run_batch(struct store *st, struct op *batch, uint64_t n)
             o->res.status = PL_ERR_STORE;
         }
     }
+    double ms = (double)(pl_mono_us() - t0) / 1000.0;
     pthread_mutex_lock(&st->mu);
+    pl_hist_observe(&st->stats.commit_time, ms);
     st->healthy = ok;
     st->stats.ops += n;
     if (ok) st->stats.commits++; else st->stats.commit_failures++;
@@ -267,9 +272,12 @@ static void run_batch(struct store *st, struct op *batch, uint64_t n)
 static struct op *take_batch(struct store *st, uint64_t *n)
 {
     struct op *first = st->head, *last = first;
+    int64_t now = pl_mono_us();
     *n = 1;
+    pl_hist_observe(&st->stats.queue_wait, (double)(now - first->queued_us) / 1000.0);
     while (last->next && *n < STORE_MAX_BATCH) {
         last = last->next;
+        pl_hist_observe(&st->stats.queue_wait, (double)(now - last->queued_us) / 1000.0);
         (*n)++;
     }
     st->head = last->next;

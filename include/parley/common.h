@@ -33,6 +33,22 @@ int64_t pl_now_ms(void);
 /* Monotonic milliseconds, for timers and durations. */
 int64_t pl_mono_ms(void);
 
+/* Monotonic microseconds, for durations below a millisecond. */
+int64_t pl_mono_us(void);
+
+/* A latency histogram in Prometheus' shape: cumulative counts of observations
+ * at or below each of the pl_hist_bounds_ms (0.1 ms ... 1 s), their count and
+ * their sum in seconds. One writer per histogram; readers copy it under the
+ * owner's lock (the store's) or on the same thread (the loop's). */
+#define PL_HIST_N 13
+extern const double pl_hist_bounds_ms[PL_HIST_N];
+struct pl_hist {
+    uint64_t le[PL_HIST_N];
+    uint64_t count;
+    double sum_s;
+};
+void pl_hist_observe(struct pl_hist *h, double ms);
+
 /* Names the calling thread (at most 15 characters), so `top -H`, `perf` and
  * gdb tell the writer from the loop; best effort, nothing to check. */
 void pl_thread_name(const char *name);

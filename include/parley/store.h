@@ -328,6 +328,8 @@ struct store_stats {
     uint64_t commits, ops, commit_failures;
     uint64_t queue_depth;
     uint64_t checkpoints_background, checkpoints_writer;   /* SQLite's WAL checkpoints */
+    struct pl_hist commit_time;      /* per transaction, failed ones included */
+    struct pl_hist queue_wait;       /* per op: enqueued -> taken into a batch */
 };
 void store_get_stats(struct store *st, struct store_stats *out);
 

@@ -156,6 +156,16 @@ test('/metrics counts acks, bot outcomes, the queue and open conversations', asy
   const value = re => Number((m.match(re) || [])[1]);
   assert.ok(value(/^parley_ack_seconds_count (\d+)$/m) >= 1, 'ack histogram');
   assert.ok(value(/^parley_ack_seconds_bucket\{le="\+Inf"\} (\d+)$/m) >= 1);
+  // The writer's own times: every commit and every queued write is observed once.
+  for (const h of ['parley_store_commit_seconds', 'parley_store_queue_wait_seconds']) {
+    assert.match(m, new RegExp(`^# TYPE ${h} histogram$`, 'm'));
+    const count = value(new RegExp(`^${h}_count (\\d+)$`, 'm'));
+    assert.ok(count >= 1, h);
+    assert.equal(value(new RegExp(`^${h}_bucket\\{le="\\+Inf"\\} (\\d+)$`, 'm')), count, h);
+    assert.ok(value(new RegExp(`^${h}_bucket\\{le="0.0001"\\} (\\d+)$`, 'm')) <= count, h);
+  }
+  assert.ok(value(/^parley_store_commit_seconds_count (\d+)$/m) <=
+            value(/^parley_store_queue_wait_seconds_count (\d+)$/m), 'a commit carries one write or more');
   assert.ok(value(/^parley_faq_outcomes_total\{outcome="answered"\} (\d+)$/m) >= 1, 'FAQ answers');
   assert.ok(value(/^parley_queue_length (\d+)$/m) >= 1, 'queue length');
   assert.ok(value(/^parley_queue_oldest_wait_seconds ([\d.]+)$/m) >= 0);
