@@ -245,7 +245,7 @@ struct frame *proto_error(const char *id, const char *code, const char *msg)
     return proto_frame_take(o);
 }
 
-struct frame *proto_ack(const char *id, int64_t seq, int64_t note_seq, const char *conversation)
+struct frame *proto_ack_json(const char *id, int64_t seq, int64_t note_seq, const char *conversation)
 {
     json_t *o = json_pack("{s:s}", "type", "ack");
     if (!o)
@@ -259,11 +259,6 @@ struct frame *proto_ack(const char *id, int64_t seq, int64_t note_seq, const cha
     if (conversation)
         json_object_set_new(o, "conversation", json_string(conversation));
     return proto_frame_take(o);
-}
-
-struct frame *proto_message(const struct store_message *m, enum proto_view view)
-{
-    return proto_frame_take(proto_message_json(m, view));
 }
 
 struct frame *proto_welcome(const char *id, const char *token, const struct store_conversation *c,

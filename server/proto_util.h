@@ -18,6 +18,9 @@ pl_status proto_bad(char *field, size_t flen, const char *f, char *msg, size_t m
 json_t *proto_load_object(const char *body, size_t len, char *field, size_t flen, char *msg,
                           size_t mlen);
 
+/* The Jansson-built forms of proto_ack and proto_message (proto_write.c writes
+ * the same bytes directly and falls back to these). */
+struct frame *proto_ack_json(const char *id, int64_t seq, int64_t note_seq, const char *conversation);
 json_t *proto_message_json(const struct store_message *m, enum proto_view view);
 json_t *proto_messages_json(const struct store_message_list *l, enum proto_view view);
 json_t *proto_conversation_json(const struct store_conversation *c, enum proto_view view);
