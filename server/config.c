@@ -67,6 +67,10 @@ static const struct opt opts[] = {
      "on SIGTERM, how long to keep writing queued frames before closing (default 5)",
      INT(shutdown_secs, 0, 600)},
     {"session-hours", "PARLEY_SESSION_HOURS", "N", "agent session lifetime (default 12)", INT(session_hours, 1, 24 * 365)},
+    {"commit-delay-us", "PARLEY_COMMIT_DELAY_US", "US",
+     "group commit: let waiting writes gather this long before committing them; less CPU per message, "
+     "more latency (0-100000, default 0: commit at once)",
+     INT(commit_delay_us, 0, 100000)},
     {"durability", "PARLEY_DURABILITY", "full|normal",
      "SQLite synchronous mode for commits (default full)", OPT_DURABILITY,
      offsetof(struct config, durability), 0, 0},

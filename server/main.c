@@ -317,6 +317,7 @@ int main(int argc, char **argv)
                 config_store_is_pg(&cfg) ? "(postgresql)" : db);
         goto out;
     }
+    store_set_commit_delay(st, cfg.commit_delay_us);
     if (conv_init(st, &copt) || router_init(cfg.agent_grace) || faq_phrases_init() != PL_OK ||
         sync_load_settings(st) != PL_OK ||
         first_admin(st, &cfg) || load_faq(st, &cfg) ||

@@ -137,6 +137,7 @@ struct store {
     struct op *head, *tail;
     int accepting, stopping, healthy;
     uint64_t enqueued;               /* ops ever queued (store_barrier's tickets) */
+    int commit_delay_us;             /* store_set_commit_delay */
     struct store_stats stats;
     struct store_ckpt *ckpt;         /* SQLite's checkpointer (store_ckpt.c); NULL on PostgreSQL */
 };

@@ -309,6 +309,32 @@ static void writer_tune(struct store *st)
     }
 }
 
+void store_set_commit_delay(struct store *st, int us)
+{
+    pthread_mutex_lock(&st->mu);
+    st->commit_delay_us = us < 0 ? 0 : us > 100000 ? 100000 : us;
+    pthread_mutex_unlock(&st->mu);
+}
+
+/*
+ * With a commit delay, waits (mutex held on entry and exit) until the oldest
+ * queued op is commit_delay_us old, a full batch is waiting, or the store
+ * stops. It sleeps with the mutex released instead of waiting on work_cv:
+ * every enqueue signals work_cv, and a wake-up per message would cost more
+ * than the commits the delay saves.
+ */
+static void wait_commit_delay(struct store *st)
+{
+    while (st->commit_delay_us > 0 && !st->stopping && st->stats.queue_depth < STORE_MAX_BATCH) {
+        int64_t left = st->head->queued_us + st->commit_delay_us - pl_mono_us();
+        if (left <= 0) return;
+        pthread_mutex_unlock(&st->mu);
+        struct timespec ts = { (time_t)(left / 1000000), (long)(left % 1000000) * 1000 };
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&st->mu);
+    }
+}
+
 void *store_writer_main(void *arg)
 {
     pl_thread_name("parley-writer");
@@ -321,6 +347,7 @@ void *store_writer_main(void *arg)
             pthread_mutex_unlock(&st->mu);
             return NULL;
         }
+        wait_commit_delay(st);
         uint64_t n;
         struct op *batch = take_batch(st, &n);
         pthread_mutex_unlock(&st->mu);

@@ -21,6 +21,7 @@ struct config {
     int max_conns_per_ip;     /* WebSockets per peer address; 0 = off */
     int bot_misses;           /* "I don't know"s before the bot hands off */
     enum store_durability durability;
+    int commit_delay_us;      /* group commit: how long waiting writes gather first */
     int session_hours;        /* agent session lifetime */
     int agent_grace;          /* seconds a disconnected agent keeps their chats */
     int ping_secs;            /* idle seconds before a WebSocket peer is pinged */

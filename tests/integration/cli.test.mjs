@@ -24,6 +24,7 @@ test('--help lists every option with its environment twin', () => {
 
 test('a bad option or value exits 2 with a message', () => {
   for (const args of [['--nope'], ['--port', 'eighty'], ['--port', '70000'], ['--durability', 'maybe'],
+    ['--commit-delay-us', '-1'], ['--commit-delay-us', '100001'], ['--commit-delay-us', 'soon'],
     ['--store', 'mysql://x'], ['--bus', 'nats://x:4222'], ['--bus', 'redis://h:0'], ['stray']]) {
     const r = run(...args);
     assert.equal(r.status, 2, args.join(' '));

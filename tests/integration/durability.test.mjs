@@ -362,3 +362,41 @@ test('a server paused with SIGSTOP catches up on SIGCONT; retried ids are not du
     await srv.stop();
   }
 });
+
+// --commit-delay-us: writes that arrive together wait for each other and share one
+// commit; nothing is acked before its commit, and a SIGTERM does not wait out the delay.
+test('a commit delay gathers a burst into one commit and still acks every message once', async () => {
+  const srv = await start({ args: ['--rate-limit', '0', '--commit-delay-us', '100000'] });
+  try {
+    const v = await queuedVisitor(srv);
+    const commits = async () => Number((await (await fetch(srv.base + '/metrics')).text())
+      .match(/^parley_store_commit_seconds_count (\d+)$/m)[1]);
+    const before = await commits();
+    const t0 = Date.now();
+    for (let i = 0; i < 10; i++) v.send({ type: 'message', id: `d${i}`, text: `delayed ${i}` });
+    const first = await v.next(f => f.type === 'ack' && f.id === 'd0', { ms: 5000 });
+    assert.ok(Date.now() - t0 >= 80, `acked after ${Date.now() - t0} ms, before the delay ran out`);
+    const acks = [first, ...await Promise.all(Array.from({ length: 9 }, (_, i) =>
+      v.next(f => f.type === 'ack' && f.id === `d${i + 1}`, { ms: 5000 })))];
+    assert.deepEqual(acks.map(a => a.seq), acks.map((_, i) => first.seq + i), 'in order, gapless');
+    // The ten sent together, at most split in two by the moment the writer woke.
+    assert.ok(await commits() - before <= 2, `${await commits() - before} commits for one burst`);
+    v.send({ type: 'message', id: 'last', text: 'stored on the way out' });
+    await delay(20);
+    const t1 = Date.now();
+    await srv.stop('SIGTERM');
+    assert.ok(Date.now() - t1 < 5000, 'the drain waited out the delay or more');
+    const again = await start({ dir: srv.dir, args: ['--rate-limit', '0'] });
+    try {
+      const w = await again.visitor({ token: v.token, last_seq: 0 });
+      const texts = w.welcome.messages.map(m => m.text);
+      for (let i = 0; i < 10; i++) assert.equal(texts.filter(t => t === `delayed ${i}`).length, 1);
+      assert.equal(texts.filter(t => t === 'stored on the way out').length, 1, 'the last one, drained');
+      w.close();
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await srv.stop().catch(() => {});
+  }
+});
