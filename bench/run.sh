@@ -130,6 +130,9 @@ churn() {            # one server, storms until CHURN_SECS have passed; RSS per 
 }
 
 have_lws=0; command -v libwebsockets-test-server >/dev/null && have_lws=1
+if [ "$have_lws" = 0 ] && [ "$PEERS" = 1 ] && want peers; then
+  echo "bench: libwebsockets-test-server is not installed (make bench installs it): the lws peer is skipped"
+fi
 PG_OK=0
 if want pgflood; then
   if ! pg_have; then
