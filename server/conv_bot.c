@@ -188,7 +188,12 @@ void conv_bot_reply(const char *conv_id, const char *text, const char *visitor_l
     }
     struct faq_match m;
     memset(&m, 0, sizeof(m));
-    int hit = conv_faq() ? faq_match(conv_faq(), text, locale, &m) : 0;
+    int hit = 0;
+    if (conv_faq()) {
+        int64_t t0 = pl_mono_us();
+        hit = faq_match(conv_faq(), text, locale, &m);
+        metrics_observe_faq_match_ms((double)(pl_mono_us() - t0) / 1000.0);
+    }
     if (hit == 1) {
         metrics_count_faq(METRIC_FAQ_ANSWERED);
         bot_say(conv_id, m.entry->answer, m.entry, m.score, proto_bot_meta(&m, 0), client_id, locale,

@@ -21,11 +21,13 @@ static const char *codes[] = {"bad_json", "bad_request", "too_large", "unauthori
 static unsigned long long errors[PL_ARRAY_LEN(codes)];
 static unsigned long long http_status[6];
 static struct pl_hist ack;
+static struct pl_hist faq_time = {.bounds_ms = pl_hist_fast_bounds_ms};
 static const char *faq_names[METRIC_FAQ__COUNT] = {"answered", "choices", "missed", "greeting",
                                             "human_request"};
 static unsigned long long faq_counts[METRIC_FAQ__COUNT];
 
 void metrics_observe_ack_ms(double ms) { pl_hist_observe(&ack, ms); }
+void metrics_observe_faq_match_ms(double ms) { pl_hist_observe(&faq_time, ms); }
 
 void metrics_count_faq(enum metrics_faq outcome)
 {
@@ -88,7 +90,7 @@ static void add_hist(struct buf *b, const char *name, const char *help, const st
 {
     add(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
     for (size_t i = 0; i < PL_HIST_N; i++)
-        add(b, "%s_bucket{le=\"%g\"} %llu\n", name, pl_hist_bounds_ms[i] / 1000.0,
+        add(b, "%s_bucket{le=\"%g\"} %llu\n", name, pl_hist_bounds(h)[i] / 1000.0,
             (unsigned long long)h->le[i]);
     add(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
         (unsigned long long)h->count, name, h->sum_s, name, (unsigned long long)h->count);
@@ -119,6 +121,7 @@ char *metrics_render(void)
     for (int i = 1; i <= 5; i++)
         add(&b, "parley_http_responses_total{class=\"%dxx\"} %llu\n", i, http_status[i]);
     add_hist(&b, "parley_ack_seconds", "Time from a message's arrival to its durable ack.", &ack);
+    add_hist(&b, "parley_faq_match_seconds", "One FAQ match of a visitor message by the bot.", &faq_time);
     add(&b, "# HELP parley_faq_outcomes_total What the bot did with a visitor message.\n"
             "# TYPE parley_faq_outcomes_total counter\n");
     for (int i = 0; i < METRIC_FAQ__COUNT; i++)

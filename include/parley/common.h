@@ -37,17 +37,24 @@ int64_t pl_mono_ms(void);
 int64_t pl_mono_us(void);
 
 /* A latency histogram in Prometheus' shape: cumulative counts of observations
- * at or below each of the pl_hist_bounds_ms (0.1 ms ... 1 s), their count and
- * their sum in seconds. One writer per histogram; readers copy it under the
- * owner's lock (the store's) or on the same thread (the loop's). */
+ * at or below each of its bounds (bounds_ms; NULL, as in a zeroed struct, is
+ * pl_hist_bounds_ms: 0.1 ms ... 1 s), their count and their sum in seconds.
+ * One writer per histogram; readers copy it under the owner's lock (the
+ * store's) or on the same thread (the loop's). */
 #define PL_HIST_N 13
 extern const double pl_hist_bounds_ms[PL_HIST_N];
+extern const double pl_hist_fast_bounds_ms[PL_HIST_N];    /* 5 µs ... 50 ms */
 struct pl_hist {
+    const double *bounds_ms;
     uint64_t le[PL_HIST_N];
     uint64_t count;
     double sum_s;
 };
 void pl_hist_observe(struct pl_hist *h, double ms);
+static inline const double *pl_hist_bounds(const struct pl_hist *h)
+{
+    return h->bounds_ms ? h->bounds_ms : pl_hist_bounds_ms;
+}
 
 /* Names the calling thread (at most 15 characters), so `top -H`, `perf` and
  * gdb tell the writer from the loop; best effort, nothing to check. */

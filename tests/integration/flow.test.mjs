@@ -167,6 +167,11 @@ test('/metrics counts acks, bot outcomes, the queue and open conversations', asy
   assert.ok(value(/^parley_store_commit_seconds_count (\d+)$/m) <=
             value(/^parley_store_queue_wait_seconds_count (\d+)$/m), 'a commit carries one write or more');
   assert.ok(value(/^parley_faq_outcomes_total\{outcome="answered"\} (\d+)$/m) >= 1, 'FAQ answers');
+  // The bot's match was timed, in buckets from 5 µs (a match takes microseconds).
+  assert.ok(value(/^parley_faq_match_seconds_count (\d+)$/m) >= 1, 'FAQ match histogram');
+  assert.match(m, /^parley_faq_match_seconds_bucket\{le="5e-06"\} \d+$/m);
+  assert.equal(value(/^parley_faq_match_seconds_bucket\{le="\+Inf"\} (\d+)$/m),
+               value(/^parley_faq_match_seconds_count (\d+)$/m));
   assert.ok(value(/^parley_queue_length (\d+)$/m) >= 1, 'queue length');
   assert.ok(value(/^parley_queue_oldest_wait_seconds ([\d.]+)$/m) >= 0);
   assert.match(m, /^parley_conversations\{state="assigned"\} \d+$/m);
