@@ -325,7 +325,9 @@ void store_set_commit_delay(struct store *st, int us)
  */
 static void wait_commit_delay(struct store *st)
 {
-    while (st->commit_delay_us > 0 && !st->stopping && st->stats.queue_depth < STORE_MAX_BATCH) {
+    /* A start-up write or store_flush has its caller blocked: no waiting. */
+    while (st->commit_delay_us > 0 && !st->stopping && !st->head->sync &&
+           st->stats.queue_depth < STORE_MAX_BATCH) {
         int64_t left = st->head->queued_us + st->commit_delay_us - pl_mono_us();
         if (left <= 0) return;
         pthread_mutex_unlock(&st->mu);
