@@ -38,8 +38,9 @@ const double pl_hist_bounds_ms[PL_HIST_N] = {0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50
 const double pl_hist_fast_bounds_ms[PL_HIST_N] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
                                                   10, 25, 50};
 
-void pl_hist_observe(struct pl_hist *h, double ms)
+void pl_hist_observe_us(struct pl_hist *h, int64_t us)
 {
+    double ms = (double)us / 1000.0;
     const double *b = pl_hist_bounds(h);
     for (size_t i = 0; i < PL_HIST_N; i++)
         if (ms <= b[i])

@@ -188,11 +188,12 @@ void conv_bot_reply(const char *conv_id, const char *text, const char *visitor_l
     }
     struct faq_match m;
     memset(&m, 0, sizeof(m));
+    const struct faq_set *set = conv_faq();
     int hit = 0;
-    if (conv_faq()) {
+    if (set) {
         int64_t t0 = pl_mono_us();
-        hit = faq_match(conv_faq(), text, locale, &m);
-        metrics_observe_faq_match_ms((double)(pl_mono_us() - t0) / 1000.0);
+        hit = faq_match(set, text, locale, &m);
+        metrics_observe_faq_match_us(pl_mono_us() - t0);
     }
     if (hit == 1) {
         metrics_count_faq(METRIC_FAQ_ANSWERED);

@@ -372,7 +372,7 @@ static void message_stored(void *arg, const struct store_result *r)
     struct msg_ctx *m = arg;
     conv_reply_status(m->conn, m->id, r->status, r->seq, 0, NULL);
     if (r->status == PL_OK)
-        metrics_observe_ack_ms((double)(pl_mono_us() - m->arrived_us) / 1000.0);
+        metrics_observe_ack_us(pl_mono_us() - m->arrived_us);
     if (r->status == PL_OK && !r->duplicate) {
         struct store_message ev = {.conversation = m->conv, .seq = r->seq, .role = "visitor",
                                    .author_id = m->author_id, .author_name = m->name,

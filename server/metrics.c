@@ -26,8 +26,8 @@ static const char *faq_names[METRIC_FAQ__COUNT] = {"answered", "choices", "misse
                                             "human_request"};
 static unsigned long long faq_counts[METRIC_FAQ__COUNT];
 
-void metrics_observe_ack_ms(double ms) { pl_hist_observe(&ack, ms); }
-void metrics_observe_faq_match_ms(double ms) { pl_hist_observe(&faq_time, ms); }
+void metrics_observe_ack_us(int64_t us) { pl_hist_observe_us(&ack, us); }
+void metrics_observe_faq_match_us(int64_t us) { pl_hist_observe_us(&faq_time, us); }
 
 void metrics_count_faq(enum metrics_faq outcome)
 {

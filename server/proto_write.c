@@ -10,7 +10,7 @@
  *
  * The bytes are exactly what Jansson would have written (same keys, same
  * order, same escapes: JSON_COMPACT without ASCII or slash escaping);
- * tests/unit/test_proto.c holds the two side by side. Anything unusual (a
+ * tests/unit/test_proto_write.c holds the two side by side. Anything unusual (a
  * bot's meta or FAQ score, a string that is not valid UTF-8) goes the Jansson
  * way, which stays the reference.
  */
@@ -113,13 +113,19 @@ static void jw_str(struct jw *w, const char *str)
     JW_LIT(w, "\"");
 }
 
+/* ,"key": (keys are the encoder's own literals: nothing to escape) */
+static void jw_key(struct jw *w, const char *key)
+{
+    JW_LIT(w, ",\"");
+    jw_raw(w, key, strlen(key));
+    JW_LIT(w, "\":");
+}
+
 /* ,"key":"value" (nothing when value is NULL, as set_str does) */
 static void jw_kstr(struct jw *w, const char *key, const char *v)
 {
     if (!v) return;
-    JW_LIT(w, ",\"");
-    jw_raw(w, key, strlen(key));
-    JW_LIT(w, "\":");
+    jw_key(w, key);
     jw_str(w, v);
 }
 
@@ -127,17 +133,15 @@ static void jw_kint(struct jw *w, const char *key, long long v)
 {
     char num[24];
     int n = snprintf(num, sizeof(num), "%lld", v);
-    JW_LIT(w, ",\"");
-    jw_raw(w, key, strlen(key));
-    JW_LIT(w, "\":");
+    jw_key(w, key);
     jw_raw(w, num, (size_t)n);
 }
 
-/* The frame, or NULL with *fallback set when Jansson should write it. */
-static struct frame *jw_frame(struct jw *w, int *fallback)
+/* The frame (NULL when out of memory, or when w->bad: then Jansson should
+ * write it); the buffer is released either way. */
+static struct frame *jw_frame(struct jw *w)
 {
     struct frame *f = w->bad ? NULL : frame_new(w->p, w->len);
-    *fallback = w->bad;
     if (w->p != w->stack) free(w->p);
     return f;
 }
@@ -168,9 +172,8 @@ struct frame *proto_message(const struct store_message *m, enum proto_view view)
         jw_kint(&w, "seq", m->seq);
     }
     JW_LIT(&w, "}");
-    int fallback;
-    struct frame *f = jw_frame(&w, &fallback);
-    return fallback ? proto_frame_take(proto_message_json(m, view)) : f;
+    struct frame *f = jw_frame(&w);
+    return w.bad ? proto_frame_take(proto_message_json(m, view)) : f;
 }
 
 struct frame *proto_ack(const char *id, int64_t seq, int64_t note_seq, const char *conversation)
@@ -183,7 +186,6 @@ struct frame *proto_ack(const char *id, int64_t seq, int64_t note_seq, const cha
     if (note_seq > 0) jw_kint(&w, "note_seq", note_seq);
     jw_kstr(&w, "conversation", conversation);
     JW_LIT(&w, "}");
-    int fallback;
-    struct frame *f = jw_frame(&w, &fallback);
-    return fallback ? proto_ack_json(id, seq, note_seq, conversation) : f;
+    struct frame *f = jw_frame(&w);
+    return w.bad ? proto_ack_json(id, seq, note_seq, conversation) : f;
 }

@@ -258,9 +258,9 @@ static void run_batch(struct store *st, struct op *batch, uint64_t n)
             o->res.status = PL_ERR_STORE;
         }
     }
-    double ms = (double)(pl_mono_us() - t0) / 1000.0;
+    int64_t took = pl_mono_us() - t0;
     pthread_mutex_lock(&st->mu);
-    pl_hist_observe(&st->stats.commit_time, ms);
+    pl_hist_observe_us(&st->stats.commit_time, took);
     st->healthy = ok;
     st->stats.ops += n;
     if (ok) st->stats.commits++; else st->stats.commit_failures++;
@@ -273,12 +273,9 @@ static struct op *take_batch(struct store *st, uint64_t *n)
 {
     struct op *first = st->head, *last = first;
     int64_t now = pl_mono_us();
-    *n = 1;
-    pl_hist_observe(&st->stats.queue_wait, (double)(now - first->queued_us) / 1000.0);
-    while (last->next && *n < STORE_MAX_BATCH) {
-        last = last->next;
-        pl_hist_observe(&st->stats.queue_wait, (double)(now - last->queued_us) / 1000.0);
-        (*n)++;
+    for (*n = 1;; (*n)++, last = last->next) {
+        pl_hist_observe_us(&st->stats.queue_wait, now - last->queued_us);
+        if (!last->next || *n == STORE_MAX_BATCH) break;
     }
     st->head = last->next;
     if (!st->head) st->tail = NULL;

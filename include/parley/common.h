@@ -50,7 +50,7 @@ struct pl_hist {
     uint64_t count;
     double sum_s;
 };
-void pl_hist_observe(struct pl_hist *h, double ms);
+void pl_hist_observe_us(struct pl_hist *h, int64_t us);
 static inline const double *pl_hist_bounds(const struct pl_hist *h)
 {
     return h->bounds_ms ? h->bounds_ms : pl_hist_bounds_ms;
