@@ -131,6 +131,10 @@ struct store {
 
     pthread_t writer;
     int writer_started;
+    /* Writer thread only: the batch runs again with savepoints after a failure
+     * (store_writer.c), so the ops check what the bare pass left to the
+     * database's constraints (an append's duplicate client id). */
+    int careful;
     pthread_mutex_t mu;              /* guards everything below */
     pthread_cond_t work_cv;          /* writer: the queue has ops or we stop */
     pthread_cond_t sync_cv;          /* start-up callers: a sync op finished */

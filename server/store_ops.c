@@ -220,7 +220,11 @@ static pl_status exec_append(struct store *st, struct op *o)
     const struct store_append *ap = &o->u.ap;
     if (db_kind(st->wdb) == DB_PG)
         return store_pg_append(st, o);   /* one statement, one round trip */
-    if (ap->client_id) {
+    /* The bare pass lets msg_client's unique index find a repeated client id:
+     * the insert then fails, the batch runs again with savepoints, and this
+     * lookup answers with the stored message. A SELECT per message would cost
+     * every message what only a client's retry needs. */
+    if (ap->client_id && st->careful) {
         int found = 0;
         pl_status s = find_duplicate(st, ap, &o->res, &found);
         if (s != PL_OK || found) return s;   /* a duplicate wins even when closed */

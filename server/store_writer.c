@@ -221,6 +221,7 @@ static void deliver(struct store *st, struct op *batch)
 static enum txn_result run_batch_txn(struct store *st, struct op *batch, int savepoints)
 {
     enum txn_result r = TXN_LOST;
+    st->careful = savepoints;
     if (!store_step_plain(st, W_BEGIN, "begin")) return TXN_LOST;
     for (struct op *o = batch; o; o = o->next) {
         if (savepoints) {
@@ -251,6 +252,7 @@ static void run_batch(struct store *st, struct op *batch, uint64_t n)
                                                   : run_batch_txn(st, batch, 0);
     if (r == TXN_RETRY)
         r = run_batch_txn(st, batch, 1);
+    st->careful = 0;
     int ok = r == TXN_COMMITTED;
     if (!ok) {
         for (struct op *o = batch; o; o = o->next) {

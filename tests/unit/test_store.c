@@ -336,6 +336,8 @@ static void test_idempotency(struct store *st)
     wait_all();
     CHECK(x[0].r.seq == 5 && x[0].r.duplicate == 0 && x[1].r.seq == 5 && x[1].r.duplicate == 1);
     CHECK(q_int("SELECT count(*) FROM messages WHERE conversation_id = ?1", cid) == 6);
+    /* The repeat's bare attempt (found by the unique index) took no number. */
+    CHECK(append(st, cid, "visitor", v.visitor_id, "k3", "next", 0, 0).seq == 6);
 
     /* Closed meanwhile: a retry still gets its ack, a new message is refused. */
     CHECK(change(st, STORE_CLOSE, cid, 0, 0, 0, NULL).status == PL_OK);
