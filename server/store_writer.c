@@ -252,7 +252,6 @@ static void run_batch(struct store *st, struct op *batch, uint64_t n)
                                                   : run_batch_txn(st, batch, 0);
     if (r == TXN_RETRY)
         r = run_batch_txn(st, batch, 1);
-    st->careful = 0;
     int ok = r == TXN_COMMITTED;
     if (!ok) {
         for (struct op *o = batch; o; o = o->next) {
