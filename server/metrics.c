@@ -164,6 +164,12 @@ char *metrics_render(void)
             "parley_store_checkpoints_total{thread=\"background\"} %llu\n"
             "parley_store_checkpoints_total{thread=\"writer\"} %llu\n",
         (unsigned long long)s.checkpoints_background, (unsigned long long)s.checkpoints_writer);
+    add(&b, "# HELP parley_store_checkpoint_syncs_total fsyncs of the database file by the checkpoint thread.\n"
+            "# TYPE parley_store_checkpoint_syncs_total counter\nparley_store_checkpoint_syncs_total %llu\n",
+        (unsigned long long)s.checkpoint_syncs);
+    add_hist(&b, "parley_store_checkpoint_writer_seconds",
+             "A checkpoint run by the writer thread (inside a COMMIT, so every write waits for it).",
+             &s.checkpoint_finish_time);
     add_hist(&b, "parley_store_commit_seconds",
              "A write transaction, BEGIN to COMMIT returned (its fsync included).", &s.commit_time);
     add_hist(&b, "parley_store_queue_wait_seconds",

@@ -21,6 +21,17 @@
  *    CKPT_FINISH_FRAMES are left: a few ms on the writer, once per cycle
  *    instead of once per 1,000 frames. The longer the cycle the rarer that
  *    stall, and the larger the WAL file gets (it is reused, not truncated).
+ *  - SQLite syncs the database file only at the end of a checkpoint that
+ *    copied the whole WAL, which under load only the writer's finishing one
+ *    does: left alone, that one fsync carries every page the background copied
+ *    during the cycle, and it grew with the database (5 ms at first, 38 ms
+ *    after 40 s of chat; docs/performance.md, "The finishing checkpoint").
+ *    So once a cycle is due the checkpointer syncs the file itself after each
+ *    pass that leaves CKPT_SYNC_FRAMES or more copied since its last sync, and
+ *    the writer does not finish a cycle while that much is unsynced: what is
+ *    left for its fsync is a few hundred pages. Not earlier in the cycle: the
+ *    hot pages are rewritten by every pass, and a sync per pass wrote each of
+ *    them a dozen times a cycle (p99 20-24 ms instead of 12-16).
  *  - If the checkpointer cannot keep up (a saturated core or a slow disk), the
  *    writer checkpoints everything itself at CKPT_MAX_PAGES, as SQLite would
  *    have, so the WAL stays bounded.
@@ -44,18 +55,21 @@
 #define CKPT_CYCLE 48000
 #define CKPT_MAX_PAGES 96000
 #define CKPT_FINISH_FRAMES 64
+#define CKPT_SYNC_FRAMES 1024
 
 struct store_ckpt {
     sqlite3 *h;                  /* the checkpointer's connection */
     pthread_t thread;
     pthread_mutex_t mu;          /* guards everything below */
     pthread_cond_t cv;
-    int pages, cycle, max;       /* the thresholds above (store_ckpt_tune) */
+    int pages, cycle, max, sync; /* the thresholds above (store_ckpt_tune) */
     int wanted, running, stopping;
     int last_frames;             /* the WAL's size at the last commit */
     int done_frames;             /* frames of it already copied */
+    int unsynced;                /* frames the checkpointer copied since it last synced */
     uint64_t generation;         /* bumped each time the WAL starts again */
-    uint64_t background, writer; /* checkpoints run, for /metrics */
+    uint64_t background, writer, syncs;   /* for /metrics */
+    struct pl_hist finish_time;  /* the writer's own checkpoints */
 };
 
 static int passive(sqlite3 *h, int *copied)
@@ -72,12 +86,13 @@ static int after_commit(struct store_ckpt *c, int frames)
     if (frames < c->last_frames) {   /* the WAL started again */
         c->generation++;
         c->done_frames = 0;
+        c->unsynced = 0;             /* the checkpoint that ended the cycle synced it all */
     }
     c->last_frames = frames;
     int behind = frames - c->done_frames;
     if (frames >= c->max)
         return 1;
-    if (frames >= c->cycle && !c->running && behind <= CKPT_FINISH_FRAMES)
+    if (frames >= c->cycle && !c->running && behind <= CKPT_FINISH_FRAMES && c->unsynced < c->sync)
         return 1;
     int due = frames >= c->cycle ? CKPT_FINISH_FRAMES : c->pages;
     if (behind >= due && !c->running && !c->wanted) {
@@ -95,14 +110,49 @@ static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
     pthread_mutex_lock(&c->mu);
     int now = after_commit(c, frames);
     pthread_mutex_unlock(&c->mu);
+    if (!now) return SQLITE_OK;
     int copied;
-    if (now && passive(h, &copied) == SQLITE_OK) {
+    int64_t t0 = pl_mono_us();
+    if (passive(h, &copied) == SQLITE_OK) {
+        int64_t took = pl_mono_us() - t0;
         pthread_mutex_lock(&c->mu);
         c->writer++;
         c->done_frames = copied;
+        pl_hist_observe_us(&c->finish_time, took);
         pthread_mutex_unlock(&c->mu);
     }
     return SQLITE_OK;
+}
+
+/* fsync the database file through SQLite's own handle, so the VFS's idea of
+ * a sync (fdatasync here, F_FULLFSYNC elsewhere when asked) is the one used. */
+static int sync_db(sqlite3 *h)
+{
+    sqlite3_file *f = NULL;
+    if (sqlite3_file_control(h, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f || !f->pMethods)
+        return SQLITE_ERROR;
+    return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+}
+
+/* After a background checkpoint (mutex held, released meanwhile): sync the
+ * database file once enough is copied and the cycle is due. `running` is already clear, so the
+ * writer is free to commit, but not to finish the cycle while this much is
+ * unsynced. */
+static void maybe_sync(struct store_ckpt *c)
+{
+    if (c->unsynced < c->sync || c->last_frames < c->cycle) return;
+    int n = c->unsynced;
+    uint64_t gen = c->generation;
+    pthread_mutex_unlock(&c->mu);
+    int rc = sync_db(c->h);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "store: checkpoint: sync failed (%d)\n", rc);
+    pthread_mutex_lock(&c->mu);
+    if (rc == SQLITE_OK) {
+        c->syncs++;
+        /* A restart meanwhile already zeroed the count (and synced it all). */
+        if (gen == c->generation) c->unsynced -= n;
+    }
 }
 
 static void *ckpt_main(void *arg)
@@ -129,7 +179,11 @@ static void *ckpt_main(void *arg)
         if (rc == SQLITE_OK) {
             c->background++;
             /* A count of the WAL before it started again means nothing now. */
-            if (gen == c->generation) c->done_frames = copied;
+            if (gen == c->generation && copied > c->done_frames) {
+                c->unsynced += copied - c->done_frames;
+                c->done_frames = copied;
+            }
+            maybe_sync(c);
         }
     }
     pthread_mutex_unlock(&c->mu);
@@ -151,6 +205,7 @@ pl_status store_ckpt_start(struct store *st, const char *path)
     c->pages = CKPT_PAGES;
     c->cycle = CKPT_CYCLE;
     c->max = CKPT_MAX_PAGES;
+    c->sync = CKPT_SYNC_FRAMES;
     /* A connection learns that the file is in WAL mode on its first read;
      * until then its checkpoints do nothing. */
     if (sqlite3_open_v2(path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
@@ -192,7 +247,7 @@ void store_ckpt_stop(struct store *st)
     st->ckpt = NULL;
 }
 
-void store_ckpt_tune(struct store *st, int pages, int cycle, int max)
+void store_ckpt_tune(struct store *st, int pages, int cycle, int max, int sync)
 {
     struct store_ckpt *c = st->ckpt;
     if (!c) return;
@@ -200,6 +255,7 @@ void store_ckpt_tune(struct store *st, int pages, int cycle, int max)
     c->pages = pages;
     c->cycle = cycle;
     c->max = max;
+    c->sync = sync;
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -210,5 +266,7 @@ void store_ckpt_stats(struct store *st, struct store_stats *out)
     pthread_mutex_lock(&c->mu);
     out->checkpoints_background = c->background;
     out->checkpoints_writer = c->writer;
+    out->checkpoint_syncs = c->syncs;
+    out->checkpoint_finish_time = c->finish_time;
     pthread_mutex_unlock(&c->mu);
 }

@@ -154,7 +154,7 @@ pl_status store_ckpt_start(struct store *st, const char *path);
 void store_ckpt_stop(struct store *st);
 void store_ckpt_stats(struct store *st, struct store_stats *out);
 /* Tests: other thresholds, in frames (background pass, WAL cycle, writer's limit). */
-void store_ckpt_tune(struct store *st, int pages, int cycle, int max);
+void store_ckpt_tune(struct store *st, int pages, int cycle, int max, int sync);
 
 /* store_sql.c: the statements, by enum rstmt / wstmt. */
 extern const char *const store_read_sql[R__COUNT];

@@ -333,6 +333,8 @@ struct store_stats {
     uint64_t commits, ops, commit_failures;
     uint64_t queue_depth;
     uint64_t checkpoints_background, checkpoints_writer;   /* SQLite's WAL checkpoints */
+    uint64_t checkpoint_syncs;       /* the checkpointer's own fsyncs of the database file */
+    struct pl_hist checkpoint_finish_time;   /* the writer's checkpoints (each message waits) */
     struct pl_hist commit_time;      /* per transaction, failed ones included */
     struct pl_hist queue_wait;       /* per op: enqueued -> taken into a batch */
 };

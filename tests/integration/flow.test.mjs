@@ -180,6 +180,8 @@ test('/metrics counts acks, bot outcomes, the queue and open conversations', asy
   assert.match(m, /^# TYPE parley_store_checkpoints_total counter$/m);
   assert.match(m, /^parley_store_checkpoints_total\{thread="background"\} \d+$/m);
   assert.match(m, /^parley_store_checkpoints_total\{thread="writer"\} \d+$/m);
+  assert.match(m, /^parley_store_checkpoint_syncs_total \d+$/m);
+  assert.match(m, /^parley_store_checkpoint_writer_seconds_count \d+$/m);
   v.close();
 });
 

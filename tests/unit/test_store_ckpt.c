@@ -75,7 +75,7 @@ static void test_cycles(void)
 {
     struct store *st = open_fresh("ckpt.db");
     if (!st) return;
-    store_ckpt_tune(st, 50, 400, 4000);
+    store_ckpt_tune(st, 50, 400, 4000, 100);
     struct store_result c = new_conversation(st);
     CHECK(append_many(st, c.conversation_id, 0, 3000) == 3000);
     struct store_stats s;
@@ -85,6 +85,9 @@ static void test_cycles(void)
            wal_bytes());
     CHECK(s.checkpoints_background > 0);
     CHECK(s.checkpoints_writer > 0);
+    /* The checkpointer synced the file itself, so the writer's fsync is small. */
+    CHECK(s.checkpoint_syncs > 0);
+    CHECK(s.checkpoint_finish_time.count == s.checkpoints_writer);
     /* A cycle ends at 400 frames plus the last batch's; never near the 4,000 cap. */
     CHECK(wal_bytes() > 0 && wal_bytes() < 2000LL * FRAME_BYTES);
     CHECK(count_messages(c.conversation_id) == 3000);
@@ -107,7 +110,7 @@ static void test_writer_alone(void)
 {
     struct store *st = open_fresh("alone.db");
     if (!st) return;
-    store_ckpt_tune(st, 1 << 30, 1 << 30, 300);
+    store_ckpt_tune(st, 1 << 30, 1 << 30, 300, 1 << 30);
     struct store_result c = new_conversation(st);
     CHECK(append_many(st, c.conversation_id, 0, 2000) == 2000);
     struct store_stats s;
@@ -117,6 +120,7 @@ static void test_writer_alone(void)
            wal_bytes());
     CHECK(s.checkpoints_background == 0);
     CHECK(s.checkpoints_writer > 0);
+    CHECK(s.checkpoint_syncs == 0);
     CHECK(wal_bytes() > 0 && wal_bytes() < 1500LL * FRAME_BYTES);
     CHECK(count_messages(c.conversation_id) == 2000);
     store_close(st);
